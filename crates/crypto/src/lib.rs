@@ -1,0 +1,11 @@
+//! Adapters for the domain's computational ports: JWT signing, password hashing,
+//! randomness and time. Well-kept crates do the cryptography; this crate only fits them
+//! to the ports.
+
+mod argon2id;
+mod jwt;
+mod system;
+
+pub use argon2id::Argon2idHasher;
+pub use jwt::JwtCodec;
+pub use system::{OsRandom, SystemClock};

@@ -1,0 +1,148 @@
+//! The ports: what the domain needs from the outside world. Adapters implement them;
+//! each trait's docs are the contract every adapter MUST honour, and the contract test
+//! suites in the adapter crates check it.
+
+use crate::claims::AccessClaims;
+use crate::client::Client;
+use crate::error::{CodecError, DenylistError, StoreError};
+use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
+use crate::ids::{ClientId, GrantId, Jti, Kid};
+use crate::keys::{KeyRing, SigningKey};
+use crate::revocation::Revocation;
+use crate::secret::SecretHash;
+use crate::time::UnixTime;
+use crate::user::User;
+
+pub trait ClientStore: Send + Sync {
+    /// MUST return `Ok(None)` only when the client does not exist, never on an outage.
+    fn find_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError>;
+    /// MUST fail with `Duplicate` if the id exists.
+    fn insert_client(&self, client: &Client) -> Result<(), StoreError>;
+    fn list_clients(&self) -> Result<Vec<Client>, StoreError>;
+    /// In one transaction: marks every grant of the client revoked at `now`, deletes its
+    /// refresh tokens and the client. Returns the denylist entries the revoked grants need
+    /// (those with access tokens still alive), or `None` if there was no such client.
+    fn delete_client(
+        &self,
+        id: &ClientId,
+        now: UnixTime,
+    ) -> Result<Option<Vec<Revocation>>, StoreError>;
+}
+
+pub trait UserStore: Send + Sync {
+    fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// MUST fail with `Duplicate` if the username is taken.
+    fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+}
+
+pub trait GrantStore: Send + Sync {
+    /// Stores a new grant with its first refresh token, atomically.
+    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError>;
+
+    /// The refresh token with this hash and its grant.
+    fn find_refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError>;
+
+    /// Exchanges `old` for `next` in one transaction: MUST mark `old` rotated at `now` only if
+    /// it is not rotated yet and its grant is not revoked, store `next`, and raise the grant's
+    /// `access_expires_at` to `access_expires_at`. Of concurrent calls for the same `old`,
+    /// exactly one returns `Rotated`; the others return `Lost` having written nothing.
+    fn rotate_refresh_token(
+        &self,
+        old: &SecretHash,
+        next: &RefreshTokenRecord,
+        now: UnixTime,
+        access_expires_at: UnixTime,
+    ) -> Result<RotateOutcome, StoreError>;
+
+    /// Stores a successor for a token already rotated within the grace period, without
+    /// touching `old`'s state: the retry of a client that lost the first response.
+    fn add_refresh_token(
+        &self,
+        next: &RefreshTokenRecord,
+        access_expires_at: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Marks the grant revoked at `now` (keeping an earlier revocation time) and returns it
+    /// as stored afterwards. Idempotent. `Ok(None)` if no such grant.
+    fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError>;
+}
+
+pub trait RevocationStore: Send + Sync {
+    /// Durably records that the access token `jti` of `client_id` is revoked until `until`.
+    /// Idempotent: revoking a revoked token succeeds and changes nothing.
+    fn revoke_access_token(
+        &self,
+        jti: &Jti,
+        client_id: &ClientId,
+        until: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Whether `jti`, or the grant `grant_id`, is durably revoked. The source of truth when
+    /// the denylist cannot answer.
+    fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError>;
+
+    /// Every revocation whose `until` is after `now`: what the denylist must hold.
+    fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError>;
+
+    /// Cheap round trip for readiness checks.
+    fn ping(&self) -> Result<(), StoreError>;
+}
+
+pub trait KeyStore: Send + Sync {
+    fn list_keys(&self) -> Result<Vec<SigningKey>, StoreError>;
+    /// Stores `key` and, in the same transaction, retires every other active key at `now`.
+    fn add_key_retiring_others(&self, key: &SigningKey, now: UnixTime) -> Result<(), StoreError>;
+}
+
+/// The fast revocation check resource servers share. A cache of `RevocationStore`:
+/// anything it holds can be rebuilt from `live_revocations`.
+pub trait Denylist: Send + Sync {
+    /// MUST make every entry visible to `is_denied` before returning `Ok`, and keep it
+    /// at least until its `until`.
+    fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError>;
+
+    /// Whether the token `jti`, or its grant, is denied. MUST return `Err`, never `Ok(false)`,
+    /// when it cannot tell.
+    fn is_denied(
+        &self,
+        jti: &Jti,
+        grant_id: Option<&GrantId>,
+        now: UnixTime,
+    ) -> Result<bool, DenylistError>;
+
+    fn ping(&self) -> Result<(), DenylistError>;
+}
+
+/// Signs and decodes JWT access tokens (RFC 9068) with keys from the key ring.
+pub trait AccessTokenCodec: Send + Sync {
+    /// A new key pair with this `kid`.
+    fn generate_key(&self, kid: Kid, now: UnixTime) -> Result<SigningKey, CodecError>;
+
+    /// A JWT with header `typ: at+jwt`, `alg` of the key and its `kid`.
+    fn sign(&self, key: &SigningKey, claims: &AccessClaims) -> Result<String, CodecError>;
+
+    /// Checks the header (`typ: at+jwt`, an asymmetric `alg` matching the key, a `kid` in the
+    /// ring) and the signature, and returns the claims. Time and issuer rules are the
+    /// domain's, not the codec's.
+    fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError>;
+}
+
+/// Password hashing for resource owners (argon2id).
+pub trait PasswordHasher: Send + Sync {
+    fn hash(&self, password: &str) -> Result<String, CodecError>;
+    /// Constant-time with respect to the password. `false` for a malformed hash.
+    fn verify(&self, password: &str, hash: &str) -> bool;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> UnixTime;
+}
+
+/// A cryptographically secure random source.
+pub trait Random: Send + Sync {
+    fn fill(&self, buf: &mut [u8]);
+}

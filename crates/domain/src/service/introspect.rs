@@ -1,0 +1,93 @@
+//! Token introspection (RFC 7662).
+
+use super::revoke::MAX_TOKEN_LEN;
+use super::TokenService;
+use crate::claims::AccessClaims;
+use crate::client::Client;
+use crate::error::OAuthError;
+use crate::grant::{Grant, RefreshTokenRecord};
+use crate::secret::Secret;
+use crate::time::UnixTime;
+
+use super::revoke::TokenTypeHint;
+
+/// What introspection may say about a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Introspection {
+    /// RFC 7662 §2.2: revoked, expired, unknown, malformed, or not the caller's to see.
+    /// The response is `{"active": false}` and nothing else.
+    Inactive,
+    Access(AccessClaims),
+    Refresh { record: RefreshTokenRecord, grant: Grant },
+}
+
+impl TokenService {
+    /// Introspects `token` for the authenticated `caller`.
+    ///
+    /// Access tokens are answered to any confidential client (resource servers are clients
+    /// of their own); refresh tokens only to the client they were issued to. Public clients
+    /// may not introspect: their `client_id` proves nothing (RFC 7662 §4).
+    pub fn introspect(
+        &self,
+        caller: &Client,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+    ) -> Result<Introspection, OAuthError> {
+        if caller.is_public() {
+            return Err(OAuthError::InvalidClient);
+        }
+        if token.len() > MAX_TOKEN_LEN {
+            return Ok(Introspection::Inactive);
+        }
+        let now = self.now();
+        for kind in TokenTypeHint::lookup_order(hint) {
+            let answer = match kind {
+                TokenTypeHint::AccessToken => self.introspect_access(token, now)?,
+                TokenTypeHint::RefreshToken => self.introspect_refresh(caller, token, now)?,
+            };
+            if let Some(answer) = answer {
+                return Ok(answer);
+            }
+        }
+        Ok(Introspection::Inactive)
+    }
+
+    /// `None` when `token` is not one of our access tokens at all; `Inactive` when it is
+    /// but has been revoked.
+    fn introspect_access(
+        &self,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<Option<Introspection>, OAuthError> {
+        let Some(claims) = self.live_access_claims(token, now)? else {
+            return Ok(None);
+        };
+        // The denylist answers fast; when it cannot, the store (the source of truth) does.
+        // Never report a revoked token active because a cache was down.
+        let revoked = match self.ports.denylist.is_denied(&claims.jti, claims.gid.as_ref(), now) {
+            Ok(revoked) => revoked,
+            Err(error) => {
+                tracing::warn!(%error, "denylist unavailable, introspection falls back to the store");
+                self.ports.revocations.is_revoked(&claims.jti, claims.gid.as_ref())?
+            }
+        };
+        Ok(Some(if revoked { Introspection::Inactive } else { Introspection::Access(claims) }))
+    }
+
+    fn introspect_refresh(
+        &self,
+        caller: &Client,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<Option<Introspection>, OAuthError> {
+        let hash = Secret::new(token).hash();
+        let Some((record, grant)) = self.ports.grants.find_refresh_token(&hash)? else {
+            return Ok(None);
+        };
+        let active = grant.client_id == caller.id
+            && !grant.is_revoked()
+            && record.rotated_at.is_none()
+            && record.expires_at > now;
+        Ok(Some(if active { Introspection::Refresh { record, grant } } else { Introspection::Inactive }))
+    }
+}

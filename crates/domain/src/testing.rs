@@ -1,0 +1,402 @@
+//! In-memory fakes of every port, for the domain's unit tests only. The real adapters are
+//! proven by their own contract tests and by the integration tests against real servers.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+
+use crate::claims::AccessClaims;
+use crate::client::Client;
+use crate::error::{CodecError, DenylistError, StoreError};
+use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
+use crate::ids::{ClientId, GrantId, Jti, Kid};
+use crate::keys::{KeyRing, PublicJwk, SigningKey};
+use crate::ports::*;
+use crate::revocation::Revocation;
+use crate::secret::SecretHash;
+use crate::service::{Ports, ServiceConfig, TokenService};
+use crate::time::UnixTime;
+use crate::user::User;
+
+#[derive(Default)]
+pub struct FakeStore {
+    clients: Mutex<HashMap<ClientId, Client>>,
+    users: Mutex<HashMap<String, User>>,
+    grants: Mutex<HashMap<GrantId, Grant>>,
+    refresh: Mutex<HashMap<String, RefreshTokenRecord>>,
+    revoked: Mutex<HashMap<Jti, UnixTime>>,
+    keys: Mutex<Vec<SigningKey>>,
+    pub down: AtomicBool,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl FakeStore {
+    fn up(&self) -> Result<(), StoreError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(StoreError::Unavailable("fake store down".into()))
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn grant(&self, id: &GrantId) -> Option<Grant> {
+        lock(&self.grants).get(id).cloned()
+    }
+
+    pub fn revoked_count(&self) -> usize {
+        lock(&self.revoked).len()
+    }
+}
+
+impl ClientStore for FakeStore {
+    fn find_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.clients).get(id).cloned())
+    }
+    fn insert_client(&self, client: &Client) -> Result<(), StoreError> {
+        self.up()?;
+        lock(&self.clients).insert(client.id.clone(), client.clone());
+        Ok(())
+    }
+    fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.clients).values().cloned().collect())
+    }
+    fn delete_client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Vec<Revocation>>, StoreError> {
+        self.up()?;
+        if lock(&self.clients).remove(id).is_none() {
+            return Ok(None);
+        }
+        let mut out = vec![];
+        for grant in lock(&self.grants).values_mut().filter(|g| &g.client_id == id) {
+            grant.revoked_at.get_or_insert(now);
+            if grant.access_expires_at > now {
+                out.push(Revocation::Grant { grant_id: grant.id.clone(), until: grant.access_expires_at });
+            }
+        }
+        Ok(Some(out))
+    }
+}
+
+impl UserStore for FakeStore {
+    fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.users).get(username).cloned())
+    }
+    fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        self.up()?;
+        let mut users = lock(&self.users);
+        if users.contains_key(&user.username) {
+            return Err(StoreError::Duplicate(user.username.clone()));
+        }
+        users.insert(user.username.clone(), user.clone());
+        Ok(())
+    }
+}
+
+impl GrantStore for FakeStore {
+    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError> {
+        self.up()?;
+        lock(&self.grants).insert(grant.id.clone(), grant.clone());
+        lock(&self.refresh).insert(first.hash.as_str().to_owned(), first.clone());
+        Ok(())
+    }
+    fn find_refresh_token(&self, hash: &SecretHash) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError> {
+        self.up()?;
+        let Some(record) = lock(&self.refresh).get(hash.as_str()).cloned() else {
+            return Ok(None);
+        };
+        Ok(self.grant(&record.grant_id).map(|grant| (record, grant)))
+    }
+    fn rotate_refresh_token(
+        &self,
+        old: &SecretHash,
+        next: &RefreshTokenRecord,
+        now: UnixTime,
+        access_expires_at: UnixTime,
+    ) -> Result<RotateOutcome, StoreError> {
+        self.up()?;
+        let mut grants = lock(&self.grants);
+        let mut refresh = lock(&self.refresh);
+        let Some(record) = refresh.get_mut(old.as_str()) else {
+            return Ok(RotateOutcome::Lost);
+        };
+        let Some(grant) = grants.get_mut(&record.grant_id) else {
+            return Ok(RotateOutcome::Lost);
+        };
+        if record.rotated_at.is_some() || grant.revoked_at.is_some() {
+            return Ok(RotateOutcome::Lost);
+        }
+        record.rotated_at = Some(now);
+        grant.access_expires_at = grant.access_expires_at.max(access_expires_at);
+        refresh.insert(next.hash.as_str().to_owned(), next.clone());
+        Ok(RotateOutcome::Rotated)
+    }
+    fn add_refresh_token(&self, next: &RefreshTokenRecord, access_expires_at: UnixTime) -> Result<(), StoreError> {
+        self.up()?;
+        if let Some(grant) = lock(&self.grants).get_mut(&next.grant_id) {
+            grant.access_expires_at = grant.access_expires_at.max(access_expires_at);
+        }
+        lock(&self.refresh).insert(next.hash.as_str().to_owned(), next.clone());
+        Ok(())
+    }
+    fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+        self.up()?;
+        let mut grants = lock(&self.grants);
+        Ok(grants.get_mut(id).map(|grant| {
+            grant.revoked_at.get_or_insert(now);
+            grant.clone()
+        }))
+    }
+}
+
+impl RevocationStore for FakeStore {
+    fn revoke_access_token(&self, jti: &Jti, _: &ClientId, until: UnixTime, _: UnixTime) -> Result<(), StoreError> {
+        self.up()?;
+        lock(&self.revoked).entry(jti.clone()).or_insert(until);
+        Ok(())
+    }
+    fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError> {
+        self.up()?;
+        let grant_revoked = grant_id.and_then(|id| self.grant(id)).is_some_and(|g| g.is_revoked());
+        Ok(grant_revoked || lock(&self.revoked).contains_key(jti))
+    }
+    fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
+        self.up()?;
+        let mut out: Vec<Revocation> = lock(&self.revoked)
+            .iter()
+            .filter(|(_, until)| **until > now)
+            .map(|(jti, until)| Revocation::AccessToken { jti: jti.clone(), until: *until })
+            .collect();
+        out.extend(
+            lock(&self.grants)
+                .values()
+                .filter(|g| g.is_revoked() && g.access_expires_at > now)
+                .map(|g| Revocation::Grant { grant_id: g.id.clone(), until: g.access_expires_at }),
+        );
+        Ok(out)
+    }
+    fn ping(&self) -> Result<(), StoreError> {
+        self.up()
+    }
+}
+
+impl KeyStore for FakeStore {
+    fn list_keys(&self) -> Result<Vec<SigningKey>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.keys).clone())
+    }
+    fn add_key_retiring_others(&self, key: &SigningKey, now: UnixTime) -> Result<(), StoreError> {
+        self.up()?;
+        let mut keys = lock(&self.keys);
+        for other in keys.iter_mut() {
+            other.retired_at.get_or_insert(now);
+        }
+        keys.push(key.clone());
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct FakeDenylist {
+    entries: Mutex<HashMap<String, UnixTime>>,
+    pub down: AtomicBool,
+}
+
+impl FakeDenylist {
+    fn up(&self) -> Result<(), DenylistError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(DenylistError("fake denylist down".into()))
+        } else {
+            Ok(())
+        }
+    }
+    pub fn len(&self) -> usize {
+        lock(&self.entries).len()
+    }
+}
+
+impl Denylist for FakeDenylist {
+    fn deny(&self, entries: &[Revocation], _: UnixTime) -> Result<(), DenylistError> {
+        self.up()?;
+        let mut map = lock(&self.entries);
+        for entry in entries {
+            let key = match entry {
+                Revocation::AccessToken { jti, .. } => format!("jti:{jti}"),
+                Revocation::Grant { grant_id, .. } => format!("gid:{grant_id}"),
+            };
+            map.insert(key, entry.until());
+        }
+        Ok(())
+    }
+    fn is_denied(&self, jti: &Jti, grant_id: Option<&GrantId>, now: UnixTime) -> Result<bool, DenylistError> {
+        self.up()?;
+        let map = lock(&self.entries);
+        let live = |key: String| map.get(&key).is_some_and(|until| *until > now);
+        Ok(live(format!("jti:{jti}")) || grant_id.is_some_and(|g| live(format!("gid:{g}"))))
+    }
+    fn ping(&self) -> Result<(), DenylistError> {
+        self.up()
+    }
+}
+
+/// A transparent "signature": `kid.base64(claims).base64(secret ++ claims)`. Enough to test
+/// the rules (wrong key, tampering) without real cryptography.
+pub struct FakeCodec;
+
+impl AccessTokenCodec for FakeCodec {
+    fn generate_key(&self, kid: Kid, now: UnixTime) -> Result<SigningKey, CodecError> {
+        Ok(SigningKey {
+            kid: kid.clone(),
+            algorithm: "FAKE".into(),
+            private_der: kid.as_str().as_bytes().to_vec(),
+            public: PublicJwk {
+                kty: "oct".into(),
+                crv: None,
+                x: None,
+                y: None,
+                n: None,
+                e: None,
+                kid,
+                alg: "FAKE".into(),
+                use_: "sig".into(),
+            },
+            created_at: now,
+            retired_at: None,
+        })
+    }
+    fn sign(&self, key: &SigningKey, claims: &AccessClaims) -> Result<String, CodecError> {
+        let body = serde_json_like(claims);
+        let sig = [key.private_der.as_slice(), body.as_bytes()].concat();
+        Ok(format!("{}.{}.{}", key.kid, URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(sig)))
+    }
+    fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
+        let mut parts = token.split('.');
+        let (Some(kid), Some(body), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(CodecError::Malformed);
+        };
+        let key = keys.by_kid(kid).ok_or(CodecError::UnknownKey)?;
+        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| CodecError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| CodecError::Malformed)?;
+        if sig != [key.private_der.as_slice(), body.as_slice()].concat() {
+            return Err(CodecError::BadSignature);
+        }
+        let body = String::from_utf8(body).map_err(|_| CodecError::Malformed)?;
+        parse_json_like(&body).ok_or(CodecError::Malformed)
+    }
+}
+
+// The domain has no JSON dependency; the fake codec keeps claims in a line-based format.
+fn serde_json_like(c: &AccessClaims) -> String {
+    let gid = c.gid.as_ref().map(|g| g.as_str().to_owned()).unwrap_or_default();
+    [c.iss.as_str(), &c.sub, &c.aud, &c.exp.0.to_string(), &c.iat.0.to_string(), c.jti.as_str(), c.client_id.as_str(), &c.scope, &gid]
+        .join("\n")
+}
+
+fn parse_json_like(s: &str) -> Option<AccessClaims> {
+    let f: Vec<&str> = s.split('\n').collect();
+    if f.len() != 9 {
+        return None;
+    }
+    Some(AccessClaims {
+        iss: f[0].into(),
+        sub: f[1].into(),
+        aud: f[2].into(),
+        exp: UnixTime(f[3].parse().ok()?),
+        iat: UnixTime(f[4].parse().ok()?),
+        jti: Jti::new(f[5]),
+        client_id: ClientId::new(f[6]),
+        scope: f[7].into(),
+        gid: (!f[8].is_empty()).then(|| GrantId::new(f[8])),
+    })
+}
+
+pub struct FakeHasher;
+
+impl PasswordHasher for FakeHasher {
+    fn hash(&self, password: &str) -> Result<String, CodecError> {
+        Ok(format!("fake${password}"))
+    }
+    fn verify(&self, password: &str, hash: &str) -> bool {
+        hash == format!("fake${password}")
+    }
+}
+
+#[derive(Default)]
+pub struct FakeClock(pub AtomicI64);
+
+impl FakeClock {
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for FakeClock {
+    fn now(&self) -> UnixTime {
+        UnixTime(self.0.load(Ordering::SeqCst))
+    }
+}
+
+/// Distinct, predictable bytes: a counter spread over the buffer.
+#[derive(Default)]
+pub struct CountingRandom(AtomicU64);
+
+impl Random for CountingRandom {
+    fn fill(&self, buf: &mut [u8]) {
+        let n = self.0.fetch_add(1, Ordering::SeqCst).to_le_bytes();
+        for (i, byte) in buf.iter_mut().enumerate() {
+            *byte = n[i % 8] ^ (i as u8);
+        }
+    }
+}
+
+/// A service on fakes, with handles to the fakes for tests to inspect and break.
+pub struct Harness {
+    pub service: TokenService,
+    pub store: Arc<FakeStore>,
+    pub denylist: Arc<FakeDenylist>,
+    pub clock: Arc<FakeClock>,
+}
+
+impl Harness {
+    pub fn new(config: impl FnOnce(&mut ServiceConfig)) -> Harness {
+        let store = Arc::new(FakeStore::default());
+        let denylist = Arc::new(FakeDenylist::default());
+        let clock = Arc::new(FakeClock(AtomicI64::new(1_700_000_000)));
+        let ports = Ports {
+            clients: store.clone(),
+            users: store.clone(),
+            grants: store.clone(),
+            revocations: store.clone(),
+            keys: store.clone(),
+            denylist: denylist.clone(),
+            codec: Arc::new(FakeCodec),
+            passwords: Arc::new(FakeHasher),
+            clock: clock.clone(),
+            random: Arc::new(CountingRandom::default()),
+        };
+        let mut service_config = ServiceConfig::new("https://issuer.test");
+        config(&mut service_config);
+        let service = TokenService::new(ports, service_config);
+        service.ensure_signing_key().expect("fake store is up");
+        Harness { service, store, denylist, clock }
+    }
+}
+
+impl FakeStore {
+    pub fn live_revocations_for_test(&self, now: UnixTime) -> Vec<Revocation> {
+        RevocationStore::live_revocations(self, now).unwrap_or_default()
+    }
+}
+
+impl Harness {
+    pub fn clock_now(&self) -> UnixTime {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,69 @@
+//! `GET /oauth2/jwks` (RFC 7517 §5) and the metadata documents (RFC 8414, OpenID Discovery).
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use ciam_domain::{GrantType, PublicJwk, TokenService};
+use serde::Serialize;
+
+use crate::{blocking, ApiError};
+
+#[derive(Serialize)]
+struct Jwks {
+    keys: Vec<PublicJwk>,
+}
+
+pub(crate) async fn jwks(service: web::Data<TokenService>) -> Result<HttpResponse, ApiError> {
+    let keys = blocking(move || service.published_keys().map_err(ApiError::from)).await?;
+    // Short enough that a rotated key reaches verifiers well within a token's lifetime.
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .json(Jwks { keys }))
+}
+
+/// RFC 8414 §2 metadata; the same document serves OpenID Connect Discovery.
+#[derive(Serialize)]
+struct Metadata {
+    issuer: String,
+    token_endpoint: String,
+    jwks_uri: String,
+    revocation_endpoint: String,
+    introspection_endpoint: String,
+    grant_types_supported: Vec<&'static str>,
+    response_types_supported: Vec<&'static str>,
+    scopes_supported: Vec<&'static str>,
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
+    subject_types_supported: Vec<&'static str>,
+    id_token_signing_alg_values_supported: Vec<&'static str>,
+}
+
+const SECRET_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
+
+pub(crate) async fn metadata(service: web::Data<TokenService>) -> HttpResponse {
+    let issuer = service.config().issuer.clone();
+    let endpoint = |path: &str| format!("{issuer}{path}");
+    let with_public = || {
+        let mut methods = SECRET_METHODS.to_vec();
+        methods.push("none");
+        methods
+    };
+    HttpResponse::Ok().json(Metadata {
+        token_endpoint: endpoint("/oauth2/token"),
+        jwks_uri: endpoint("/oauth2/jwks"),
+        revocation_endpoint: endpoint("/oauth2/revoke"),
+        introspection_endpoint: endpoint("/oauth2/introspect"),
+        issuer: issuer.clone(),
+        grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
+        // No authorization endpoint yet (hosted login is on the roadmap): no response types.
+        response_types_supported: vec![],
+        scopes_supported: vec![],
+        token_endpoint_auth_methods_supported: with_public(),
+        // RFC 7009 §5: public clients revoke with their client_id alone.
+        revocation_endpoint_auth_methods_supported: with_public(),
+        // RFC 7662 §4: only authenticated (confidential) callers.
+        introspection_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
+        subject_types_supported: vec!["public"],
+        id_token_signing_alg_values_supported: vec!["EdDSA"],
+    })
+}

@@ -1,0 +1,105 @@
+//! Strict parsing of `application/x-www-form-urlencoded` bodies (RFC 6749 §3.2, App. B).
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use futures_util::StreamExt;
+
+use crate::{ApiError, MAX_BODY_BYTES};
+
+/// The parameters of an OAuth form: each at most once, empty ones dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Form {
+    params: HashMap<String, String>,
+}
+
+impl Form {
+    /// Reads and parses the body. Wrong content type, a malformed or oversized body, or a
+    /// repeated parameter is `invalid_request`; never a 500, never a wait for a body that
+    /// exceeds the limit.
+    pub(crate) async fn read(req: &HttpRequest, mut payload: web::Payload) -> Result<Form, ApiError> {
+        if !is_form(req) {
+            return Err(ApiError::invalid_request(
+                "content type must be application/x-www-form-urlencoded",
+            ));
+        }
+        // RFC 6749 §2.3.1: credentials MUST NOT be included in the request URI.
+        if req.query_string().split('&').any(|pair| {
+            let name = pair.split('=').next().unwrap_or_default();
+            matches!(name, "client_secret" | "password" | "refresh_token" | "token")
+        }) {
+            return Err(ApiError::invalid_request("credentials must not be sent in the URI"));
+        }
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+            return Err(ApiError::payload_too_large());
+        }
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| ApiError::invalid_request("could not read the request body"))?;
+            if body.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::payload_too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Form::parse(&body)
+    }
+
+    pub(crate) fn parse(body: &[u8]) -> Result<Form, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+            .map_err(|_| ApiError::invalid_request("malformed form body"))?;
+        let mut params = HashMap::with_capacity(pairs.len());
+        for (name, value) in pairs {
+            // RFC 6749 §3.2: parameters sent without a value MUST be treated as omitted.
+            if value.is_empty() {
+                continue;
+            }
+            // RFC 6749 §3.2: request parameters MUST NOT be included more than once.
+            if params.insert(name, value).is_some() {
+                return Err(ApiError::invalid_request("a parameter is repeated"));
+            }
+        }
+        Ok(Form { params })
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    pub(crate) fn take(&mut self, name: &str) -> Option<String> {
+        self.params.remove(name)
+    }
+}
+
+fn is_form(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_parameters_are_refused_and_empty_ones_dropped() {
+        assert_eq!(Form::parse(b"token=a&token=b").err().map(|e| e.code()), Some("invalid_request"));
+        let form = Form::parse(b"token=a&token=&client_secret=").expect("valid");
+        assert_eq!(form.get("token"), Some("a"));
+        assert_eq!(form.get("client_secret"), None);
+    }
+
+    #[test]
+    fn values_are_percent_and_plus_decoded() {
+        let form = Form::parse(b"scope=read+write&x=%2B%26").expect("valid");
+        assert_eq!(form.get("scope"), Some("read write"));
+        assert_eq!(form.get("x"), Some("+&"));
+    }
+}

@@ -1,0 +1,105 @@
+//! The HTTP edge. Handlers parse the request, call the domain's `TokenService`, and map its
+//! errors to responses in one place ([`error`]). No rule lives here.
+
+mod client_auth;
+mod discovery;
+mod error;
+mod form;
+mod health;
+mod introspect;
+mod request_span;
+mod revoke;
+mod token;
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{web, App};
+use ciam_domain::TokenService;
+
+pub use error::ApiError;
+
+/// Largest request body read: every OAuth form here fits in far less.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// Registers every route on an actix app:
+/// `App::new().configure(ciam_http::routes(service))`.
+pub fn routes(service: Arc<TokenService>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        // RFC 6749 §5.1: token responses (and errors) carry no-store / no-cache.
+        let no_store = DefaultHeaders::new()
+            .add((header::CACHE_CONTROL, "no-store"))
+            .add((header::PRAGMA, "no-cache"));
+        cfg.app_data(web::Data::from(service))
+            .service(
+                web::scope("/oauth2")
+                    .wrap(no_store)
+                    .service(post_only("/token", token::token))
+                    .service(post_only("/revoke", revoke::revoke))
+                    .service(post_only("/introspect", introspect::introspect))
+                    .service(get_only("/jwks", discovery::jwks))
+                    .default_service(web::to(error::not_found)),
+            )
+            .service(get_only("/.well-known/openid-configuration", discovery::metadata))
+            .service(get_only("/.well-known/oauth-authorization-server", discovery::metadata))
+            .service(get_only("/healthz", health::healthz))
+            .service(get_only("/readyz", health::readyz));
+    }
+}
+
+/// The whole application: routes, a JSON 404 for unknown paths, and a tracing span per
+/// request. The binary serves it; the integration tests drive the same one.
+pub fn app(
+    service: Arc<TokenService>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .wrap(from_fn(request_span::request_span))
+        .configure(routes(service))
+        .default_service(web::to(error::not_found))
+}
+
+fn post_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::post().to(handler))
+        .default_service(web::to(error::method_not_allowed_post))
+}
+
+fn get_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(error::method_not_allowed_get))
+}
+
+/// Runs a blocking domain call (store I/O) off the async workers.
+async fn blocking<T, F>(work: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    web::block(work)
+        .await
+        .map_err(|_| ApiError::from(ciam_domain::OAuthError::Unavailable("worker pool".into())))?
+}
+

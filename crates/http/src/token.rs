@@ -1,0 +1,71 @@
+//! `POST /oauth2/token` (RFC 6749 §4.3, §4.4, §6; responses §5.1, errors §5.2).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use ciam_domain::{GrantRequest, Scope, Secret, TokenService};
+use serde::Serialize;
+
+use crate::client_auth::ClientAuth;
+use crate::form::Form;
+use crate::{blocking, ApiError};
+
+#[derive(Serialize)]
+struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    scope: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+}
+
+pub(crate) async fn token(
+    req: HttpRequest,
+    payload: web::Payload,
+    service: web::Data<TokenService>,
+) -> Result<HttpResponse, ApiError> {
+    let mut form = Form::read(&req, payload).await?;
+    let auth = ClientAuth::extract(&req, &form)?;
+    let grant = grant_request(&mut form);
+    let issued = blocking(move || {
+        let client = service
+            .authenticate(&auth.credentials)
+            .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))?;
+        let grant = grant?;
+        service.issue(&client, grant).map_err(ApiError::from)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TokenResponse {
+        access_token: issued.access_token,
+        token_type: "Bearer",
+        expires_in: issued.expires_in,
+        scope: issued.scope.to_string(),
+        refresh_token: issued.refresh_token.map(|token| token.expose().to_owned()),
+    }))
+}
+
+/// The grant the form asks for. Checked after client authentication, so an unauthenticated
+/// caller learns nothing from the error.
+fn grant_request(form: &mut Form) -> Result<GrantRequest, ApiError> {
+    let scope = form
+        .get("scope")
+        .map(Scope::parse)
+        .transpose()
+        .map_err(ApiError::from)?;
+    let grant_type = form.get("grant_type").ok_or(ApiError::invalid_request("grant_type is required"))?;
+    match grant_type {
+        "client_credentials" => Ok(GrantRequest::ClientCredentials { scope }),
+        "password" => {
+            let username = form.take("username").ok_or(ApiError::invalid_request("username is required"))?;
+            let password = form.take("password").ok_or(ApiError::invalid_request("password is required"))?;
+            Ok(GrantRequest::Password { username, password: Secret::new(password), scope })
+        }
+        "refresh_token" => {
+            let token = form
+                .take("refresh_token")
+                .ok_or(ApiError::invalid_request("refresh_token is required"))?;
+            Ok(GrantRequest::RefreshToken { refresh_token: Secret::new(token), scope })
+        }
+        _ => Err(ApiError::from(ciam_domain::OAuthError::UnsupportedGrantType)),
+    }
+}

@@ -1,0 +1,134 @@
+//! Connections: the backend chosen from the URL, the pool, and per-connection settings.
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection};
+use diesel::{PgConnection, SqliteConnection};
+
+use crate::error::ConnectError;
+use crate::{migrate, DieselStore};
+
+/// A connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub(crate) type Pool = diesel::r2d2::Pool<ConnectionManager<AnyConnection>>;
+
+/// Which backend a `CIAM_DATABASE_URL` names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    /// A file path (`sqlite://` stripped), or `:memory:`.
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<DatabaseUrl, ConnectError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(DatabaseUrl::Postgres(url.to_owned()))
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Ok(DatabaseUrl::Sqlite(path.to_owned()))
+        } else if !url.is_empty() && !url.contains("://") {
+            Ok(DatabaseUrl::Sqlite(url.to_owned()))
+        } else {
+            Err(ConnectError::UnsupportedUrl(url.to_owned()))
+        }
+    }
+
+    fn connection_string(&self) -> &str {
+        match self {
+            DatabaseUrl::Postgres(url) | DatabaseUrl::Sqlite(url) => url,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PoolSettings {
+    pub max_size: u32,
+    /// How long a request waits for a connection before the store reports itself unavailable.
+    pub connection_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self { max_size: 16, connection_timeout: Duration::from_secs(5) }
+    }
+}
+
+/// SQLite settings every pooled connection needs: wait for the writer instead of failing,
+/// WAL so readers never block, and `synchronous=FULL` so a committed revocation survives
+/// a power cut (a 200 from revoke means durable).
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        if let AnyConnection::Sqlite(conn) = conn {
+            conn.batch_execute(
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(diesel::r2d2::Error::QueryError)?;
+        }
+        Ok(())
+    }
+}
+
+impl DieselStore {
+    /// Opens the pool and applies pending migrations.
+    pub fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DieselStore, ConnectError> {
+        let store = Self::open(url, settings)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens the pool without migrating.
+    pub fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DieselStore, ConnectError> {
+        let manager = ConnectionManager::<AnyConnection>::new(url.connection_string());
+        let pool = diesel::r2d2::Pool::builder()
+            .max_size(settings.max_size)
+            .min_idle(Some(1))
+            .connection_timeout(settings.connection_timeout)
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(manager)
+            .map_err(|e| ConnectError::Open(e.to_string()))?;
+        Ok(DieselStore { pool })
+    }
+
+    /// Applies every embedded migration not yet applied. Returns how many ran.
+    pub fn migrate(&self) -> Result<usize, ConnectError> {
+        let mut conn = self.pool.get().map_err(|e| ConnectError::Open(e.to_string()))?;
+        migrate::run_pending(&mut conn)
+    }
+
+    pub(crate) fn conn(
+        &self,
+    ) -> Result<diesel::r2d2::PooledConnection<ConnectionManager<AnyConnection>>, ciam_domain::StoreError>
+    {
+        self.pool.get().map_err(crate::error::pool_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backend_is_chosen_from_the_url() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u@h/db").ok(),
+            Some(DatabaseUrl::Postgres("postgres://u@h/db".into()))
+        );
+        assert_eq!(DatabaseUrl::parse("ciam.db").ok(), Some(DatabaseUrl::Sqlite("ciam.db".into())));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/ciam.db").ok(),
+            Some(DatabaseUrl::Sqlite("/var/lib/ciam.db".into()))
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("").is_err());
+    }
+}

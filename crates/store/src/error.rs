@@ -1,0 +1,28 @@
+use ciam_domain::StoreError;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+/// Why the store could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("unsupported database URL {0:?}: use postgres://… or a SQLite file path (sqlite://…)")]
+    UnsupportedUrl(String),
+    #[error("could not open the database: {0}")]
+    Open(String),
+    #[error("could not migrate the database: {0}")]
+    Migrate(String),
+}
+
+// A unique violation is the only driver error with a domain meaning; every other one is an
+// outage of some kind, and must never read as "not found".
+pub(crate) fn store_error(error: DieselError) -> StoreError {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            StoreError::Duplicate(info.message().to_owned())
+        }
+        other => StoreError::Unavailable(other.to_string()),
+    }
+}
+
+pub(crate) fn pool_error(error: r2d2::Error) -> StoreError {
+    StoreError::Unavailable(format!("no database connection: {error}"))
+}

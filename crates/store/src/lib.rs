@@ -1,0 +1,23 @@
+//! The store adapter: every store port of the domain, on diesel.
+//!
+//! One adapter serves both backends through diesel's `MultiConnection`: SQLite for the
+//! embedded default, Postgres for production. The backend is chosen from the URL in one
+//! place ([`DatabaseUrl`]); queries are written once in the SQL both understand.
+
+mod connection;
+mod error;
+mod migrate;
+mod ports;
+mod rows;
+mod schema;
+
+pub use connection::{DatabaseUrl, PoolSettings};
+pub use error::ConnectError;
+
+use connection::Pool;
+
+/// The diesel store. Cheap to clone: clones share the pool.
+#[derive(Clone)]
+pub struct DieselStore {
+    pool: Pool,
+}

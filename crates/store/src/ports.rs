@@ -1,0 +1,335 @@
+//! The domain's store ports, implemented once for both backends.
+
+use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
+use ciam_domain::{
+    Client, ClientId, Grant, GrantId, Jti, RefreshTokenRecord, Revocation, RotateOutcome,
+    SecretHash, SigningKey, StoreError, UnixTime, User,
+};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::error::store_error;
+use crate::rows::{ClientRow, GrantRow, RefreshTokenRow, SigningKeyRow, UserRow};
+use crate::schema::{clients, grants, refresh_tokens, revoked_access_tokens, signing_keys, users};
+use crate::DieselStore;
+
+/// Errors inside a transaction: diesel's own, or a row that does not convert.
+enum TxError {
+    Diesel(DieselError),
+    Store(StoreError),
+}
+
+impl From<DieselError> for TxError {
+    fn from(error: DieselError) -> Self {
+        TxError::Diesel(error)
+    }
+}
+
+impl From<TxError> for StoreError {
+    fn from(error: TxError) -> Self {
+        match error {
+            TxError::Diesel(error) => store_error(error),
+            TxError::Store(error) => error,
+        }
+    }
+}
+
+impl ClientStore for DieselStore {
+    fn find_client(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+        let row = clients::table
+            .find(id.as_str())
+            .select(ClientRow::as_select())
+            .first(&mut *self.conn()?)
+            .optional()
+            .map_err(store_error)?;
+        row.map(Client::try_from).transpose()
+    }
+
+    fn insert_client(&self, client: &Client) -> Result<(), StoreError> {
+        diesel::insert_into(clients::table)
+            .values(ClientRow::from(client))
+            .execute(&mut *self.conn()?)
+            .map(drop)
+            .map_err(store_error)
+    }
+
+    fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
+        clients::table
+            .order((clients::created_at, clients::id))
+            .select(ClientRow::as_select())
+            .load(&mut *self.conn()?)
+            .map_err(store_error)?
+            .into_iter()
+            .map(Client::try_from)
+            .collect()
+    }
+
+    fn delete_client(
+        &self,
+        id: &ClientId,
+        now: UnixTime,
+    ) -> Result<Option<Vec<Revocation>>, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            // The write comes first so that SQLite takes its write lock before any read.
+            let deleted = diesel::delete(clients::table.find(id.as_str())).execute(conn)?;
+            if deleted == 0 {
+                return Ok(None);
+            }
+            let of_client = grants::table.filter(grants::client_id.eq(id.as_str()));
+            diesel::update(of_client.filter(grants::revoked_at.is_null()))
+                .set(grants::revoked_at.eq(now.0))
+                .execute(conn)?;
+            diesel::delete(
+                refresh_tokens::table
+                    .filter(refresh_tokens::grant_id.eq_any(of_client.select(grants::id))),
+            )
+            .execute(conn)?;
+            let live: Vec<(String, i64)> = of_client
+                .filter(grants::access_expires_at.gt(now.0))
+                .select((grants::id, grants::access_expires_at))
+                .load(conn)?;
+            Ok(Some(
+                live.into_iter()
+                    .map(|(id, until)| Revocation::Grant {
+                        grant_id: GrantId::new(id),
+                        until: UnixTime(until),
+                    })
+                    .collect(),
+            ))
+        })
+        .map_err(StoreError::from)
+    }
+}
+
+impl UserStore for DieselStore {
+    fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
+        let row = users::table
+            .filter(users::username.eq(username))
+            .select(UserRow::as_select())
+            .first(&mut *self.conn()?)
+            .optional()
+            .map_err(store_error)?;
+        Ok(row.map(User::from))
+    }
+
+    fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+        diesel::insert_into(users::table)
+            .values(UserRow::from(user))
+            .execute(&mut *self.conn()?)
+            .map(drop)
+            .map_err(store_error)
+    }
+}
+
+/// Raises a grant's `access_expires_at`, never lowers it.
+fn extend_access_expiry(
+    conn: &mut crate::connection::AnyConnection,
+    grant_id: &GrantId,
+    access_expires_at: UnixTime,
+) -> Result<(), DieselError> {
+    diesel::update(
+        grants::table
+            .find(grant_id.as_str())
+            .filter(grants::access_expires_at.lt(access_expires_at.0)),
+    )
+    .set(grants::access_expires_at.eq(access_expires_at.0))
+    .execute(conn)
+    .map(drop)
+}
+
+impl GrantStore for DieselStore {
+    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            diesel::insert_into(grants::table).values(GrantRow::from(grant)).execute(conn)?;
+            diesel::insert_into(refresh_tokens::table)
+                .values(RefreshTokenRow::from(first))
+                .execute(conn)?;
+            Ok(())
+        })
+        .map_err(store_error)
+    }
+
+    fn find_refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError> {
+        let row = refresh_tokens::table
+            .inner_join(grants::table)
+            .filter(refresh_tokens::token_hash.eq(hash.as_str()))
+            .select((RefreshTokenRow::as_select(), GrantRow::as_select()))
+            .first::<(RefreshTokenRow, GrantRow)>(&mut *self.conn()?)
+            .optional()
+            .map_err(store_error)?;
+        row.map(|(token, grant)| Ok((RefreshTokenRecord::from(token), Grant::try_from(grant)?)))
+            .transpose()
+    }
+
+    fn rotate_refresh_token(
+        &self,
+        old: &SecretHash,
+        next: &RefreshTokenRecord,
+        now: UnixTime,
+        access_expires_at: UnixTime,
+    ) -> Result<RotateOutcome, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            // The compare-and-set: only a token not yet rotated, of a grant not revoked, is
+            // marked. Postgres re-checks the WHERE after waiting on a concurrent writer's row
+            // lock, and SQLite serialises writers, so of concurrent rotations exactly one
+            // updates a row (the race behind Keycloak's CVE-2026-1035).
+            let live_grants = grants::table.filter(grants::revoked_at.is_null()).select(grants::id);
+            let marked = diesel::update(
+                refresh_tokens::table
+                    .filter(refresh_tokens::token_hash.eq(old.as_str()))
+                    .filter(refresh_tokens::rotated_at.is_null())
+                    .filter(refresh_tokens::grant_id.eq_any(live_grants)),
+            )
+            .set(refresh_tokens::rotated_at.eq(now.0))
+            .execute(conn)?;
+            if marked == 0 {
+                return Ok(RotateOutcome::Lost);
+            }
+            diesel::insert_into(refresh_tokens::table)
+                .values(RefreshTokenRow::from(next))
+                .execute(conn)?;
+            extend_access_expiry(conn, &next.grant_id, access_expires_at)?;
+            Ok(RotateOutcome::Rotated)
+        })
+        .map_err(store_error)
+    }
+
+    fn add_refresh_token(
+        &self,
+        next: &RefreshTokenRecord,
+        access_expires_at: UnixTime,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            extend_access_expiry(conn, &next.grant_id, access_expires_at)?;
+            diesel::insert_into(refresh_tokens::table)
+                .values(RefreshTokenRow::from(next))
+                .execute(conn)?;
+            Ok(())
+        })
+        .map_err(store_error)
+    }
+
+    fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, TxError, _>(|conn| {
+            diesel::update(grants::table.find(id.as_str()).filter(grants::revoked_at.is_null()))
+                .set(grants::revoked_at.eq(now.0))
+                .execute(conn)?;
+            let row = grants::table
+                .find(id.as_str())
+                .select(GrantRow::as_select())
+                .first(conn)
+                .optional()?;
+            row.map(Grant::try_from).transpose().map_err(TxError::Store)
+        })
+        .map_err(StoreError::from)
+    }
+}
+
+impl RevocationStore for DieselStore {
+    fn revoke_access_token(
+        &self,
+        jti: &Jti,
+        client_id: &ClientId,
+        until: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), StoreError> {
+        let inserted = diesel::insert_into(revoked_access_tokens::table)
+            .values((
+                revoked_access_tokens::jti.eq(jti.as_str()),
+                revoked_access_tokens::client_id.eq(client_id.as_str()),
+                revoked_access_tokens::expires_at.eq(until.0),
+                revoked_access_tokens::revoked_at.eq(now.0),
+            ))
+            .execute(&mut *self.conn()?);
+        match inserted {
+            // Already revoked: idempotent.
+            Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+            Err(error) => Err(store_error(error)),
+        }
+    }
+
+    fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        let token_revoked = diesel::select(diesel::dsl::exists(
+            revoked_access_tokens::table.find(jti.as_str()),
+        ))
+        .get_result::<bool>(&mut *conn)
+        .map_err(store_error)?;
+        if token_revoked {
+            return Ok(true);
+        }
+        let Some(grant_id) = grant_id else {
+            return Ok(false);
+        };
+        diesel::select(diesel::dsl::exists(
+            grants::table.find(grant_id.as_str()).filter(grants::revoked_at.is_not_null()),
+        ))
+        .get_result::<bool>(&mut *conn)
+        .map_err(store_error)
+    }
+
+    fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
+        let mut conn = self.conn()?;
+        let tokens: Vec<(String, i64)> = revoked_access_tokens::table
+            .filter(revoked_access_tokens::expires_at.gt(now.0))
+            .select((revoked_access_tokens::jti, revoked_access_tokens::expires_at))
+            .load(&mut *conn)
+            .map_err(store_error)?;
+        let revoked_grants: Vec<(String, i64)> = grants::table
+            .filter(grants::revoked_at.is_not_null())
+            .filter(grants::access_expires_at.gt(now.0))
+            .select((grants::id, grants::access_expires_at))
+            .load(&mut *conn)
+            .map_err(store_error)?;
+        let tokens = tokens.into_iter().map(|(jti, until)| Revocation::AccessToken {
+            jti: Jti::new(jti),
+            until: UnixTime(until),
+        });
+        let revoked_grants = revoked_grants.into_iter().map(|(id, until)| Revocation::Grant {
+            grant_id: GrantId::new(id),
+            until: UnixTime(until),
+        });
+        Ok(tokens.chain(revoked_grants).collect())
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        diesel::sql_query("SELECT 1")
+            .execute(&mut *self.conn()?)
+            .map(drop)
+            .map_err(store_error)
+    }
+}
+
+impl KeyStore for DieselStore {
+    fn list_keys(&self) -> Result<Vec<SigningKey>, StoreError> {
+        signing_keys::table
+            .order(signing_keys::created_at.desc())
+            .select(SigningKeyRow::as_select())
+            .load(&mut *self.conn()?)
+            .map_err(store_error)?
+            .into_iter()
+            .map(SigningKey::try_from)
+            .collect()
+    }
+
+    fn add_key_retiring_others(&self, key: &SigningKey, now: UnixTime) -> Result<(), StoreError> {
+        let row = SigningKeyRow::try_from(key)?;
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
+                .set(signing_keys::retired_at.eq(now.0))
+                .execute(conn)?;
+            diesel::insert_into(signing_keys::table).values(row).execute(conn)?;
+            Ok(())
+        })
+        .map_err(store_error)
+    }
+}

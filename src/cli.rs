@@ -1,0 +1,103 @@
+//! The command line. This interface is relied on outside the project: keep it stable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(name = "ciam", version, about = "Customer identity token service: OAuth 2.0 tokens with revocation that reaches resource servers")]
+pub struct Cli {
+    /// Configuration file (TOML). Default: ciam.toml in the working directory, if present.
+    /// Environment variables (CIAM_*) override it.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the HTTP server (migrates the store and creates a signing key if needed).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage OAuth clients.
+    #[command(subcommand)]
+    Client(ClientCommand),
+    /// Manage resource owners (users).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+impl Command {
+    pub fn is_server(&self) -> bool {
+        matches!(self, Command::Serve)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ClientCommand {
+    /// Register a client. Prints its client_id and, for confidential clients, its
+    /// client_secret: shown this once, stored only as a hash.
+    Create(CreateClient),
+    /// List clients (never their secrets).
+    List,
+    /// Show one client.
+    Show {
+        /// The client_id.
+        client_id: String,
+    },
+    /// Delete a client and revoke every grant it holds.
+    Delete {
+        /// The client_id.
+        client_id: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct CreateClient {
+    /// A name for people.
+    #[arg(long)]
+    pub name: String,
+    /// A grant type the client may use; repeat for several.
+    #[arg(long = "grant-type", value_enum, required = true)]
+    pub grant_types: Vec<GrantTypeArg>,
+    /// The scopes the client may request, space-delimited.
+    #[arg(long, default_value = "")]
+    pub scope: String,
+    /// A public client (no secret): SPAs and mobile apps.
+    #[arg(long)]
+    pub public: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+#[value(rename_all = "snake_case")]
+pub enum GrantTypeArg {
+    ClientCredentials,
+    Password,
+    RefreshToken,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create a user. The password is read from standard input, never from arguments.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KeysCommand {
+    /// List signing keys (public parts only).
+    List,
+    /// Add a new signing key; the others retire and stay published until their tokens expire.
+    Rotate,
+}

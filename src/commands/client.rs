@@ -1,0 +1,56 @@
+use ciam_domain::{Client, GrantType, NewClient, Scope, TokenService};
+use serde_json::{json, Value};
+
+use super::{print_json, CommandError};
+use crate::cli::{ClientCommand, GrantTypeArg};
+
+pub fn run(service: &TokenService, command: ClientCommand) -> Result<(), CommandError> {
+    match command {
+        ClientCommand::Create(args) => {
+            let scope = Scope::parse(&args.scope).map_err(|_| "invalid --scope: scope tokens are printable ASCII without '\"' or '\\'")?;
+            let grant_types = args.grant_types.iter().map(|g| grant_type(*g)).collect();
+            let (client, secret) =
+                service.create_client(NewClient { name: args.name, grant_types, scope, public: args.public })?;
+            let mut out = describe(&client);
+            if let Some(secret) = secret {
+                out["client_secret"] = json!(secret.expose());
+            }
+            print_json(&out)
+        }
+        ClientCommand::List => {
+            let clients: Vec<Value> = service.list_clients()?.iter().map(describe).collect();
+            print_json(&Value::Array(clients))
+        }
+        ClientCommand::Show { client_id } => match service.find_client(&client_id)? {
+            Some(client) => print_json(&describe(&client)),
+            None => Err(format!("no client with client_id {client_id:?}").into()),
+        },
+        ClientCommand::Delete { client_id } => {
+            if service.delete_client(&client_id)? {
+                print_json(&json!({ "client_id": client_id, "deleted": true }))
+            } else {
+                Err(format!("no client with client_id {client_id:?}").into())
+            }
+        }
+    }
+}
+
+fn grant_type(arg: GrantTypeArg) -> GrantType {
+    match arg {
+        GrantTypeArg::ClientCredentials => GrantType::ClientCredentials,
+        GrantTypeArg::Password => GrantType::Password,
+        GrantTypeArg::RefreshToken => GrantType::RefreshToken,
+    }
+}
+
+/// A client as shown to operators: never its secret or the secret's hash.
+fn describe(client: &Client) -> Value {
+    json!({
+        "client_id": client.id.as_str(),
+        "name": client.name,
+        "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+        "scope": client.scope.to_string(),
+        "public": client.is_public(),
+        "created_at": client.created_at.0,
+    })
+}

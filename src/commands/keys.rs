@@ -1,0 +1,26 @@
+use ciam_domain::{SigningKey, TokenService};
+use serde_json::{json, Value};
+
+use super::{print_json, CommandError};
+use crate::cli::KeysCommand;
+
+pub fn run(service: &TokenService, command: KeysCommand) -> Result<(), CommandError> {
+    match command {
+        KeysCommand::List => {
+            let keys: Vec<Value> = service.list_keys()?.iter().map(describe).collect();
+            print_json(&Value::Array(keys))
+        }
+        KeysCommand::Rotate => print_json(&describe(&service.rotate_signing_key()?)),
+    }
+}
+
+/// Public parts only: the private key never leaves the store.
+fn describe(key: &SigningKey) -> Value {
+    json!({
+        "kid": key.kid.as_str(),
+        "alg": key.algorithm,
+        "created_at": key.created_at.0,
+        "retired_at": key.retired_at.map(|t| t.0),
+        "jwk": key.public,
+    })
+}

@@ -1,0 +1,33 @@
+//! One function per command: load settings, wire, call the domain, print JSON.
+
+mod client;
+mod keys;
+mod serve;
+mod user;
+
+use crate::cli::{Cli, Command};
+use crate::settings::Settings;
+use crate::wiring;
+
+pub type CommandError = Box<dyn std::error::Error>;
+
+pub fn run(cli: Cli) -> Result<(), CommandError> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Serve => serve::run(settings),
+        Command::Migrate => {
+            let url = ciam_store::DatabaseUrl::parse(&settings.database_url)?;
+            let store = ciam_store::DieselStore::open(&url, &ciam_store::PoolSettings::default())?;
+            let applied = store.migrate()?;
+            print_json(&serde_json::json!({ "migrations_applied": applied }))
+        }
+        Command::Client(command) => client::run(&wiring::service(&settings)?, command),
+        Command::User(command) => user::run(&wiring::service(&settings)?, command),
+        Command::Keys(command) => keys::run(&wiring::service(&settings)?, command),
+    }
+}
+
+fn print_json(value: &serde_json::Value) -> Result<(), CommandError> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}

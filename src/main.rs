@@ -1,0 +1,24 @@
+//! The `ciam` binary: reads configuration, wires adapters into the domain, and runs a
+//! command. Nothing else happens here.
+
+mod cli;
+mod commands;
+mod settings;
+mod telemetry;
+mod wiring;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    telemetry::init(cli.command.is_server());
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! Configuration: defaults, then an optional `ciam.toml`, then `CIAM_*` environment variables.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `CIAM_LISTEN` | `127.0.0.1:8080` | address the server binds |
+//! | `CIAM_ISSUER` | `http://<listen>` | `iss` of tokens and discovery `issuer` |
+//! | `CIAM_AUDIENCE` | the issuer | `aud` of access tokens |
+//! | `CIAM_DATABASE_URL` | `ciam.db` | SQLite file path, or `postgres://…` |
+//! | `CIAM_REDIS_URL` | unset | Redis denylist; unset means in-process |
+//! | `CIAM_ACCESS_TOKEN_TTL` | `300` | access token lifetime, seconds |
+//! | `CIAM_REFRESH_TOKEN_TTL` | `1209600` | refresh token lifetime, seconds (14 days) |
+//! | `CIAM_REFRESH_REUSE_GRACE` | `0` | seconds a rotated refresh token may be retried |
+//! | `CIAM_DATABASE_POOL_SIZE` | `16` | connections in the pool |
+//! | `CIAM_DATABASE_TIMEOUT_MS` | `5000` | wait for a connection before answering 503 |
+//! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
+//! | `CIAM_RECONCILE_INTERVAL` | `30` | seconds between denylist rebuilds from the store |
+
+use std::path::Path;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub listen: String,
+    pub issuer: Option<String>,
+    pub audience: Option<String>,
+    pub database_url: String,
+    pub redis_url: Option<String>,
+    pub access_token_ttl: i64,
+    pub refresh_token_ttl: i64,
+    pub refresh_reuse_grace: i64,
+    pub database_pool_size: u32,
+    pub database_timeout_ms: u64,
+    pub migrate_on_start: bool,
+    pub reconcile_interval: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
+        let file_source = match file {
+            Some(path) => File::from(path).format(FileFormat::Toml).required(true),
+            None => File::new("ciam.toml", FileFormat::Toml).required(false),
+        };
+        let settings: Settings = Config::builder()
+            .set_default("listen", "127.0.0.1:8080")?
+            .set_default("database_url", "ciam.db")?
+            .set_default("access_token_ttl", 300)?
+            .set_default("refresh_token_ttl", 14 * 24 * 3600)?
+            .set_default("refresh_reuse_grace", 0)?
+            .set_default("database_pool_size", 16)?
+            .set_default("database_timeout_ms", 5000)?
+            .set_default("migrate_on_start", true)?
+            .set_default("reconcile_interval", 30)?
+            .add_source(file_source)
+            .add_source(Environment::with_prefix("CIAM").try_parsing(true))
+            .build()?
+            .try_deserialize()?;
+        settings.validate()
+    }
+
+    fn validate(self) -> Result<Settings, SettingsError> {
+        let positive = [
+            ("CIAM_ACCESS_TOKEN_TTL", self.access_token_ttl),
+            ("CIAM_REFRESH_TOKEN_TTL", self.refresh_token_ttl),
+            ("CIAM_DATABASE_POOL_SIZE", i64::from(self.database_pool_size)),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, value)| *value <= 0) {
+            return Err(SettingsError::Invalid(format!("{name} must be positive")));
+        }
+        if self.refresh_reuse_grace < 0 {
+            return Err(SettingsError::Invalid("CIAM_REFRESH_REUSE_GRACE must not be negative".into()));
+        }
+        if self.reconcile_interval == 0 {
+            return Err(SettingsError::Invalid("CIAM_RECONCILE_INTERVAL must be positive".into()));
+        }
+        Ok(self)
+    }
+
+    /// The issuer without a trailing slash, so endpoint URLs join cleanly and `iss`
+    /// matches discovery exactly (RFC 8414 §3.3).
+    pub fn issuer(&self) -> String {
+        let issuer = self.issuer.clone().unwrap_or_else(|| format!("http://{}", self.listen));
+        issuer.trim_end_matches('/').to_owned()
+    }
+}

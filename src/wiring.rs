@@ -1,0 +1,57 @@
+//! Builds the token service from configuration: the one place that knows every adapter.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
+use ciam_denylist::InProcessDenylist;
+use ciam_domain::{Ports, ServiceConfig, TokenService};
+use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
+
+use crate::settings::Settings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum WiringError {
+    #[error(transparent)]
+    Store(#[from] ciam_store::ConnectError),
+    #[error("CIAM_REDIS_URL is set, but this build has no Redis denylist yet; unset it to use the in-process denylist")]
+    RedisNotAvailable,
+}
+
+pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
+    let url = DatabaseUrl::parse(&settings.database_url)?;
+    let pool = PoolSettings {
+        max_size: settings.database_pool_size,
+        connection_timeout: Duration::from_millis(settings.database_timeout_ms),
+    };
+    let store = if settings.migrate_on_start {
+        DieselStore::connect(&url, &pool)?
+    } else {
+        DieselStore::open(&url, &pool)?
+    };
+    if settings.redis_url.is_some() {
+        return Err(WiringError::RedisNotAvailable);
+    }
+    let store = Arc::new(store);
+    let ports = Ports {
+        clients: store.clone(),
+        users: store.clone(),
+        grants: store.clone(),
+        revocations: store.clone(),
+        keys: store,
+        denylist: Arc::new(InProcessDenylist::new()),
+        codec: Arc::new(JwtCodec),
+        passwords: Arc::new(Argon2idHasher::default()),
+        clock: Arc::new(SystemClock),
+        random: Arc::new(OsRandom),
+    };
+    let issuer = settings.issuer();
+    let config = ServiceConfig {
+        audience: settings.audience.clone().unwrap_or_else(|| issuer.clone()),
+        access_token_ttl: settings.access_token_ttl,
+        refresh_token_ttl: settings.refresh_token_ttl,
+        refresh_reuse_grace: settings.refresh_reuse_grace,
+        ..ServiceConfig::new(issuer)
+    };
+    Ok(TokenService::new(ports, config))
+}
