@@ -91,6 +91,16 @@ impl Denylist for InProcessDenylist {
     fn ping(&self) -> Result<(), DenylistError> {
         self.entries.read().map(drop).map_err(|_| poisoned())
     }
+
+    /// Process memory loses nothing while the process lives; a new process starts empty
+    /// and is rebuilt at start.
+    fn is_complete(&self) -> Result<bool, DenylistError> {
+        Ok(true)
+    }
+
+    fn mark_complete(&self) -> Result<(), DenylistError> {
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -115,6 +115,15 @@ pub trait Denylist: Send + Sync {
     ) -> Result<bool, DenylistError>;
 
     fn ping(&self) -> Result<(), DenylistError>;
+
+    /// Whether the denylist still holds everything written since the last
+    /// `mark_complete`. A Redis restart without persistence, or a `FLUSHALL`, makes it
+    /// `false`; the reconciler then rebuilds it from the store.
+    fn is_complete(&self) -> Result<bool, DenylistError>;
+
+    /// Records that a rebuild is starting. Called before the store is read, so that a loss
+    /// during the rebuild is still noticed by the next `is_complete`.
+    fn mark_complete(&self) -> Result<(), DenylistError>;
 }
 
 /// Signs and decodes JWT access tokens (RFC 9068) with keys from the key ring.

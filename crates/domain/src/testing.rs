@@ -207,6 +207,7 @@ impl KeyStore for FakeStore {
 pub struct FakeDenylist {
     entries: Mutex<HashMap<String, UnixTime>>,
     pub down: AtomicBool,
+    lost: AtomicBool,
 }
 
 impl FakeDenylist {
@@ -243,6 +244,23 @@ impl Denylist for FakeDenylist {
     }
     fn ping(&self) -> Result<(), DenylistError> {
         self.up()
+    }
+    fn is_complete(&self) -> Result<bool, DenylistError> {
+        self.up()?;
+        Ok(!self.lost.load(Ordering::SeqCst))
+    }
+    fn mark_complete(&self) -> Result<(), DenylistError> {
+        self.up()?;
+        self.lost.store(false, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+impl FakeDenylist {
+    /// Simulates a Redis restart without persistence.
+    pub fn lose_everything(&self) {
+        lock(&self.entries).clear();
+        self.lost.store(true, Ordering::SeqCst);
     }
 }
 

@@ -115,10 +115,20 @@ impl TokenService {
     /// Writes every live revocation from the store into the denylist. Run at start (the
     /// in-process denylist starts empty) and whenever the denylist may have lost entries.
     pub fn reconcile_denylist(&self) -> Result<usize, crate::error::OAuthError> {
+        self.ports.denylist.mark_complete()?;
         let now = self.now();
         let live = self.ports.revocations.live_revocations(now)?;
         self.ports.denylist.deny(&live, now)?;
         Ok(live.len())
+    }
+
+    /// Rebuilds the denylist only if it reports having lost entries. Cheap enough to run
+    /// every second: one round trip when nothing was lost.
+    pub fn reconcile_denylist_if_incomplete(&self) -> Result<Option<usize>, crate::error::OAuthError> {
+        if self.ports.denylist.is_complete()? {
+            return Ok(None);
+        }
+        self.reconcile_denylist().map(Some)
     }
 }
 

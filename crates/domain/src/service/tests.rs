@@ -503,3 +503,17 @@ fn duplicate_username_is_refused() {
     assert!(h.service.create_user("alice", &Secret::new("another one")).is_err());
     assert!(h.service.create_user("bob", &Secret::new("short")).is_err(), "password too short");
 }
+
+#[test]
+fn a_denylist_that_lost_its_entries_is_rebuilt_from_the_store() {
+    let h = harness();
+    let client = confidential(&h);
+    let token = cc_token(&h, &client);
+    h.service.revoke(&client, &token, None).expect("revoked");
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(None), "nothing lost yet");
+    h.denylist.lose_everything();
+    assert_eq!(h.denylist.len(), 0);
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(Some(1)));
+    assert_eq!(h.denylist.len(), 1);
+    assert!(!active(&h, &client, &token));
+}

@@ -1,0 +1,1 @@
+//! A throwaway Postgres cluster. (Filled in by the Postgres harness work.)

@@ -1,0 +1,1 @@
+//! A throwaway redis-server. (Filled in by the Redis harness work.)
