@@ -1,1 +1,16 @@
+//! ciam's integration tests, linked into one binary.
+//!
+//! - `http_*`: every endpoint through the real actix app on the real adapters.
+//! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP.
+//! - `oauth2_peer`: a third-party OAuth client (the `oauth2` crate) against the server.
+//! - `hexagon`: the dependency directions of docs/architecture.md.
 
+mod support;
+
+mod blackbox;
+mod hexagon;
+mod http_discovery;
+mod http_introspect;
+mod http_revoke;
+mod http_token;
+mod oauth2_peer;

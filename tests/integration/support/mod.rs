@@ -1,0 +1,8 @@
+//! Builds the real application on real adapters, and small helpers to drive it.
+
+pub mod app;
+pub mod http;
+pub mod server;
+
+pub use app::{TestApp, TestClient};
+pub use http::Auth;

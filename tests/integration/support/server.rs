@@ -1,0 +1,79 @@
+//! The built `ciam` binary: CLI runs, and a server process on a free loopback port.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BINARY: &str = env!("CARGO_BIN_EXE_ciam");
+
+/// Runs `ciam args…` in `dir` with `env`, feeding `stdin`. Returns its output.
+pub fn ciam(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BINARY)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(env.iter().copied())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ciam runs");
+    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin written");
+    child.wait_with_output().expect("ciam finishes")
+}
+
+/// `ciam serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base_url: String,
+    pub dir: PathBuf,
+}
+
+impl Server {
+    pub fn start(dir: &Path, env: &[(&str, &str)]) -> Server {
+        let port = ciam_testkit::free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let log = std::fs::File::create(dir.join("serve.log")).expect("log file");
+        let child = Command::new(BINARY)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CIAM_LISTEN", &listen)
+            .envs(env.iter().copied())
+            .arg("serve")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("ciam serve starts");
+        let server = Server { child, base_url: format!("http://{listen}"), dir: dir.to_owned() };
+        server.wait_healthy();
+        server
+    }
+
+    fn wait_healthy(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
+        while Instant::now() < deadline {
+            if agent.get(&format!("{}/healthz", self.base_url)).call().is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let log = std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default();
+        panic!("ciam serve did not become healthy within 30 s; its log:\n{log}");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
