@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
-#[command(name = "ciam", version, about = "Customer identity token service: OAuth 2.0 tokens with revocation that reaches resource servers")]
+#[command(
+    name = "ciam",
+    version,
+    about = "Customer identity token service: OAuth 2.0 tokens with revocation that reaches resource servers"
+)]
 pub struct Cli {
     /// Configuration file (TOML). Default: ciam.toml in the working directory, if present.
     /// Environment variables (CIAM_*) override it.

@@ -7,6 +7,9 @@
 //! | `CIAM_AUDIENCE` | the issuer | `aud` of access tokens |
 //! | `CIAM_DATABASE_URL` | `ciam.db` | SQLite file path, or `postgres://…` |
 //! | `CIAM_REDIS_URL` | unset | Redis denylist; unset means in-process |
+//! | `CIAM_REDIS_PREFIX` | `ciam` | first part of every Redis key and channel name |
+//! | `CIAM_REDIS_POOL_SIZE` | `16` | Redis connections in the pool |
+//! | `CIAM_REDIS_TIMEOUT_MS` | `1000` | connect/read/write timeout before answering 503 |
 //! | `CIAM_ACCESS_TOKEN_TTL` | `300` | access token lifetime, seconds |
 //! | `CIAM_REFRESH_TOKEN_TTL` | `1209600` | refresh token lifetime, seconds (14 days) |
 //! | `CIAM_REFRESH_REUSE_GRACE` | `0` | seconds a rotated refresh token may be retried |
@@ -27,6 +30,9 @@ pub struct Settings {
     pub audience: Option<String>,
     pub database_url: String,
     pub redis_url: Option<String>,
+    pub redis_prefix: String,
+    pub redis_pool_size: u32,
+    pub redis_timeout_ms: u64,
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
     pub refresh_reuse_grace: i64,
@@ -53,6 +59,9 @@ impl Settings {
         let settings: Settings = Config::builder()
             .set_default("listen", "127.0.0.1:8080")?
             .set_default("database_url", "ciam.db")?
+            .set_default("redis_prefix", "ciam")?
+            .set_default("redis_pool_size", 16)?
+            .set_default("redis_timeout_ms", 1000)?
             .set_default("access_token_ttl", 300)?
             .set_default("refresh_token_ttl", 14 * 24 * 3600)?
             .set_default("refresh_reuse_grace", 0)?
@@ -71,16 +80,29 @@ impl Settings {
         let positive = [
             ("CIAM_ACCESS_TOKEN_TTL", self.access_token_ttl),
             ("CIAM_REFRESH_TOKEN_TTL", self.refresh_token_ttl),
-            ("CIAM_DATABASE_POOL_SIZE", i64::from(self.database_pool_size)),
+            (
+                "CIAM_DATABASE_POOL_SIZE",
+                i64::from(self.database_pool_size),
+            ),
+            ("CIAM_REDIS_POOL_SIZE", i64::from(self.redis_pool_size)),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value <= 0) {
             return Err(SettingsError::Invalid(format!("{name} must be positive")));
         }
         if self.refresh_reuse_grace < 0 {
-            return Err(SettingsError::Invalid("CIAM_REFRESH_REUSE_GRACE must not be negative".into()));
+            return Err(SettingsError::Invalid(
+                "CIAM_REFRESH_REUSE_GRACE must not be negative".into(),
+            ));
+        }
+        if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {
+            return Err(SettingsError::Invalid(
+                "CIAM_REDIS_PREFIX must be a non-empty word".into(),
+            ));
         }
         if self.reconcile_interval == 0 {
-            return Err(SettingsError::Invalid("CIAM_RECONCILE_INTERVAL must be positive".into()));
+            return Err(SettingsError::Invalid(
+                "CIAM_RECONCILE_INTERVAL must be positive".into(),
+            ));
         }
         Ok(self)
     }
@@ -88,7 +110,10 @@ impl Settings {
     /// The issuer without a trailing slash, so endpoint URLs join cleanly and `iss`
     /// matches discovery exactly (RFC 8414 §3.3).
     pub fn issuer(&self) -> String {
-        let issuer = self.issuer.clone().unwrap_or_else(|| format!("http://{}", self.listen));
+        let issuer = self
+            .issuer
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen));
         issuer.trim_end_matches('/').to_owned()
     }
 }

@@ -4,7 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
-use ciam_denylist::InProcessDenylist;
+use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
+use ciam_domain::ports::Denylist;
 use ciam_domain::{Ports, ServiceConfig, TokenService};
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 
@@ -14,8 +15,8 @@ use crate::settings::Settings;
 pub enum WiringError {
     #[error(transparent)]
     Store(#[from] ciam_store::ConnectError),
-    #[error("CIAM_REDIS_URL is set, but this build has no Redis denylist yet; unset it to use the in-process denylist")]
-    RedisNotAvailable,
+    #[error("Redis denylist: {0}")]
+    Redis(#[from] ciam_domain::DenylistError),
 }
 
 pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
@@ -29,9 +30,15 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
     } else {
         DieselStore::open(&url, &pool)?
     };
-    if settings.redis_url.is_some() {
-        return Err(WiringError::RedisNotAvailable);
-    }
+    let denylist: Arc<dyn Denylist> = match &settings.redis_url {
+        Some(url) => Arc::new(RedisDenylist::connect(RedisSettings {
+            url: url.clone(),
+            key_prefix: settings.redis_prefix.clone(),
+            pool_size: settings.redis_pool_size,
+            timeout: Duration::from_millis(settings.redis_timeout_ms),
+        })?),
+        None => Arc::new(InProcessDenylist::new()),
+    };
     let store = Arc::new(store);
     let ports = Ports {
         clients: store.clone(),
@@ -39,7 +46,7 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         grants: store.clone(),
         revocations: store.clone(),
         keys: store,
-        denylist: Arc::new(InProcessDenylist::new()),
+        denylist,
         codec: Arc::new(JwtCodec),
         passwords: Arc::new(Argon2idHasher::default()),
         clock: Arc::new(SystemClock),

@@ -7,10 +7,16 @@ use crate::cli::{ClientCommand, GrantTypeArg};
 pub fn run(service: &TokenService, command: ClientCommand) -> Result<(), CommandError> {
     match command {
         ClientCommand::Create(args) => {
-            let scope = Scope::parse(&args.scope).map_err(|_| "invalid --scope: scope tokens are printable ASCII without '\"' or '\\'")?;
+            let scope = Scope::parse(&args.scope).map_err(|_| {
+                "invalid --scope: scope tokens are printable ASCII without '\"' or '\\'"
+            })?;
             let grant_types = args.grant_types.iter().map(|g| grant_type(*g)).collect();
-            let (client, secret) =
-                service.create_client(NewClient { name: args.name, grant_types, scope, public: args.public })?;
+            let (client, secret) = service.create_client(NewClient {
+                name: args.name,
+                grant_types,
+                scope,
+                public: args.public,
+            })?;
             let mut out = describe(&client);
             if let Some(secret) = secret {
                 out["client_secret"] = json!(secret.expose());

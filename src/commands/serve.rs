@@ -12,14 +12,17 @@ use crate::wiring;
 pub fn run(settings: Settings) -> Result<(), CommandError> {
     let service = Arc::new(wiring::service(&settings)?);
     service.ensure_signing_key()?;
-    let restored = service.reconcile_denylist()?;
-    spawn_reconciler(Arc::clone(&service), Duration::from_secs(settings.reconcile_interval));
-    tracing::info!(
-        listen = %settings.listen,
-        issuer = %service.config().issuer,
-        restored_revocations = restored,
-        "ciam serving"
+    // A denylist that cannot be filled now (Redis down) is not fatal: the server starts,
+    // answers 503 where it needs the denylist, and the reconciler fills it when it returns.
+    match service.reconcile_denylist() {
+        Ok(restored) => tracing::info!(restored, "denylist rebuilt from the store"),
+        Err(error) => tracing::warn!(%error, "denylist not rebuilt yet; the reconciler retries"),
+    }
+    spawn_reconciler(
+        Arc::clone(&service),
+        Duration::from_secs(settings.reconcile_interval),
     );
+    tracing::info!(listen = %settings.listen, issuer = %service.config().issuer, "ciam serving");
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || ciam_http::app(Arc::clone(&service)))
             .bind(&settings.listen)
@@ -30,14 +33,31 @@ pub fn run(settings: Settings) -> Result<(), CommandError> {
     })
 }
 
-/// Rebuilds the denylist from the store on a schedule: a revocation whose denylist write
-/// failed (the request got 503) or that another process made (`ciam client delete`)
-/// reaches this node's denylist within one interval.
-fn spawn_reconciler(service: Arc<TokenService>, every: Duration) {
-    thread::spawn(move || loop {
-        thread::sleep(every);
-        if let Err(error) = service.reconcile_denylist() {
-            tracing::warn!(%error, "denylist reconciliation failed; retrying next interval");
+/// How often the denylist is asked whether it lost entries (a Redis restart or flush).
+const COMPLETENESS_CHECK: Duration = Duration::from_secs(1);
+
+/// Keeps the denylist a faithful cache of the store:
+/// - every second, if the denylist reports lost entries (Redis restarted without persistence,
+///   `FLUSHALL`), it is rebuilt at once: this is the "on every reconnect" rebuild;
+/// - every `full_every`, it is rebuilt regardless, so a revocation whose denylist write failed
+///   (the request got 503), or that another process made (`ciam client delete`), arrives.
+fn spawn_reconciler(service: Arc<TokenService>, full_every: Duration) {
+    thread::spawn(move || {
+        let mut since_full = Duration::ZERO;
+        loop {
+            thread::sleep(COMPLETENESS_CHECK);
+            since_full += COMPLETENESS_CHECK;
+            let result = if since_full >= full_every {
+                since_full = Duration::ZERO;
+                service.reconcile_denylist().map(Some)
+            } else {
+                service.reconcile_denylist_if_incomplete()
+            };
+            match result {
+                Ok(Some(count)) => tracing::info!(count, "denylist rebuilt from the store"),
+                Ok(None) => {}
+                Err(error) => tracing::warn!(%error, "denylist reconciliation failed; retrying"),
+            }
         }
     });
 }

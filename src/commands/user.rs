@@ -8,7 +8,10 @@ use crate::cli::UserCommand;
 
 pub fn run(service: &TokenService, command: UserCommand) -> Result<(), CommandError> {
     match command {
-        UserCommand::Create { username, password_stdin: _ } => {
+        UserCommand::Create {
+            username,
+            password_stdin: _,
+        } => {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
             let password = line.strip_suffix('\n').unwrap_or(&line);

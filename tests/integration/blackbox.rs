@@ -8,7 +8,9 @@ use serde_json::Value;
 use crate::support::server::{ciam, Server};
 
 fn agent() -> ureq::Agent {
-    ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build()
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build()
 }
 
 /// POSTs a form; returns (status, body as JSON or Null when empty).
@@ -20,12 +22,20 @@ fn post(url: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
     };
     let status = response.status();
     let body = response.into_string().expect("body");
-    let json = if body.is_empty() { Value::Null } else { serde_json::from_str(&body).expect("JSON body") };
+    let json = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&body).expect("JSON body")
+    };
     (status, json)
 }
 
 fn stdout_json(output: &std::process::Output) -> Value {
-    assert!(output.status.success(), "stderr: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
 }
 
@@ -36,24 +46,51 @@ fn cli_then_the_whole_token_lifecycle_over_http() {
         dir.path(),
         &[],
         &[
-            "client", "create", "--name", "web", "--grant-type", "password", "--grant-type",
-            "refresh_token", "--grant-type", "client_credentials", "--scope", "read write",
+            "client",
+            "create",
+            "--name",
+            "web",
+            "--grant-type",
+            "password",
+            "--grant-type",
+            "refresh_token",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "read write",
         ],
         "",
     );
     let client = stdout_json(&created);
     let client_id = client["client_id"].as_str().expect("client_id").to_owned();
-    let secret = client["client_secret"].as_str().expect("client_secret").to_owned();
-    let user = stdout_json(&ciam(dir.path(), &[], &["user", "create", "--username", "alice", "--password-stdin"], "correct horse battery\n"));
+    let secret = client["client_secret"]
+        .as_str()
+        .expect("client_secret")
+        .to_owned();
+    let user = stdout_json(&ciam(
+        dir.path(),
+        &[],
+        &["user", "create", "--username", "alice", "--password-stdin"],
+        "correct horse battery\n",
+    ));
     assert!(user["id"].is_string());
 
     let listed = stdout_json(&ciam(dir.path(), &[], &["client", "list"], ""));
-    assert!(!listed.to_string().contains(&secret), "the secret is shown once only");
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret is shown once only"
+    );
 
     let server = Server::start(dir.path(), &[]);
-    let auth = [("client_id", client_id.as_str()), ("client_secret", secret.as_str())];
+    let auth = [
+        ("client_id", client_id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
     let with_auth = |extra: &[(&'static str, &str)]| -> Vec<(&str, String)> {
-        auth.iter().map(|(k, v)| (*k, (*v).to_owned())).chain(extra.iter().map(|(k, v)| (*k, (*v).to_owned()))).collect()
+        auth.iter()
+            .map(|(k, v)| (*k, (*v).to_owned()))
+            .chain(extra.iter().map(|(k, v)| (*k, (*v).to_owned())))
+            .collect()
     };
     let send = |path: &str, pairs: Vec<(&str, String)>| {
         let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -62,48 +99,125 @@ fn cli_then_the_whole_token_lifecycle_over_http() {
 
     let (status, issued) = send(
         "/oauth2/token",
-        with_auth(&[("grant_type", "password"), ("username", "alice"), ("password", "correct horse battery")]),
+        with_auth(&[
+            ("grant_type", "password"),
+            ("username", "alice"),
+            ("password", "correct horse battery"),
+        ]),
     );
     assert_eq!(status, 200, "{issued}");
-    let refresh = issued["refresh_token"].as_str().expect("refresh_token").to_owned();
+    let refresh = issued["refresh_token"]
+        .as_str()
+        .expect("refresh_token")
+        .to_owned();
 
-    let (status, refreshed) = send("/oauth2/token", with_auth(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]));
+    let (status, refreshed) = send(
+        "/oauth2/token",
+        with_auth(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]),
+    );
     assert_eq!(status, 200, "{refreshed}");
-    let access = refreshed["access_token"].as_str().expect("access_token").to_owned();
-    let refresh = refreshed["refresh_token"].as_str().expect("refresh_token").to_owned();
+    let access = refreshed["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
+    let refresh = refreshed["refresh_token"]
+        .as_str()
+        .expect("refresh_token")
+        .to_owned();
 
     let (status, introspected) = send("/oauth2/introspect", with_auth(&[("token", &access)]));
-    assert_eq!((status, introspected["active"].clone()), (200, Value::Bool(true)));
+    assert_eq!(
+        (status, introspected["active"].clone()),
+        (200, Value::Bool(true))
+    );
 
-    let (status, body) = send("/oauth2/revoke", with_auth(&[("token", &refresh), ("token_type_hint", "refresh_token")]));
+    let (status, body) = send(
+        "/oauth2/revoke",
+        with_auth(&[("token", &refresh), ("token_type_hint", "refresh_token")]),
+    );
     assert_eq!((status, body), (200, Value::Null));
 
     let (status, introspected) = send("/oauth2/introspect", with_auth(&[("token", &access)]));
-    assert_eq!((status, introspected), (200, serde_json::json!({"active": false})));
+    assert_eq!(
+        (status, introspected),
+        (200, serde_json::json!({"active": false}))
+    );
 
-    let (status, refused) = send("/oauth2/token", with_auth(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]));
-    assert_eq!((status, refused["error"].clone()), (400, Value::from("invalid_grant")));
+    let (status, refused) = send(
+        "/oauth2/token",
+        with_auth(&[("grant_type", "refresh_token"), ("refresh_token", &refresh)]),
+    );
+    assert_eq!(
+        (status, refused["error"].clone()),
+        (400, Value::from("invalid_grant"))
+    );
 
     // A restart keeps the revocation: the denylist is rebuilt from the SQLite file.
     drop(server);
     let server = Server::start(dir.path(), &[]);
     let (status, introspected) = post(
         &server.url("/oauth2/introspect"),
-        &[("client_id", &client_id), ("client_secret", &secret), ("token", &access)],
+        &[
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+            ("token", &access),
+        ],
     );
-    assert_eq!((status, introspected), (200, serde_json::json!({"active": false})));
+    assert_eq!(
+        (status, introspected),
+        (200, serde_json::json!({"active": false}))
+    );
 }
 
 #[test]
 fn bad_cli_input_is_a_one_line_error_and_a_non_zero_exit() {
     let dir = tempfile::tempdir().expect("temp dir");
     let cases: &[(&[&str], &str)] = &[
-        (&["client", "create", "--name", "x", "--grant-type", "implicit"], ""),
-        (&["client", "create", "--name", "spa", "--grant-type", "client_credentials", "--public"], ""),
+        (
+            &[
+                "client",
+                "create",
+                "--name",
+                "x",
+                "--grant-type",
+                "implicit",
+            ],
+            "",
+        ),
+        (
+            &[
+                "client",
+                "create",
+                "--name",
+                "spa",
+                "--grant-type",
+                "client_credentials",
+                "--public",
+            ],
+            "",
+        ),
         (&["client", "show", "no-such-client"], ""),
-        (&["user", "create", "--username", "bob", "--password-stdin"], ""),
-        (&["user", "create", "--username", "bob", "--password-stdin"], "short\n"),
-        (&["client", "create", "--name", "x", "--grant-type", "password", "--scope", "bad\"scope"], ""),
+        (
+            &["user", "create", "--username", "bob", "--password-stdin"],
+            "",
+        ),
+        (
+            &["user", "create", "--username", "bob", "--password-stdin"],
+            "short\n",
+        ),
+        (
+            &[
+                "client",
+                "create",
+                "--name",
+                "x",
+                "--grant-type",
+                "password",
+                "--scope",
+                "bad\"scope",
+            ],
+            "",
+        ),
     ];
     for (args, stdin) in cases {
         let output = ciam(dir.path(), &[], args, stdin);
@@ -112,7 +226,12 @@ fn bad_cli_input_is_a_one_line_error_and_a_non_zero_exit() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(!stderr.trim().is_empty(), "{args:?}: says why");
     }
-    let bad_env = ciam(dir.path(), &[("CIAM_ACCESS_TOKEN_TTL", "-5")], &["keys", "list"], "");
+    let bad_env = ciam(
+        dir.path(),
+        &[("CIAM_ACCESS_TOKEN_TTL", "-5")],
+        &["keys", "list"],
+        "",
+    );
     assert!(!bad_env.status.success());
     assert!(String::from_utf8_lossy(&bad_env.stderr).contains("CIAM_ACCESS_TOKEN_TTL"));
 }
@@ -122,13 +241,23 @@ fn keys_rotate_is_seen_by_a_running_server() {
     let dir = tempfile::tempdir().expect("temp dir");
     let server = Server::start(dir.path(), &[]);
     let jwks = |server: &Server| -> Value {
-        serde_json::from_str(&agent().get(&server.url("/oauth2/jwks")).call().expect("jwks").into_string().expect("body"))
-            .expect("json")
+        serde_json::from_str(
+            &agent()
+                .get(&server.url("/oauth2/jwks"))
+                .call()
+                .expect("jwks")
+                .into_string()
+                .expect("body"),
+        )
+        .expect("json")
     };
     assert_eq!(jwks(&server)["keys"].as_array().map(Vec::len), Some(1));
     let rotated = stdout_json(&ciam(dir.path(), &[], &["keys", "rotate"], ""));
     assert!(rotated["kid"].is_string());
     let keys = stdout_json(&ciam(dir.path(), &[], &["keys", "list"], ""));
     assert_eq!(keys.as_array().map(Vec::len), Some(2));
-    assert!(!keys.to_string().contains("private"), "no private key material is printed");
+    assert!(
+        !keys.to_string().contains("private"),
+        "no private key material is printed"
+    );
 }

@@ -7,11 +7,26 @@ use std::process::Command;
 fn dependency_tree(package: &str) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args(["tree", "--offline", "-p", package, "-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            package,
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree runs");
-    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "cargo tree failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
@@ -24,22 +39,44 @@ fn assert_free_of(package: &str, banned: &[&str]) {
     assert!(tree.contains(package), "{package} not found: {tree:?}");
     let found: Vec<&String> = tree
         .iter()
-        .filter(|name| banned.iter().any(|b| name.as_str() == *b || name.starts_with(&format!("{b}-"))))
+        .filter(|name| {
+            banned
+                .iter()
+                .any(|b| name.as_str() == *b || name.starts_with(&format!("{b}-")))
+        })
         .collect();
     assert!(found.is_empty(), "{package} must not depend on {found:?}");
 }
 
 #[test]
 fn the_domain_has_no_framework_driver_or_runtime() {
-    assert_free_of("ciam-domain", &["actix", "actix-web", "diesel", "redis", "tokio", "r2d2", "jsonwebtoken"]);
+    assert_free_of(
+        "ciam-domain",
+        &[
+            "actix",
+            "actix-web",
+            "diesel",
+            "redis",
+            "tokio",
+            "r2d2",
+            "jsonwebtoken",
+        ],
+    );
 }
 
 #[test]
 fn adapters_and_the_edge_do_not_depend_on_each_other() {
     let workspace = ["ciam-store", "ciam-denylist", "ciam-crypto", "ciam-http"];
     for package in workspace {
-        let others: Vec<&str> = workspace.iter().copied().filter(|p| *p != package).collect();
+        let others: Vec<&str> = workspace
+            .iter()
+            .copied()
+            .filter(|p| *p != package)
+            .collect();
         assert_free_of(package, &others);
     }
-    assert_free_of("ciam-http", &["diesel", "redis", "r2d2", "jsonwebtoken", "argon2"]);
+    assert_free_of(
+        "ciam-http",
+        &["diesel", "redis", "r2d2", "jsonwebtoken", "argon2"],
+    );
 }

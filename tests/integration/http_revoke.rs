@@ -4,29 +4,52 @@
 use ciam_domain::GrantType;
 
 use crate::support::http::basic;
-use crate::support::{Auth, TestApp, TestClient};
+use crate::support::{Auth, Kind, TestApp, TestClient};
 
 fn assert_ok_empty(response: &crate::support::http::Response) {
-    assert_eq!(response.status, 200, "{:?}", String::from_utf8_lossy(&response.body));
+    assert_eq!(
+        response.status,
+        200,
+        "{:?}",
+        String::from_utf8_lossy(&response.body)
+    );
     assert!(response.body.is_empty(), "rule 8: empty body");
     assert_eq!(response.header("cache-control"), Some("no-store"));
 }
 
 // Rule 1
-#[actix_web::test]
-async fn rule1_client_is_authenticated_first() {
-    let app = TestApp::sqlite();
+async fn rule1_client_is_authenticated_first(kind: Kind) {
+    let app = TestApp::new(kind);
     let client = app.confidential();
     let token = app.cc_token(&client).await;
-    let impostor = TestClient { id: client.id.clone(), secret: Some("wrong".into()) };
+    let impostor = TestClient {
+        id: client.id.clone(),
+        secret: Some("wrong".into()),
+    };
     let post = app.revoke(&impostor, &token).await;
-    assert_eq!((post.status, post.json()), (401, serde_json::json!({"error": "invalid_client"})));
+    assert_eq!(
+        (post.status, post.json()),
+        (401, serde_json::json!({"error": "invalid_client"}))
+    );
     assert_eq!(post.header("www-authenticate"), None);
-    let by_basic = app.post("/oauth2/revoke", Auth::Basic(&impostor), &[("token", &token)]).await;
+    let by_basic = app
+        .post(
+            "/oauth2/revoke",
+            Auth::Basic(&impostor),
+            &[("token", &token)],
+        )
+        .await;
     assert_eq!(by_basic.status, 401);
-    assert!(by_basic.header("www-authenticate").is_some_and(|h| h.starts_with("Basic")));
-    let anonymous = app.post("/oauth2/revoke", Auth::None, &[("token", &token)]).await;
-    assert_eq!((anonymous.status, anonymous.error()), (401, "invalid_client".into()));
+    assert!(by_basic
+        .header("www-authenticate")
+        .is_some_and(|h| h.starts_with("Basic")));
+    let anonymous = app
+        .post("/oauth2/revoke", Auth::None, &[("token", &token)])
+        .await;
+    assert_eq!(
+        (anonymous.status, anonymous.error()),
+        (401, "invalid_client".into())
+    );
     // Auth fails before the missing token is noticed.
     let no_token = app.post("/oauth2/revoke", Auth::Post(&impostor), &[]).await;
     assert_eq!(no_token.status, 401);
@@ -34,18 +57,41 @@ async fn rule1_client_is_authenticated_first() {
 }
 
 // Rule 2
-#[actix_web::test]
-async fn rule2_malformed_requests_are_400_json() {
-    let app = TestApp::sqlite();
+async fn rule2_malformed_requests_are_400_json(kind: Kind) {
+    let app = TestApp::new(kind);
     let client = app.confidential();
     let missing = app.post("/oauth2/revoke", Auth::Post(&client), &[]).await;
-    assert_eq!((missing.status, missing.error()), (400, "invalid_request".into()));
-    let empty = app.post("/oauth2/revoke", Auth::Post(&client), &[("token", "")]).await;
-    assert_eq!((empty.status, empty.error()), (400, "invalid_request".into()), "empty = absent");
+    assert_eq!(
+        (missing.status, missing.error()),
+        (400, "invalid_request".into())
+    );
+    let empty = app
+        .post("/oauth2/revoke", Auth::Post(&client), &[("token", "")])
+        .await;
+    assert_eq!(
+        (empty.status, empty.error()),
+        (400, "invalid_request".into()),
+        "empty = absent"
+    );
 
-    let form = |extra: &str| format!("client_id={}&client_secret={}&{extra}", client.id, client.secret());
-    let repeated = app.raw_post("/oauth2/revoke", "application/x-www-form-urlencoded", &form("token=a&token=b")).await;
-    assert_eq!((repeated.status, repeated.error()), (400, "invalid_request".into()));
+    let form = |extra: &str| {
+        format!(
+            "client_id={}&client_secret={}&{extra}",
+            client.id,
+            client.secret()
+        )
+    };
+    let repeated = app
+        .raw_post(
+            "/oauth2/revoke",
+            "application/x-www-form-urlencoded",
+            &form("token=a&token=b"),
+        )
+        .await;
+    assert_eq!(
+        (repeated.status, repeated.error()),
+        (400, "invalid_request".into())
+    );
 
     let two_methods = app
         .request(
@@ -56,22 +102,38 @@ async fn rule2_malformed_requests_are_400_json() {
                 .set_payload(form("token=a")),
         )
         .await;
-    assert_eq!((two_methods.status, two_methods.error()), (400, "invalid_request".into()));
+    assert_eq!(
+        (two_methods.status, two_methods.error()),
+        (400, "invalid_request".into())
+    );
 
-    let json = app.raw_post("/oauth2/revoke", "application/json", r#"{"token":"a"}"#).await;
+    let json = app
+        .raw_post("/oauth2/revoke", "application/json", r#"{"token":"a"}"#)
+        .await;
     assert_eq!((json.status, json.error()), (400, "invalid_request".into()));
 
     // Form decoding is lenient (WHATWG): junk decodes to junk, which then fails as a
     // request like any other, with a 4xx JSON error and never a 500.
     for junk in ["%zz=%%&&==", "\u{0}\u{1}", "client_id=%FF%FE&token=%C3"] {
-        let garbage = app.raw_post("/oauth2/revoke", "application/x-www-form-urlencoded", junk).await;
-        assert!((400..500).contains(&garbage.status), "{junk}: {}", garbage.status);
+        let garbage = app
+            .raw_post("/oauth2/revoke", "application/x-www-form-urlencoded", junk)
+            .await;
+        assert!(
+            (400..500).contains(&garbage.status),
+            "{junk}: {}",
+            garbage.status
+        );
         assert!(garbage.json()["error"].is_string());
     }
 
     let huge = form(&format!("token={}", "a".repeat(64 * 1024)));
-    let oversized = app.raw_post("/oauth2/revoke", "application/x-www-form-urlencoded", &huge).await;
-    assert_eq!((oversized.status, oversized.error()), (413, "invalid_request".into()));
+    let oversized = app
+        .raw_post("/oauth2/revoke", "application/x-www-form-urlencoded", &huge)
+        .await;
+    assert_eq!(
+        (oversized.status, oversized.error()),
+        (413, "invalid_request".into())
+    );
 
     let get = app.get("/oauth2/revoke").await;
     assert_eq!((get.status, get.error()), (405, "invalid_request".into()));
@@ -84,23 +146,33 @@ async fn rule2_malformed_requests_are_400_json() {
             &form("token=a"),
         )
         .await;
-    assert_eq!(in_uri.status, 400, "RFC 6749 §2.3.1: no credentials in the URI");
+    assert_eq!(
+        in_uri.status, 400,
+        "RFC 6749 §2.3.1: no credentials in the URI"
+    );
 }
 
 // Rule 3
-#[actix_web::test]
-async fn rule3_unknown_malformed_expired_foreign_and_revoked_tokens_get_200() {
-    let app = TestApp::sqlite();
+async fn rule3_unknown_malformed_expired_foreign_and_revoked_tokens_get_200(kind: Kind) {
+    let app = TestApp::new(kind);
     let client = app.confidential();
     let token = app.cc_token(&client).await;
     let mut tampered = token.clone();
     tampered.truncate(token.len() - 4);
     tampered.push_str("AAAA");
     let foreign_signed = foreign_signed_token(&client.id);
-    for candidate in ["unknown", "a.b.c", tampered.as_str(), foreign_signed.as_str()] {
+    for candidate in [
+        "unknown",
+        "a.b.c",
+        tampered.as_str(),
+        foreign_signed.as_str(),
+    ] {
         assert_ok_empty(&app.revoke(&client, candidate).await);
     }
-    assert!(app.is_active(&client, &token).await, "the genuine token was not touched");
+    assert!(
+        app.is_active(&client, &token).await,
+        "the genuine token was not touched"
+    );
     assert_ok_empty(&app.revoke(&client, &token).await);
     assert_ok_empty(&app.revoke(&client, &token).await);
 }
@@ -109,8 +181,13 @@ async fn rule3_unknown_malformed_expired_foreign_and_revoked_tokens_get_200() {
 fn foreign_signed_token(client_id: &str) -> String {
     use ciam_domain::ports::AccessTokenCodec;
     let codec = ciam_crypto::JwtCodec;
-    let key = codec.generate_key(ciam_domain::Kid::new("attacker"), ciam_domain::UnixTime(0)).expect("key");
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs() as i64;
+    let key = codec
+        .generate_key(ciam_domain::Kid::new("attacker"), ciam_domain::UnixTime(0))
+        .expect("key");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
     let claims = ciam_domain::AccessClaims {
         iss: crate::support::app::ISSUER.into(),
         sub: client_id.into(),
@@ -126,9 +203,8 @@ fn foreign_signed_token(client_id: &str) -> String {
 }
 
 // Rule 4
-#[actix_web::test]
-async fn rule4_another_clients_token_is_401_invalid_client_and_stays_valid() {
-    let app = TestApp::sqlite();
+async fn rule4_another_clients_token_is_401_invalid_client_and_stays_valid(kind: Kind) {
+    let app = TestApp::new(kind);
     let owner = app.confidential();
     let other = app.confidential();
     let access = app.cc_token(&owner).await;
@@ -136,16 +212,22 @@ async fn rule4_another_clients_token_is_401_invalid_client_and_stays_valid() {
     for token in [&access, &refresh] {
         let response = app.revoke(&other, token).await;
         assert_eq!(response.status, 401);
-        assert_eq!(response.json(), serde_json::json!({"error": "invalid_client"}));
+        assert_eq!(
+            response.json(),
+            serde_json::json!({"error": "invalid_client"})
+        );
     }
     assert!(app.is_active(&owner, &access).await);
-    assert_eq!(app.refresh(&owner, &refresh).await.status, 200, "refresh token still valid");
+    assert_eq!(
+        app.refresh(&owner, &refresh).await.status,
+        200,
+        "refresh token still valid"
+    );
 }
 
 // Rule 5
-#[actix_web::test]
-async fn rule5_an_access_token_revokes_only_itself() {
-    let app = TestApp::sqlite();
+async fn rule5_an_access_token_revokes_only_itself(kind: Kind) {
+    let app = TestApp::new(kind);
     let client = app.confidential();
     let (access, refresh) = app.user_tokens(&client).await;
     let sibling = app.cc_token(&client).await;
@@ -156,30 +238,37 @@ async fn rule5_an_access_token_revokes_only_itself() {
 }
 
 // Rule 6
-#[actix_web::test]
-async fn rule6_a_refresh_token_revokes_its_grant_and_every_access_token_of_it() {
-    let app = TestApp::sqlite();
+async fn rule6_a_refresh_token_revokes_its_grant_and_every_access_token_of_it(kind: Kind) {
+    let app = TestApp::new(kind);
     let client = app.confidential();
     let (first_access, first_refresh) = app.user_tokens(&client).await;
     let rotated = app.refresh(&client, &first_refresh).await.json();
     let second_access = rotated["access_token"].as_str().expect("access").to_owned();
-    let second_refresh = rotated["refresh_token"].as_str().expect("refresh").to_owned();
+    let second_refresh = rotated["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
     let unrelated = app.cc_token(&client).await;
 
     assert_ok_empty(&app.revoke(&client, &second_refresh).await);
-    assert!(!app.is_active(&client, &first_access).await, "earlier rotation's access token");
+    assert!(
+        !app.is_active(&client, &first_access).await,
+        "earlier rotation's access token"
+    );
     assert!(!app.is_active(&client, &second_access).await);
     assert!(!app.is_active(&client, &second_refresh).await);
     assert!(app.is_active(&client, &unrelated).await);
     let refused = app.refresh(&client, &second_refresh).await;
-    assert_eq!((refused.status, refused.error()), (400, "invalid_grant".into()));
+    assert_eq!(
+        (refused.status, refused.error()),
+        (400, "invalid_grant".into())
+    );
 }
 
 // Rule 7
-#[actix_web::test]
-async fn rule7_the_hint_only_orders_the_lookup() {
+async fn rule7_the_hint_only_orders_the_lookup(kind: Kind) {
     for hint in ["access_token", "refresh_token", "no_such_type"] {
-        let app = TestApp::sqlite();
+        let app = TestApp::new(kind);
         let client = app.confidential();
         let (access, refresh) = app.user_tokens(&client).await;
         let other_access = app.cc_token(&client).await;
@@ -187,8 +276,12 @@ async fn rule7_the_hint_only_orders_the_lookup() {
             let app = &app;
             let client = &client;
             async move {
-                app.post("/oauth2/revoke", Auth::Post(client), &[("token", &token), ("token_type_hint", hint)])
-                    .await
+                app.post(
+                    "/oauth2/revoke",
+                    Auth::Post(client),
+                    &[("token", &token), ("token_type_hint", hint)],
+                )
+                .await
             }
         };
         assert_ok_empty(&revoke(other_access.clone()).await);
@@ -200,9 +293,8 @@ async fn rule7_the_hint_only_orders_the_lookup() {
 }
 
 // Rules 8 and 9
-#[actix_web::test]
-async fn rule9_a_revocation_survives_a_restart() {
-    let app = TestApp::sqlite();
+async fn rule9_a_revocation_survives_a_restart(kind: Kind) {
+    let app = TestApp::new(kind);
     let client = app.confidential();
     let access = app.cc_token(&client).await;
     let (grant_access, refresh) = app.user_tokens(&client).await;
@@ -214,9 +306,8 @@ async fn rule9_a_revocation_survives_a_restart() {
     assert_eq!(restarted.refresh(&client, &refresh).await.status, 400);
 }
 
-#[actix_web::test]
-async fn public_clients_revoke_their_own_tokens_by_client_id() {
-    let app = TestApp::sqlite();
+async fn public_clients_revoke_their_own_tokens_by_client_id(kind: Kind) {
+    let app = TestApp::new(kind);
     let spa = app.client(&[GrantType::Password, GrantType::RefreshToken], true);
     app.user("spa-user", "correct horse battery");
     let issued = app
@@ -232,10 +323,31 @@ async fn public_clients_revoke_their_own_tokens_by_client_id() {
         )
         .await
         .json();
-    let refresh = issued["refresh_token"].as_str().expect("refresh").to_owned();
+    let refresh = issued["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
     let access = issued["access_token"].as_str().expect("access").to_owned();
-    let revoked = app.post("/oauth2/revoke", Auth::None, &[("token", &refresh), ("client_id", &spa.id)]).await;
+    let revoked = app
+        .post(
+            "/oauth2/revoke",
+            Auth::None,
+            &[("token", &refresh), ("client_id", &spa.id)],
+        )
+        .await;
     assert_ok_empty(&revoked);
     let checker = app.confidential();
     assert!(!app.is_active(&checker, &access).await);
 }
+
+crate::on_every_backend!(
+    rule1_client_is_authenticated_first,
+    rule2_malformed_requests_are_400_json,
+    rule3_unknown_malformed_expired_foreign_and_revoked_tokens_get_200,
+    rule4_another_clients_token_is_401_invalid_client_and_stays_valid,
+    rule5_an_access_token_revokes_only_itself,
+    rule6_a_refresh_token_revokes_its_grant_and_every_access_token_of_it,
+    rule7_the_hint_only_orders_the_lookup,
+    rule9_a_revocation_survives_a_restart,
+    public_clients_revoke_their_own_tokens_by_client_id,
+);

@@ -8,8 +8,11 @@
 mod support;
 
 mod blackbox;
+mod compose;
+mod faults;
 mod hexagon;
 mod http_discovery;
+mod http_full_stack;
 mod http_introspect;
 mod http_revoke;
 mod http_token;

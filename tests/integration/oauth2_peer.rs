@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use oauth2::basic::BasicClient;
 use oauth2::{
-    AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, IntrospectionUrl, ResourceOwnerPassword,
-    ResourceOwnerUsername, RevocationUrl, StandardRevocableToken, TokenIntrospectionResponse, TokenResponse,
-    TokenUrl,
+    AuthType, ClientId, ClientSecret, HttpRequest, HttpResponse, IntrospectionUrl,
+    ResourceOwnerPassword, ResourceOwnerUsername, RevocationUrl, StandardRevocableToken,
+    TokenIntrospectionResponse, TokenResponse, TokenUrl,
 };
 
 use crate::support::server::{ciam, Server};
@@ -27,11 +27,19 @@ impl std::error::Error for TransportError {}
 /// The oauth2 crate insists on an https revocation URL; the loopback server speaks plain
 /// HTTP, so this transport maps `https://127.0.0.1` to `http://127.0.0.1`, nothing else.
 fn transport(request: HttpRequest) -> Result<HttpResponse, TransportError> {
-    let url = request.uri().to_string().replacen("https://127.0.0.1", "http://127.0.0.1", 1);
-    let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(10)).build();
+    let url = request
+        .uri()
+        .to_string()
+        .replacen("https://127.0.0.1", "http://127.0.0.1", 1);
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
     let mut call = agent.request(request.method().as_str(), &url);
     for (name, value) in request.headers() {
-        call = call.set(name.as_str(), value.to_str().map_err(|e| TransportError(e.to_string()))?);
+        call = call.set(
+            name.as_str(),
+            value.to_str().map_err(|e| TransportError(e.to_string()))?,
+        );
     }
     let response = match call.send_bytes(request.body()) {
         Ok(response) => response,
@@ -45,8 +53,11 @@ fn transport(request: HttpRequest) -> Result<HttpResponse, TransportError> {
         }
     }
     let mut body = Vec::new();
-    std::io::Read::read_to_end(&mut response.into_reader(), &mut body).map_err(|e| TransportError(e.to_string()))?;
-    builder.body(body).map_err(|e| TransportError(e.to_string()))
+    std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
+        .map_err(|e| TransportError(e.to_string()))?;
+    builder
+        .body(body)
+        .map_err(|e| TransportError(e.to_string()))
 }
 
 #[test]
@@ -56,27 +67,64 @@ fn the_oauth2_crate_gets_refreshes_introspects_and_revokes() {
         dir.path(),
         &[],
         &[
-            "client", "create", "--name", "peer", "--grant-type", "client_credentials", "--grant-type",
-            "password", "--grant-type", "refresh_token", "--scope", "read write",
+            "client",
+            "create",
+            "--name",
+            "peer",
+            "--grant-type",
+            "client_credentials",
+            "--grant-type",
+            "password",
+            "--grant-type",
+            "refresh_token",
+            "--scope",
+            "read write",
         ],
         "",
     );
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
     let client: serde_json::Value = serde_json::from_slice(&created.stdout).expect("json");
-    let user = ciam(dir.path(), &[], &["user", "create", "--username", "peer-user", "--password-stdin"], "correct horse battery\n");
+    let user = ciam(
+        dir.path(),
+        &[],
+        &[
+            "user",
+            "create",
+            "--username",
+            "peer-user",
+            "--password-stdin",
+        ],
+        "correct horse battery\n",
+    );
     assert!(user.status.success());
     let server = Server::start(dir.path(), &[]);
 
-    let oauth = BasicClient::new(ClientId::new(client["client_id"].as_str().expect("id").into()))
-        .set_client_secret(ClientSecret::new(client["client_secret"].as_str().expect("secret").into()))
-        .set_auth_type(AuthType::BasicAuth)
-        .set_token_uri(TokenUrl::new(server.url("/oauth2/token")).expect("url"))
-        .set_introspection_url(IntrospectionUrl::new(server.url("/oauth2/introspect")).expect("url"))
-        .set_revocation_url(
-            RevocationUrl::new(server.url("/oauth2/revoke").replacen("http://", "https://", 1)).expect("url"),
-        );
+    let oauth = BasicClient::new(ClientId::new(
+        client["client_id"].as_str().expect("id").into(),
+    ))
+    .set_client_secret(ClientSecret::new(
+        client["client_secret"].as_str().expect("secret").into(),
+    ))
+    .set_auth_type(AuthType::BasicAuth)
+    .set_token_uri(TokenUrl::new(server.url("/oauth2/token")).expect("url"))
+    .set_introspection_url(IntrospectionUrl::new(server.url("/oauth2/introspect")).expect("url"))
+    .set_revocation_url(
+        RevocationUrl::new(
+            server
+                .url("/oauth2/revoke")
+                .replacen("http://", "https://", 1),
+        )
+        .expect("url"),
+    );
 
-    let machine = oauth.exchange_client_credentials().request(&transport).expect("client credentials");
+    let machine = oauth
+        .exchange_client_credentials()
+        .request(&transport)
+        .expect("client credentials");
     assert!(machine.refresh_token().is_none());
     assert_eq!(machine.expires_in(), Some(Duration::from_secs(300)));
 
@@ -88,11 +136,17 @@ fn the_oauth2_crate_gets_refreshes_introspects_and_revokes() {
         .request(&transport)
         .expect("password grant");
     let refresh = user_tokens.refresh_token().expect("refresh token").clone();
-    let refreshed = oauth.exchange_refresh_token(&refresh).request(&transport).expect("refresh");
+    let refreshed = oauth
+        .exchange_refresh_token(&refresh)
+        .request(&transport)
+        .expect("refresh");
     let access = refreshed.access_token().clone();
     let new_refresh = refreshed.refresh_token().expect("rotated").clone();
 
-    let introspection = oauth.introspect(&access).request(&transport).expect("introspect");
+    let introspection = oauth
+        .introspect(&access)
+        .request(&transport)
+        .expect("introspect");
     assert!(introspection.active());
 
     oauth
@@ -101,15 +155,31 @@ fn the_oauth2_crate_gets_refreshes_introspects_and_revokes() {
         .request(&transport)
         .expect("RFC 7009 revoke with Basic auth");
 
-    assert!(!oauth.introspect(&access).request(&transport).expect("introspect").active());
-    assert!(oauth.exchange_refresh_token(&new_refresh).request(&transport).is_err());
+    assert!(!oauth
+        .introspect(&access)
+        .request(&transport)
+        .expect("introspect")
+        .active());
+    assert!(oauth
+        .exchange_refresh_token(&new_refresh)
+        .request(&transport)
+        .is_err());
 
     // Access-token revocation with the crate's hint.
-    let second = oauth.exchange_client_credentials().request(&transport).expect("client credentials");
+    let second = oauth
+        .exchange_client_credentials()
+        .request(&transport)
+        .expect("client credentials");
     oauth
-        .revoke_token(StandardRevocableToken::AccessToken(second.access_token().clone()))
+        .revoke_token(StandardRevocableToken::AccessToken(
+            second.access_token().clone(),
+        ))
         .expect("revocation configured")
         .request(&transport)
         .expect("revoke access token");
-    assert!(!oauth.introspect(second.access_token()).request(&transport).expect("introspect").active());
+    assert!(!oauth
+        .introspect(second.access_token())
+        .request(&transport)
+        .expect("introspect")
+        .active());
 }

@@ -25,7 +25,11 @@ impl PasswordHasher for Argon2idHasher {
 
     fn verify(&self, password: &str, hash: &str) -> bool {
         PasswordHash::new(hash)
-            .map(|parsed| self.argon2.verify_password(password.as_bytes(), &parsed).is_ok())
+            .map(|parsed| {
+                self.argon2
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
             .unwrap_or(false)
     }
 }

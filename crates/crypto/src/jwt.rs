@@ -25,7 +25,9 @@ impl AccessTokenCodec for JwtCodec {
         let mut seed = [0u8; 32];
         OsRandom.fill(&mut seed);
         let key = ed25519_dalek::SigningKey::from_bytes(&seed);
-        let der = key.to_pkcs8_der().map_err(|e| CodecError::Signing(e.to_string()))?;
+        let der = key
+            .to_pkcs8_der()
+            .map_err(|e| CodecError::Signing(e.to_string()))?;
         Ok(SigningKey {
             kid: kid.clone(),
             algorithm: ALG_EDDSA.into(),
@@ -48,7 +50,10 @@ impl AccessTokenCodec for JwtCodec {
 
     fn sign(&self, key: &SigningKey, claims: &AccessClaims) -> Result<String, CodecError> {
         if key.algorithm != ALG_EDDSA {
-            return Err(CodecError::Signing(format!("unsupported algorithm {}", key.algorithm)));
+            return Err(CodecError::Signing(format!(
+                "unsupported algorithm {}",
+                key.algorithm
+            )));
         }
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some(ACCESS_TOKEN_TYP.into());
@@ -61,7 +66,11 @@ impl AccessTokenCodec for JwtCodec {
         let header = jsonwebtoken::decode_header(token).map_err(|_| CodecError::Malformed)?;
         // RFC 9068 §4: resource servers MUST verify `typ` is at+jwt (case-insensitively,
         // RFC 7515 §4.1.9, with the optional "application/" prefix).
-        let typ = header.typ.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let typ = header
+            .typ
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if typ != ACCESS_TOKEN_TYP && typ != "application/at+jwt" {
             return Err(CodecError::Malformed);
         }
@@ -116,7 +125,9 @@ mod tests {
     #[test]
     fn signs_rfc9068_tokens_that_decode_with_the_ring() {
         let codec = JwtCodec;
-        let key = codec.generate_key(Kid::new("k1"), UnixTime(0)).expect("key");
+        let key = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
         let token = codec.sign(&key, &claims()).expect("signed");
         let header = part(&token, 0);
         assert!(header.contains(r#""typ":"at+jwt""#), "{header}");
@@ -129,8 +140,12 @@ mod tests {
     #[test]
     fn refuses_other_keys_tampering_and_alg_none() {
         let codec = JwtCodec;
-        let key = codec.generate_key(Kid::new("k1"), UnixTime(0)).expect("key");
-        let mut impostor = codec.generate_key(Kid::new("k1"), UnixTime(0)).expect("key");
+        let key = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
+        let mut impostor = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
         impostor.kid = Kid::new("k1");
         let token = codec.sign(&impostor, &claims()).expect("signed");
         let ring = KeyRing::new(vec![key.clone()]);
@@ -143,24 +158,42 @@ mod tests {
                 .replace("\"sub\":\"user\"", "\"sub\":\"admin\""),
         );
         parts[1] = &forged_claims;
-        assert_eq!(codec.decode(&parts.join("."), &ring), Err(CodecError::BadSignature));
+        assert_eq!(
+            codec.decode(&parts.join("."), &ring),
+            Err(CodecError::BadSignature)
+        );
 
         let none_header = URL_SAFE_NO_PAD.encode(r#"{"alg":"none","typ":"at+jwt","kid":"k1"}"#);
-        let unsigned = format!("{none_header}.{}.", genuine.split('.').nth(1).unwrap_or_default());
+        let unsigned = format!(
+            "{none_header}.{}.",
+            genuine.split('.').nth(1).unwrap_or_default()
+        );
         assert!(codec.decode(&unsigned, &ring).is_err());
 
         let unknown = KeyRing::new(vec![]);
-        assert_eq!(codec.decode(&genuine, &unknown), Err(CodecError::UnknownKey));
+        assert_eq!(
+            codec.decode(&genuine, &unknown),
+            Err(CodecError::UnknownKey)
+        );
     }
 
     #[test]
     fn refuses_tokens_that_are_not_access_tokens() {
         let codec = JwtCodec;
-        let key = codec.generate_key(Kid::new("k1"), UnixTime(0)).expect("key");
+        let key = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some("k1".into()); // typ: JWT, e.g. an ID token
-        let id_token = jsonwebtoken::encode(&header, &claims(), &EncodingKey::from_ed_der(&key.private_der))
-            .expect("signed");
-        assert_eq!(codec.decode(&id_token, &KeyRing::new(vec![key])), Err(CodecError::Malformed));
+        let id_token = jsonwebtoken::encode(
+            &header,
+            &claims(),
+            &EncodingKey::from_ed_der(&key.private_der),
+        )
+        .expect("signed");
+        assert_eq!(
+            codec.decode(&id_token, &KeyRing::new(vec![key])),
+            Err(CodecError::Malformed)
+        );
     }
 }

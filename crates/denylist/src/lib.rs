@@ -2,5 +2,7 @@
 //! (shared with resource servers) joins it for the full stack.
 
 mod memory;
+mod redis;
 
 pub use memory::InProcessDenylist;
+pub use redis::{RedisDenylist, RedisSettings};

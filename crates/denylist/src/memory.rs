@@ -65,7 +65,9 @@ impl Denylist for InProcessDenylist {
         let mut entries = self.entries.write().map_err(|_| poisoned())?;
         for revocation in revocations.iter().filter(|r| r.until() > now) {
             match revocation {
-                Revocation::AccessToken { jti, until } => extend(&mut entries.tokens, jti.clone(), *until),
+                Revocation::AccessToken { jti, until } => {
+                    extend(&mut entries.tokens, jti.clone(), *until)
+                }
                 Revocation::Grant { grant_id, until } => {
                     extend(&mut entries.grants, grant_id.clone(), *until)
                 }
@@ -110,17 +112,27 @@ mod tests {
     const NOW: UnixTime = UnixTime(1000);
 
     fn token(jti: &str, until: i64) -> Revocation {
-        Revocation::AccessToken { jti: Jti::new(jti), until: UnixTime(until) }
+        Revocation::AccessToken {
+            jti: Jti::new(jti),
+            until: UnixTime(until),
+        }
     }
 
     #[test]
     fn denies_tokens_and_grants_until_their_expiry() {
         let denylist = InProcessDenylist::new();
-        let grant = Revocation::Grant { grant_id: GrantId::new("g"), until: UnixTime(1100) };
-        denylist.deny(&[token("a", 1050), grant], NOW).expect("deny");
+        let grant = Revocation::Grant {
+            grant_id: GrantId::new("g"),
+            until: UnixTime(1100),
+        };
+        denylist
+            .deny(&[token("a", 1050), grant], NOW)
+            .expect("deny");
         let check = |jti: &str, gid: Option<&str>, now: i64| {
             let gid = gid.map(GrantId::new);
-            denylist.is_denied(&Jti::new(jti), gid.as_ref(), UnixTime(now)).expect("check")
+            denylist
+                .is_denied(&Jti::new(jti), gid.as_ref(), UnixTime(now))
+                .expect("check")
         };
         assert!(check("a", None, 1049));
         assert!(!check("a", None, 1050));
@@ -134,7 +146,9 @@ mod tests {
         let denylist = InProcessDenylist::new();
         denylist.deny(&[token("a", 2000)], NOW).expect("deny");
         denylist.deny(&[token("a", 1500)], NOW).expect("deny");
-        assert!(denylist.is_denied(&Jti::new("a"), None, UnixTime(1999)).expect("check"));
+        assert!(denylist
+            .is_denied(&Jti::new("a"), None, UnixTime(1999))
+            .expect("check"));
     }
 
     #[test]
@@ -143,7 +157,9 @@ mod tests {
         for i in 0..10_000 {
             // Each entry lives 10 seconds; time moves one second per 100 inserts.
             let now = UnixTime(NOW.0 + i / 100);
-            denylist.deny(&[token(&format!("t{i}"), now.0 + 10)], now).expect("deny");
+            denylist
+                .deny(&[token(&format!("t{i}"), now.0 + 10)], now)
+                .expect("deny");
         }
         assert!(denylist.len() <= 2 * MIN_SWEEP + 1000, "{}", denylist.len());
     }

@@ -59,7 +59,11 @@ pub struct KeyRing {
 
 impl KeyRing {
     pub fn new(mut keys: Vec<SigningKey>) -> Self {
-        keys.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.kid.cmp(&a.kid)));
+        keys.sort_by(|a, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| b.kid.cmp(&a.kid))
+        });
         Self { keys }
     }
 

@@ -49,6 +49,9 @@ pub trait GrantStore: Send + Sync {
     /// it is not rotated yet and its grant is not revoked, store `next`, and raise the grant's
     /// `access_expires_at` to `access_expires_at`. Of concurrent calls for the same `old`,
     /// exactly one returns `Rotated`; the others return `Lost` having written nothing.
+    /// Against a concurrent `revoke_grant` it MUST be serialised: either the rotation commits
+    /// first and `revoke_grant` returns the raised `access_expires_at`, or the revocation
+    /// commits first and this returns `Lost`.
     fn rotate_refresh_token(
         &self,
         old: &SecretHash,
@@ -58,12 +61,14 @@ pub trait GrantStore: Send + Sync {
     ) -> Result<RotateOutcome, StoreError>;
 
     /// Stores a successor for a token already rotated within the grace period, without
-    /// touching `old`'s state: the retry of a client that lost the first response.
+    /// touching `old`'s state: the retry of a client that lost the first response. Like
+    /// `rotate_refresh_token`, MUST return `Lost` (writing nothing) if the grant is revoked,
+    /// serialised against a concurrent `revoke_grant`.
     fn add_refresh_token(
         &self,
         next: &RefreshTokenRecord,
         access_expires_at: UnixTime,
-    ) -> Result<(), StoreError>;
+    ) -> Result<RotateOutcome, StoreError>;
 
     /// Marks the grant revoked at `now` (keeping an earlier revocation time) and returns it
     /// as stored afterwards. Idempotent. `Ok(None)` if no such grant.

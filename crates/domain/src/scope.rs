@@ -81,6 +81,9 @@ mod tests {
         assert_eq!(Scope::grant(Some(&read), &allowed), Ok(read.clone()));
         assert_eq!(Scope::grant(None, &allowed), Ok(allowed.clone()));
         let admin = Scope::parse("admin").expect("valid");
-        assert_eq!(Scope::grant(Some(&admin), &allowed), Err(OAuthError::InvalidScope));
+        assert_eq!(
+            Scope::grant(Some(&admin), &allowed),
+            Err(OAuthError::InvalidScope)
+        );
     }
 }

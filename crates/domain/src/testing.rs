@@ -68,16 +68,26 @@ impl ClientStore for FakeStore {
         self.up()?;
         Ok(lock(&self.clients).values().cloned().collect())
     }
-    fn delete_client(&self, id: &ClientId, now: UnixTime) -> Result<Option<Vec<Revocation>>, StoreError> {
+    fn delete_client(
+        &self,
+        id: &ClientId,
+        now: UnixTime,
+    ) -> Result<Option<Vec<Revocation>>, StoreError> {
         self.up()?;
         if lock(&self.clients).remove(id).is_none() {
             return Ok(None);
         }
         let mut out = vec![];
-        for grant in lock(&self.grants).values_mut().filter(|g| &g.client_id == id) {
+        for grant in lock(&self.grants)
+            .values_mut()
+            .filter(|g| &g.client_id == id)
+        {
             grant.revoked_at.get_or_insert(now);
             if grant.access_expires_at > now {
-                out.push(Revocation::Grant { grant_id: grant.id.clone(), until: grant.access_expires_at });
+                out.push(Revocation::Grant {
+                    grant_id: grant.id.clone(),
+                    until: grant.access_expires_at,
+                });
             }
         }
         Ok(Some(out))
@@ -107,7 +117,10 @@ impl GrantStore for FakeStore {
         lock(&self.refresh).insert(first.hash.as_str().to_owned(), first.clone());
         Ok(())
     }
-    fn find_refresh_token(&self, hash: &SecretHash) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError> {
+    fn find_refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError> {
         self.up()?;
         let Some(record) = lock(&self.refresh).get(hash.as_str()).cloned() else {
             return Ok(None);
@@ -138,13 +151,21 @@ impl GrantStore for FakeStore {
         refresh.insert(next.hash.as_str().to_owned(), next.clone());
         Ok(RotateOutcome::Rotated)
     }
-    fn add_refresh_token(&self, next: &RefreshTokenRecord, access_expires_at: UnixTime) -> Result<(), StoreError> {
+    fn add_refresh_token(
+        &self,
+        next: &RefreshTokenRecord,
+        access_expires_at: UnixTime,
+    ) -> Result<RotateOutcome, StoreError> {
         self.up()?;
-        if let Some(grant) = lock(&self.grants).get_mut(&next.grant_id) {
-            grant.access_expires_at = grant.access_expires_at.max(access_expires_at);
+        let mut grants = lock(&self.grants);
+        match grants.get_mut(&next.grant_id) {
+            Some(grant) if grant.revoked_at.is_none() => {
+                grant.access_expires_at = grant.access_expires_at.max(access_expires_at);
+            }
+            _ => return Ok(RotateOutcome::Lost),
         }
         lock(&self.refresh).insert(next.hash.as_str().to_owned(), next.clone());
-        Ok(())
+        Ok(RotateOutcome::Rotated)
     }
     fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
         self.up()?;
@@ -157,14 +178,22 @@ impl GrantStore for FakeStore {
 }
 
 impl RevocationStore for FakeStore {
-    fn revoke_access_token(&self, jti: &Jti, _: &ClientId, until: UnixTime, _: UnixTime) -> Result<(), StoreError> {
+    fn revoke_access_token(
+        &self,
+        jti: &Jti,
+        _: &ClientId,
+        until: UnixTime,
+        _: UnixTime,
+    ) -> Result<(), StoreError> {
         self.up()?;
         lock(&self.revoked).entry(jti.clone()).or_insert(until);
         Ok(())
     }
     fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError> {
         self.up()?;
-        let grant_revoked = grant_id.and_then(|id| self.grant(id)).is_some_and(|g| g.is_revoked());
+        let grant_revoked = grant_id
+            .and_then(|id| self.grant(id))
+            .is_some_and(|g| g.is_revoked());
         Ok(grant_revoked || lock(&self.revoked).contains_key(jti))
     }
     fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
@@ -172,13 +201,19 @@ impl RevocationStore for FakeStore {
         let mut out: Vec<Revocation> = lock(&self.revoked)
             .iter()
             .filter(|(_, until)| **until > now)
-            .map(|(jti, until)| Revocation::AccessToken { jti: jti.clone(), until: *until })
+            .map(|(jti, until)| Revocation::AccessToken {
+                jti: jti.clone(),
+                until: *until,
+            })
             .collect();
         out.extend(
             lock(&self.grants)
                 .values()
                 .filter(|g| g.is_revoked() && g.access_expires_at > now)
-                .map(|g| Revocation::Grant { grant_id: g.id.clone(), until: g.access_expires_at }),
+                .map(|g| Revocation::Grant {
+                    grant_id: g.id.clone(),
+                    until: g.access_expires_at,
+                }),
         );
         Ok(out)
     }
@@ -236,7 +271,12 @@ impl Denylist for FakeDenylist {
         }
         Ok(())
     }
-    fn is_denied(&self, jti: &Jti, grant_id: Option<&GrantId>, now: UnixTime) -> Result<bool, DenylistError> {
+    fn is_denied(
+        &self,
+        jti: &Jti,
+        grant_id: Option<&GrantId>,
+        now: UnixTime,
+    ) -> Result<bool, DenylistError> {
         self.up()?;
         let map = lock(&self.entries);
         let live = |key: String| map.get(&key).is_some_and(|until| *until > now);
@@ -292,7 +332,12 @@ impl AccessTokenCodec for FakeCodec {
     fn sign(&self, key: &SigningKey, claims: &AccessClaims) -> Result<String, CodecError> {
         let body = serde_json_like(claims);
         let sig = [key.private_der.as_slice(), body.as_bytes()].concat();
-        Ok(format!("{}.{}.{}", key.kid, URL_SAFE_NO_PAD.encode(&body), URL_SAFE_NO_PAD.encode(sig)))
+        Ok(format!(
+            "{}.{}.{}",
+            key.kid,
+            URL_SAFE_NO_PAD.encode(&body),
+            URL_SAFE_NO_PAD.encode(sig)
+        ))
     }
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
         let mut parts = token.split('.');
@@ -300,8 +345,12 @@ impl AccessTokenCodec for FakeCodec {
             return Err(CodecError::Malformed);
         };
         let key = keys.by_kid(kid).ok_or(CodecError::UnknownKey)?;
-        let body = URL_SAFE_NO_PAD.decode(body).map_err(|_| CodecError::Malformed)?;
-        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| CodecError::Malformed)?;
+        let body = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| CodecError::Malformed)?;
+        let sig = URL_SAFE_NO_PAD
+            .decode(sig)
+            .map_err(|_| CodecError::Malformed)?;
         if sig != [key.private_der.as_slice(), body.as_slice()].concat() {
             return Err(CodecError::BadSignature);
         }
@@ -312,9 +361,23 @@ impl AccessTokenCodec for FakeCodec {
 
 // The domain has no JSON dependency; the fake codec keeps claims in a line-based format.
 fn serde_json_like(c: &AccessClaims) -> String {
-    let gid = c.gid.as_ref().map(|g| g.as_str().to_owned()).unwrap_or_default();
-    [c.iss.as_str(), &c.sub, &c.aud, &c.exp.0.to_string(), &c.iat.0.to_string(), c.jti.as_str(), c.client_id.as_str(), &c.scope, &gid]
-        .join("\n")
+    let gid = c
+        .gid
+        .as_ref()
+        .map(|g| g.as_str().to_owned())
+        .unwrap_or_default();
+    [
+        c.iss.as_str(),
+        &c.sub,
+        &c.aud,
+        &c.exp.0.to_string(),
+        &c.iat.0.to_string(),
+        c.jti.as_str(),
+        c.client_id.as_str(),
+        &c.scope,
+        &gid,
+    ]
+    .join("\n")
 }
 
 fn parse_json_like(s: &str) -> Option<AccessClaims> {
@@ -403,7 +466,12 @@ impl Harness {
         config(&mut service_config);
         let service = TokenService::new(ports, service_config);
         service.ensure_signing_key().expect("fake store is up");
-        Harness { service, store, denylist, clock }
+        Harness {
+            service,
+            store,
+            denylist,
+            clock,
+        }
     }
 }
 

@@ -29,7 +29,9 @@ impl ClientAuth {
             .map(|(_, credentials)| credentials.trim());
 
         let Some(encoded) = basic else {
-            let client_id = form.get("client_id").ok_or(ApiError::invalid_client(false))?;
+            let client_id = form
+                .get("client_id")
+                .ok_or(ApiError::invalid_client(false))?;
             return Ok(ClientAuth {
                 credentials: ClientCredentials {
                     client_id: client_id.to_owned(),
@@ -41,11 +43,15 @@ impl ClientAuth {
 
         // RFC 6749 §2.3: a client MUST NOT use more than one authentication method.
         if form.get("client_secret").is_some() {
-            return Err(ApiError::invalid_request("more than one client authentication method"));
+            return Err(ApiError::invalid_request(
+                "more than one client authentication method",
+            ));
         }
         let (client_id, secret) = decode_basic(encoded).ok_or(ApiError::invalid_client(true))?;
         if form.get("client_id").is_some_and(|id| id != client_id) {
-            return Err(ApiError::invalid_request("client_id does not match the Authorization header"));
+            return Err(ApiError::invalid_request(
+                "client_id does not match the Authorization header",
+            ));
         }
         Ok(ClientAuth {
             credentials: ClientCredentials {
@@ -68,7 +74,10 @@ fn decode_basic(encoded: &str) -> Option<(String, String)> {
 
 /// application/x-www-form-urlencoded decoding of one value: `+` is a space.
 fn form_decode(value: &str) -> Option<String> {
-    percent_decode_str(&value.replace('+', " ")).decode_utf8().ok().map(|v| v.into_owned())
+    percent_decode_str(&value.replace('+', " "))
+        .decode_utf8()
+        .ok()
+        .map(|v| v.into_owned())
 }
 
 #[cfg(test)]

@@ -22,19 +22,36 @@ const RETRY_AFTER_SECONDS: &str = "5";
 
 impl ApiError {
     pub fn invalid_request(description: &'static str) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "invalid_request", Some(description))
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            Some(description),
+        )
     }
 
     pub fn invalid_client(basic_challenge: bool) -> Self {
-        Self { basic_challenge, ..Self::new(StatusCode::UNAUTHORIZED, "invalid_client", None) }
+        Self {
+            basic_challenge,
+            ..Self::new(StatusCode::UNAUTHORIZED, "invalid_client", None)
+        }
     }
 
     pub fn payload_too_large() -> Self {
-        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", Some("request body too large"))
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            Some("request body too large"),
+        )
     }
 
     fn new(status: StatusCode, code: &'static str, description: Option<&'static str>) -> Self {
-        Self { status, code, description, basic_challenge: false, allow: None }
+        Self {
+            status,
+            code,
+            description,
+            basic_challenge: false,
+            allow: None,
+        }
     }
 
     /// Marks an `invalid_client` as answering a Basic attempt.
@@ -56,7 +73,11 @@ impl From<OAuthError> for ApiError {
             OAuthError::Unavailable(detail) => {
                 // The detail names internals: logged here, once, never sent.
                 tracing::error!(%detail, "dependency unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", None)
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "temporarily_unavailable",
+                    None,
+                )
             }
             other => Self::new(StatusCode::BAD_REQUEST, other.code(), None),
         }
@@ -92,7 +113,10 @@ impl ResponseError for ApiError {
         if let Some(allow) = self.allow {
             response.insert_header((header::ALLOW, allow));
         }
-        response.json(ErrorBody { error: self.code, error_description: self.description })
+        response.json(ErrorBody {
+            error: self.code,
+            error_description: self.description,
+        })
     }
 }
 
@@ -103,7 +127,11 @@ pub(crate) async fn not_found() -> HttpResponse {
 fn method_not_allowed(allow: &'static str) -> HttpResponse {
     ApiError {
         allow: Some(allow),
-        ..ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", Some("method not allowed"))
+        ..ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            Some("method not allowed"),
+        )
     }
     .error_response()
 }

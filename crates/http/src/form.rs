@@ -18,7 +18,10 @@ impl Form {
     /// Reads and parses the body. Wrong content type, a malformed or oversized body, or a
     /// repeated parameter is `invalid_request`; never a 500, never a wait for a body that
     /// exceeds the limit.
-    pub(crate) async fn read(req: &HttpRequest, mut payload: web::Payload) -> Result<Form, ApiError> {
+    pub(crate) async fn read(
+        req: &HttpRequest,
+        mut payload: web::Payload,
+    ) -> Result<Form, ApiError> {
         if !is_form(req) {
             return Err(ApiError::invalid_request(
                 "content type must be application/x-www-form-urlencoded",
@@ -27,9 +30,14 @@ impl Form {
         // RFC 6749 §2.3.1: credentials MUST NOT be included in the request URI.
         if req.query_string().split('&').any(|pair| {
             let name = pair.split('=').next().unwrap_or_default();
-            matches!(name, "client_secret" | "password" | "refresh_token" | "token")
+            matches!(
+                name,
+                "client_secret" | "password" | "refresh_token" | "token"
+            )
         }) {
-            return Err(ApiError::invalid_request("credentials must not be sent in the URI"));
+            return Err(ApiError::invalid_request(
+                "credentials must not be sent in the URI",
+            ));
         }
         let declared = req
             .headers()
@@ -41,7 +49,8 @@ impl Form {
         }
         let mut body = web::BytesMut::new();
         while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|_| ApiError::invalid_request("could not read the request body"))?;
+            let chunk =
+                chunk.map_err(|_| ApiError::invalid_request("could not read the request body"))?;
             if body.len() + chunk.len() > MAX_BODY_BYTES {
                 return Err(ApiError::payload_too_large());
             }
@@ -81,7 +90,11 @@ fn is_form(req: &HttpRequest) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|essence| {
+            essence
+                .trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 #[cfg(test)]
@@ -90,7 +103,10 @@ mod tests {
 
     #[test]
     fn repeated_parameters_are_refused_and_empty_ones_dropped() {
-        assert_eq!(Form::parse(b"token=a&token=b").err().map(|e| e.code()), Some("invalid_request"));
+        assert_eq!(
+            Form::parse(b"token=a&token=b").err().map(|e| e.code()),
+            Some("invalid_request")
+        );
         let form = Form::parse(b"token=a&token=&client_secret=").expect("valid");
         assert_eq!(form.get("token"), Some("a"));
         assert_eq!(form.get("client_secret"), None);

@@ -30,7 +30,11 @@ fn state(result: &Result<(), String>, name: &str) -> &'static str {
 pub(crate) async fn readyz(service: web::Data<TokenService>) -> Result<HttpResponse, ApiError> {
     let readiness = blocking(move || Ok(service.readiness())).await?;
     let body = Readiness {
-        status: if readiness.is_ready() { "ready" } else { "unavailable" },
+        status: if readiness.is_ready() {
+            "ready"
+        } else {
+            "unavailable"
+        },
         store: state(&readiness.store, "store"),
         denylist: state(&readiness.denylist, "denylist"),
     };

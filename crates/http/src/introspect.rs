@@ -70,7 +70,9 @@ pub(crate) async fn introspect(
     let mut form = Form::read(&req, payload).await?;
     let auth = ClientAuth::extract(&req, &form)?;
     let token = form.take("token");
-    let hint = form.get("token_type_hint").and_then(|hint| hint.parse::<TokenTypeHint>().ok());
+    let hint = form
+        .get("token_type_hint")
+        .and_then(|hint| hint.parse::<TokenTypeHint>().ok());
     let answer = blocking(move || {
         // RFC 7662 §2.1: the caller MUST be authorized to call the endpoint.
         let caller = service

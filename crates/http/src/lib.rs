@@ -13,10 +13,10 @@ mod token;
 
 use std::sync::Arc;
 
-use actix_web::http::header;
-use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App};
 use ciam_domain::TokenService;
 
@@ -43,8 +43,14 @@ pub fn routes(service: Arc<TokenService>) -> impl FnOnce(&mut web::ServiceConfig
                     .service(get_only("/jwks", discovery::jwks))
                     .default_service(web::to(error::not_found)),
             )
-            .service(get_only("/.well-known/openid-configuration", discovery::metadata))
-            .service(get_only("/.well-known/oauth-authorization-server", discovery::metadata))
+            .service(get_only(
+                "/.well-known/openid-configuration",
+                discovery::metadata,
+            ))
+            .service(get_only(
+                "/.well-known/oauth-authorization-server",
+                discovery::metadata,
+            ))
             .service(get_only("/healthz", health::healthz))
             .service(get_only("/readyz", health::readyz));
     }
@@ -102,4 +108,3 @@ where
         .await
         .map_err(|_| ApiError::from(ciam_domain::OAuthError::Unavailable("worker pool".into())))?
 }
-

@@ -26,7 +26,10 @@ pub(crate) async fn request_span(
     };
     span.record("status", status);
     span.in_scope(|| {
-        tracing::info!(elapsed_us = started.elapsed().as_micros() as u64, "response");
+        tracing::info!(
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "response"
+        );
     });
     response
 }

@@ -16,14 +16,18 @@ pub(crate) async fn revoke(
     let auth = ClientAuth::extract(&req, &form)?;
     let token = form.take("token");
     // RFC 7009 §2.1: an unknown hint is ignored; the search covers every type anyway.
-    let hint = form.get("token_type_hint").and_then(|hint| hint.parse::<TokenTypeHint>().ok());
+    let hint = form
+        .get("token_type_hint")
+        .and_then(|hint| hint.parse::<TokenTypeHint>().ok());
     blocking(move || {
         // Rule 1: the client is authenticated before anything about the token is looked at.
         let client = service
             .authenticate(&auth.credentials)
             .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))?;
         let token = token.ok_or(ApiError::invalid_request("token is required"))?;
-        service.revoke(&client, &token, hint).map_err(ApiError::from)
+        service
+            .revoke(&client, &token, hint)
+            .map_err(ApiError::from)
     })
     .await?;
     // RFC 7009 §2.2: 200, and the content of the body is ignored by the client: none is sent.

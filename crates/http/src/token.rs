@@ -52,20 +52,35 @@ fn grant_request(form: &mut Form) -> Result<GrantRequest, ApiError> {
         .map(Scope::parse)
         .transpose()
         .map_err(ApiError::from)?;
-    let grant_type = form.get("grant_type").ok_or(ApiError::invalid_request("grant_type is required"))?;
+    let grant_type = form
+        .get("grant_type")
+        .ok_or(ApiError::invalid_request("grant_type is required"))?;
     match grant_type {
         "client_credentials" => Ok(GrantRequest::ClientCredentials { scope }),
         "password" => {
-            let username = form.take("username").ok_or(ApiError::invalid_request("username is required"))?;
-            let password = form.take("password").ok_or(ApiError::invalid_request("password is required"))?;
-            Ok(GrantRequest::Password { username, password: Secret::new(password), scope })
+            let username = form
+                .take("username")
+                .ok_or(ApiError::invalid_request("username is required"))?;
+            let password = form
+                .take("password")
+                .ok_or(ApiError::invalid_request("password is required"))?;
+            Ok(GrantRequest::Password {
+                username,
+                password: Secret::new(password),
+                scope,
+            })
         }
         "refresh_token" => {
             let token = form
                 .take("refresh_token")
                 .ok_or(ApiError::invalid_request("refresh_token is required"))?;
-            Ok(GrantRequest::RefreshToken { refresh_token: Secret::new(token), scope })
+            Ok(GrantRequest::RefreshToken {
+                refresh_token: Secret::new(token),
+                scope,
+            })
         }
-        _ => Err(ApiError::from(ciam_domain::OAuthError::UnsupportedGrantType)),
+        _ => Err(ApiError::from(
+            ciam_domain::OAuthError::UnsupportedGrantType,
+        )),
     }
 }

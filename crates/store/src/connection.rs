@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection};
-use diesel::{PgConnection, SqliteConnection};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
 
 use crate::error::ConnectError;
 use crate::{migrate, DieselStore};
@@ -16,7 +16,42 @@ pub enum AnyConnection {
     Sqlite(SqliteConnection),
 }
 
-pub(crate) type Pool = diesel::r2d2::Pool<ConnectionManager<AnyConnection>>;
+pub(crate) type Pool = diesel::r2d2::Pool<Manager>;
+pub(crate) type PooledConnection = diesel::r2d2::PooledConnection<Manager>;
+
+/// Opens connections of the backend the URL names, and only that one.
+///
+/// diesel's own `ConnectionManager<AnyConnection>` goes through the derived
+/// `MultiConnection::establish`, which tries every backend in turn and, when all fail,
+/// reports only "Invalid connection url for multiconnection": with Postgres down, the
+/// operator would read that instead of "connection refused", after a pointless attempt to
+/// open the Postgres URL as a SQLite file.
+pub(crate) struct Manager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, diesel::r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => PgConnection::establish(url).map(AnyConnection::Postgres),
+            DatabaseUrl::Sqlite(path) => {
+                SqliteConnection::establish(path).map(AnyConnection::Sqlite)
+            }
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
 
 /// Which backend a `CIAM_DATABASE_URL` names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,12 +73,6 @@ impl DatabaseUrl {
             Err(ConnectError::UnsupportedUrl(url.to_owned()))
         }
     }
-
-    fn connection_string(&self) -> &str {
-        match self {
-            DatabaseUrl::Postgres(url) | DatabaseUrl::Sqlite(url) => url,
-        }
-    }
 }
 
 #[derive(Clone, Debug)]
@@ -55,7 +84,10 @@ pub struct PoolSettings {
 
 impl Default for PoolSettings {
     fn default() -> Self {
-        Self { max_size: 16, connection_timeout: Duration::from_secs(5) }
+        Self {
+            max_size: 16,
+            connection_timeout: Duration::from_secs(5),
+        }
     }
 }
 
@@ -80,7 +112,10 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
 
 impl DieselStore {
     /// Opens the pool and applies pending migrations.
-    pub fn connect(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DieselStore, ConnectError> {
+    pub fn connect(
+        url: &DatabaseUrl,
+        settings: &PoolSettings,
+    ) -> Result<DieselStore, ConnectError> {
         let store = Self::open(url, settings)?;
         store.migrate()?;
         Ok(store)
@@ -88,7 +123,7 @@ impl DieselStore {
 
     /// Opens the pool without migrating.
     pub fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DieselStore, ConnectError> {
-        let manager = ConnectionManager::<AnyConnection>::new(url.connection_string());
+        let manager = Manager { url: url.clone() };
         let pool = diesel::r2d2::Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(1))
@@ -101,14 +136,14 @@ impl DieselStore {
 
     /// Applies every embedded migration not yet applied. Returns how many ran.
     pub fn migrate(&self) -> Result<usize, ConnectError> {
-        let mut conn = self.pool.get().map_err(|e| ConnectError::Open(e.to_string()))?;
+        let mut conn = self
+            .pool
+            .get()
+            .map_err(|e| ConnectError::Open(e.to_string()))?;
         migrate::run_pending(&mut conn)
     }
 
-    pub(crate) fn conn(
-        &self,
-    ) -> Result<diesel::r2d2::PooledConnection<ConnectionManager<AnyConnection>>, ciam_domain::StoreError>
-    {
+    pub(crate) fn conn(&self) -> Result<PooledConnection, ciam_domain::StoreError> {
         self.pool.get().map_err(crate::error::pool_error)
     }
 }
@@ -123,7 +158,10 @@ mod tests {
             DatabaseUrl::parse("postgres://u@h/db").ok(),
             Some(DatabaseUrl::Postgres("postgres://u@h/db".into()))
         );
-        assert_eq!(DatabaseUrl::parse("ciam.db").ok(), Some(DatabaseUrl::Sqlite("ciam.db".into())));
+        assert_eq!(
+            DatabaseUrl::parse("ciam.db").ok(),
+            Some(DatabaseUrl::Sqlite("ciam.db".into()))
+        );
         assert_eq!(
             DatabaseUrl::parse("sqlite:///var/lib/ciam.db").ok(),
             Some(DatabaseUrl::Sqlite("/var/lib/ciam.db".into()))

@@ -122,6 +122,28 @@ impl UserStore for DieselStore {
     }
 }
 
+/// Locks the grant's row if it is not revoked (a no-op write: the lock is the point) and
+/// says whether it was. A concurrent `revoke_grant` then either waits for this transaction,
+/// and hands the denylist the `access_expires_at` raised here, or commits first, and the
+/// re-checked WHERE finds the grant revoked. Without the lock, on Postgres, a revoked-grant
+/// check reads a snapshot from before the revocation commits, and a refresh could win against
+/// a committed revocation and outlive the denylist entry. (SQLite serialises writers: its
+/// write lock is taken here, before any read.) Taken first, it also orders locks grant then
+/// token, as `delete_client` does, so the two cannot deadlock.
+fn lock_live_grant(
+    conn: &mut crate::connection::AnyConnection,
+    grant_id: &GrantId,
+) -> Result<bool, DieselError> {
+    let live = diesel::update(
+        grants::table
+            .find(grant_id.as_str())
+            .filter(grants::revoked_at.is_null()),
+    )
+    .set(grants::access_expires_at.eq(grants::access_expires_at))
+    .execute(conn)?;
+    Ok(live == 1)
+}
+
 /// Raises a grant's `access_expires_at`, never lowers it.
 fn extend_access_expiry(
     conn: &mut crate::connection::AnyConnection,
@@ -142,7 +164,9 @@ impl GrantStore for DieselStore {
     fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
-            diesel::insert_into(grants::table).values(GrantRow::from(grant)).execute(conn)?;
+            diesel::insert_into(grants::table)
+                .values(GrantRow::from(grant))
+                .execute(conn)?;
             diesel::insert_into(refresh_tokens::table)
                 .values(RefreshTokenRow::from(first))
                 .execute(conn)?;
@@ -175,11 +199,16 @@ impl GrantStore for DieselStore {
     ) -> Result<RotateOutcome, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
+            if !lock_live_grant(conn, &next.grant_id)? {
+                return Ok(RotateOutcome::Lost);
+            }
             // The compare-and-set: only a token not yet rotated, of a grant not revoked, is
             // marked. Postgres re-checks the WHERE after waiting on a concurrent writer's row
             // lock, and SQLite serialises writers, so of concurrent rotations exactly one
             // updates a row (the race behind Keycloak's CVE-2026-1035).
-            let live_grants = grants::table.filter(grants::revoked_at.is_null()).select(grants::id);
+            let live_grants = grants::table
+                .filter(grants::revoked_at.is_null())
+                .select(grants::id);
             let marked = diesel::update(
                 refresh_tokens::table
                     .filter(refresh_tokens::token_hash.eq(old.as_str()))
@@ -204,14 +233,17 @@ impl GrantStore for DieselStore {
         &self,
         next: &RefreshTokenRecord,
         access_expires_at: UnixTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<RotateOutcome, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
+            if !lock_live_grant(conn, &next.grant_id)? {
+                return Ok(RotateOutcome::Lost);
+            }
             extend_access_expiry(conn, &next.grant_id, access_expires_at)?;
             diesel::insert_into(refresh_tokens::table)
                 .values(RefreshTokenRow::from(next))
                 .execute(conn)?;
-            Ok(())
+            Ok(RotateOutcome::Rotated)
         })
         .map_err(store_error)
     }
@@ -219,9 +251,13 @@ impl GrantStore for DieselStore {
     fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, TxError, _>(|conn| {
-            diesel::update(grants::table.find(id.as_str()).filter(grants::revoked_at.is_null()))
-                .set(grants::revoked_at.eq(now.0))
-                .execute(conn)?;
+            diesel::update(
+                grants::table
+                    .find(id.as_str())
+                    .filter(grants::revoked_at.is_null()),
+            )
+            .set(grants::revoked_at.eq(now.0))
+            .execute(conn)?;
             let row = grants::table
                 .find(id.as_str())
                 .select(GrantRow::as_select())
@@ -251,7 +287,9 @@ impl RevocationStore for DieselStore {
             .execute(&mut *self.conn()?);
         match inserted {
             // Already revoked: idempotent.
-            Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => Ok(()),
+            Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                Ok(())
+            }
             Err(error) => Err(store_error(error)),
         }
     }
@@ -270,7 +308,9 @@ impl RevocationStore for DieselStore {
             return Ok(false);
         };
         diesel::select(diesel::dsl::exists(
-            grants::table.find(grant_id.as_str()).filter(grants::revoked_at.is_not_null()),
+            grants::table
+                .find(grant_id.as_str())
+                .filter(grants::revoked_at.is_not_null()),
         ))
         .get_result::<bool>(&mut *conn)
         .map_err(store_error)
@@ -280,7 +320,10 @@ impl RevocationStore for DieselStore {
         let mut conn = self.conn()?;
         let tokens: Vec<(String, i64)> = revoked_access_tokens::table
             .filter(revoked_access_tokens::expires_at.gt(now.0))
-            .select((revoked_access_tokens::jti, revoked_access_tokens::expires_at))
+            .select((
+                revoked_access_tokens::jti,
+                revoked_access_tokens::expires_at,
+            ))
             .load(&mut *conn)
             .map_err(store_error)?;
         let revoked_grants: Vec<(String, i64)> = grants::table
@@ -289,14 +332,18 @@ impl RevocationStore for DieselStore {
             .select((grants::id, grants::access_expires_at))
             .load(&mut *conn)
             .map_err(store_error)?;
-        let tokens = tokens.into_iter().map(|(jti, until)| Revocation::AccessToken {
-            jti: Jti::new(jti),
-            until: UnixTime(until),
-        });
-        let revoked_grants = revoked_grants.into_iter().map(|(id, until)| Revocation::Grant {
-            grant_id: GrantId::new(id),
-            until: UnixTime(until),
-        });
+        let tokens = tokens
+            .into_iter()
+            .map(|(jti, until)| Revocation::AccessToken {
+                jti: Jti::new(jti),
+                until: UnixTime(until),
+            });
+        let revoked_grants = revoked_grants
+            .into_iter()
+            .map(|(id, until)| Revocation::Grant {
+                grant_id: GrantId::new(id),
+                until: UnixTime(until),
+            });
         Ok(tokens.chain(revoked_grants).collect())
     }
 
@@ -327,7 +374,9 @@ impl KeyStore for DieselStore {
             diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
                 .set(signing_keys::retired_at.eq(now.0))
                 .execute(conn)?;
-            diesel::insert_into(signing_keys::table).values(row).execute(conn)?;
+            diesel::insert_into(signing_keys::table)
+                .values(row)
+                .execute(conn)?;
             Ok(())
         })
         .map_err(store_error)

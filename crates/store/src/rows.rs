@@ -47,7 +47,10 @@ impl TryFrom<ClientRow> for Client {
             .grant_types
             .split(' ')
             .filter(|g| !g.is_empty())
-            .map(|g| g.parse::<GrantType>().map_err(|_| corrupt("client grant type")))
+            .map(|g| {
+                g.parse::<GrantType>()
+                    .map_err(|_| corrupt("client grant type"))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Client {
             id: ClientId::new(row.id),
@@ -200,7 +203,9 @@ impl TryFrom<SigningKeyRow> for SigningKey {
         Ok(SigningKey {
             kid: Kid::new(row.kid),
             algorithm: row.algorithm,
-            private_der: STANDARD.decode(row.private_key).map_err(|_| corrupt("private key"))?,
+            private_der: STANDARD
+                .decode(row.private_key)
+                .map_err(|_| corrupt("private key"))?,
             public: serde_json::from_str(&row.public_jwk).map_err(|_| corrupt("public key"))?,
             created_at: UnixTime(row.created_at),
             retired_at: row.retired_at.map(UnixTime),

@@ -1,24 +1,106 @@
-//! The store contract: what every backend of the store ports must do, run against a real
-//! database. SQLite here; the same functions take any `DieselStore`.
+//! The store contract: what every backend of the store ports must do, run against real
+//! databases. Each contract test is written once, as a function of a `&DieselStore` on a
+//! fresh, migrated database, and runs twice: `sqlite::<test>` on a temp file and
+//! `postgres::<test>` on a database of its own in the shared throwaway Postgres cluster
+//! (or on the server of `TEST_DATABASE_URL`). Outage tests are per backend.
 
+use std::fmt::Debug;
 use std::sync::{Arc, Barrier};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
 use ciam_domain::*;
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
+use ciam_testkit::postgres::TestPostgres;
 
-struct TempStore {
+/// A store on a fresh database, and the temp dir its SQLite file lives in.
+struct TestStore {
     store: DieselStore,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
-fn sqlite() -> TempStore {
+fn sqlite_store() -> TestStore {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("contract.db");
     let url = DatabaseUrl::parse(path.to_str().expect("utf-8 path")).expect("url");
     let store = DieselStore::connect(&url, &PoolSettings::default()).expect("connect");
-    TempStore { store, _dir: dir }
+    TestStore {
+        store,
+        _dir: Some(dir),
+    }
+}
+
+fn postgres_store(test: &str) -> TestStore {
+    let url = TestPostgres::shared().fresh_database(test);
+    let url = DatabaseUrl::parse(&url).expect("url");
+    let store = DieselStore::connect(&url, &PoolSettings::default()).expect("connect");
+    TestStore { store, _dir: None }
+}
+
+/// Generates `mod sqlite` and `mod postgres`: one `#[test]` per contract function (run on a
+/// fresh database of that backend) and one per test of that backend only.
+macro_rules! contract_suite {
+    (
+        contract: [$($test:ident),* $(,)?],
+        sqlite_only: [$($sqlite_only:ident),* $(,)?],
+        postgres_only: [$($postgres_only:ident),* $(,)?] $(,)?
+    ) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test(&super::sqlite_store().store);
+                }
+            )*
+            $(
+                #[test]
+                fn $sqlite_only() {
+                    super::$sqlite_only();
+                }
+            )*
+        }
+
+        mod postgres {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test(&super::postgres_store(stringify!($test)).store);
+                }
+            )*
+            $(
+                #[test]
+                fn $postgres_only() {
+                    super::$postgres_only();
+                }
+            )*
+        }
+    };
+}
+
+contract_suite! {
+    contract: [
+        clients_round_trip_and_duplicates_are_refused,
+        users_round_trip_and_usernames_are_unique,
+        grant_and_refresh_token_are_found_by_hash_only,
+        rotation_is_a_compare_and_set_with_exactly_one_winner,
+        a_revoked_grant_cannot_rotate,
+        a_revoked_grant_gets_no_grace_period_successor,
+        a_failed_write_writes_nothing_and_leaves_the_store_usable,
+        grant_revocation_is_idempotent_and_keeps_the_first_time,
+        access_token_revocation_is_idempotent,
+        live_revocations_hold_exactly_the_unexpired_ones,
+        deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens,
+        adding_a_key_retires_the_others,
+        migrations_are_idempotent,
+    ],
+    sqlite_only: [an_unreachable_database_is_refused_at_connect],
+    postgres_only: [
+        rotations_queued_on_the_row_lock_have_exactly_one_winner,
+        a_rotation_meeting_a_grant_revocation_loses,
+        an_unreachable_server_is_refused_at_connect,
+        a_stopped_server_is_unavailable_and_the_same_store_recovers,
+    ],
 }
 
 const NOW: UnixTime = UnixTime(1_700_000_000);
@@ -56,52 +138,97 @@ fn refresh(token: &str, grant_id: &str) -> RefreshTokenRecord {
     }
 }
 
-#[test]
-fn clients_round_trip_and_duplicates_are_refused() {
-    let t = sqlite();
+fn clients_round_trip_and_duplicates_are_refused(store: &DieselStore) {
     let c = client("c1");
-    t.store.insert_client(&c).expect("insert");
-    assert_eq!(t.store.find_client(&c.id).expect("find"), Some(c.clone()));
-    assert!(matches!(t.store.insert_client(&c), Err(StoreError::Duplicate(_))));
-    assert_eq!(t.store.find_client(&ClientId::new("nope")).expect("find"), None);
-    assert_eq!(t.store.list_clients().expect("list"), vec![c]);
+    store.insert_client(&c).expect("insert");
+    assert_eq!(store.find_client(&c.id).expect("find"), Some(c.clone()));
+    assert!(matches!(
+        store.insert_client(&c),
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(
+        store.find_client(&ClientId::new("nope")).expect("find"),
+        None
+    );
+    assert_eq!(store.list_clients().expect("list"), vec![c]);
 }
 
-#[test]
-fn users_round_trip_and_usernames_are_unique() {
-    let t = sqlite();
+fn users_round_trip_and_usernames_are_unique(store: &DieselStore) {
     let user = User {
         id: UserId::new("u1"),
         username: "alice".into(),
         password_hash: "$argon2id$...".into(),
         created_at: NOW,
     };
-    t.store.insert_user(&user).expect("insert");
-    let found = t.store.find_user_by_username("alice").expect("find").expect("exists");
+    store.insert_user(&user).expect("insert");
+    let found = store
+        .find_user_by_username("alice")
+        .expect("find")
+        .expect("exists");
     assert_eq!(found.id, user.id);
-    let twin = User { id: UserId::new("u2"), ..user };
-    assert!(matches!(t.store.insert_user(&twin), Err(StoreError::Duplicate(_))));
+    let twin = User {
+        id: UserId::new("u2"),
+        ..user.clone()
+    };
+    assert!(matches!(
+        store.insert_user(&twin),
+        Err(StoreError::Duplicate(_))
+    ));
+    let same_id = User {
+        username: "bob".into(),
+        ..user
+    };
+    assert!(matches!(
+        store.insert_user(&same_id),
+        Err(StoreError::Duplicate(_))
+    ));
+    assert_eq!(store.find_user_by_username("bob").expect("find"), None);
 }
 
-#[test]
-fn grant_and_refresh_token_are_found_by_hash_only() {
-    let t = sqlite();
-    t.store.create_grant(&grant("g1", "c1"), &refresh("rt-1", "g1")).expect("create");
-    let (record, found) = t.store.find_refresh_token(&Secret::new("rt-1").hash()).expect("find").expect("exists");
+fn grant_and_refresh_token_are_found_by_hash_only(store: &DieselStore) {
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-1", "g1"))
+        .expect("create");
+    let (record, found) = store
+        .find_refresh_token(&Secret::new("rt-1").hash())
+        .expect("find")
+        .expect("exists");
     assert_eq!(record, refresh("rt-1", "g1"));
     assert_eq!(found, grant("g1", "c1"));
-    assert_eq!(t.store.find_refresh_token(&Secret::new("rt-2").hash()).expect("find"), None);
+    assert_eq!(
+        store
+            .find_refresh_token(&Secret::new("rt-2").hash())
+            .expect("find"),
+        None
+    );
 }
 
-#[test]
-fn rotation_is_a_compare_and_set_with_exactly_one_winner() {
-    let t = sqlite();
-    t.store.create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1")).expect("create");
+fn rotation_is_a_compare_and_set_with_exactly_one_winner(store: &DieselStore) {
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
     let racers = 8;
+    // Let the pool grow towards a connection per racer first, so that the racers rather
+    // meet in the database than queue for connections. Whether they overlap is still up to
+    // the scheduler; `postgres::rotations_queued_on_the_row_lock_have_exactly_one_winner`
+    // makes them all wait on the row lock of `old` for certain.
     let barrier = Arc::new(Barrier::new(racers));
+    let warmed: Vec<_> = (0..racers)
+        .map(|_| {
+            let store = store.clone();
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                barrier.wait();
+                store.ping()
+            })
+        })
+        .collect();
+    for warm in warmed {
+        warm.join().expect("thread").expect("ping");
+    }
     let outcomes: Vec<RotateOutcome> = (0..racers)
         .map(|i| {
-            let store = t.store.clone();
+            let store = store.clone();
             let barrier = Arc::clone(&barrier);
             thread::spawn(move || {
                 barrier.wait();
@@ -119,114 +246,642 @@ fn rotation_is_a_compare_and_set_with_exactly_one_winner() {
         .into_iter()
         .map(|h| h.join().expect("thread"))
         .collect();
-    assert_eq!(outcomes.iter().filter(|o| **o == RotateOutcome::Rotated).count(), 1, "{outcomes:?}");
-    let (old, g) = t.store.find_refresh_token(&Secret::new("rt-0").hash()).expect("find").expect("exists");
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == RotateOutcome::Rotated)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    let (old, g) = store
+        .find_refresh_token(&Secret::new("rt-0").hash())
+        .expect("find")
+        .expect("exists");
     assert_eq!(old.rotated_at, Some(NOW.plus_seconds(1)));
     assert_eq!(g.access_expires_at, NOW.plus_seconds(301));
-    let losers_written = (0..racers)
+    let written = (0..racers)
         .filter(|i| {
-            t.store
+            store
                 .find_refresh_token(&Secret::new(format!("rt-next-{i}")).hash())
                 .expect("find")
                 .is_some()
         })
         .count();
-    assert_eq!(losers_written, 1, "losers write nothing");
+    assert_eq!(written, 1, "losers write nothing");
 }
 
-#[test]
-fn a_revoked_grant_cannot_rotate() {
-    let t = sqlite();
-    t.store.create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1")).expect("create");
-    t.store.revoke_grant(&GrantId::new("g1"), NOW).expect("revoke");
-    let outcome = t
-        .store
-        .rotate_refresh_token(&Secret::new("rt-0").hash(), &refresh("rt-1", "g1"), NOW, NOW)
+fn a_revoked_grant_cannot_rotate(store: &DieselStore) {
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    store
+        .revoke_grant(&GrantId::new("g1"), NOW)
+        .expect("revoke");
+    let outcome = store
+        .rotate_refresh_token(
+            &Secret::new("rt-0").hash(),
+            &refresh("rt-1", "g1"),
+            NOW,
+            NOW,
+        )
         .expect("rotate");
     assert_eq!(outcome, RotateOutcome::Lost);
+    assert_eq!(
+        store
+            .find_refresh_token(&Secret::new("rt-1").hash())
+            .expect("find"),
+        None
+    );
 }
 
-#[test]
-fn grant_revocation_is_idempotent_and_keeps_the_first_time() {
-    let t = sqlite();
-    t.store.create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1")).expect("create");
-    let first = t.store.revoke_grant(&GrantId::new("g1"), NOW).expect("revoke").expect("exists");
-    let second = t.store.revoke_grant(&GrantId::new("g1"), NOW.plus_seconds(5)).expect("revoke").expect("exists");
+/// A unique violation inside a transaction (which on Postgres aborts it) rolls the whole
+/// transaction back, reads as `Duplicate`, and leaves every pooled connection usable.
+fn a_revoked_grant_gets_no_grace_period_successor(store: &DieselStore) {
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    let live = store
+        .add_refresh_token(&refresh("rt-1", "g1"), NOW.plus_seconds(400))
+        .expect("add");
+    assert_eq!(live, RotateOutcome::Rotated);
+    store
+        .revoke_grant(&GrantId::new("g1"), NOW)
+        .expect("revoke");
+    let revoked = store
+        .add_refresh_token(&refresh("rt-2", "g1"), NOW.plus_seconds(500))
+        .expect("add");
+    assert_eq!(revoked, RotateOutcome::Lost);
+    assert_eq!(
+        store
+            .find_refresh_token(&Secret::new("rt-2").hash())
+            .expect("find"),
+        None,
+        "nothing written"
+    );
+    let live = store.live_revocations(NOW).expect("live");
+    assert_eq!(
+        live,
+        vec![Revocation::Grant {
+            grant_id: GrantId::new("g1"),
+            until: NOW.plus_seconds(400)
+        }]
+    );
+}
+
+fn a_failed_write_writes_nothing_and_leaves_the_store_usable(store: &DieselStore) {
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    store
+        .create_grant(&grant("g2", "c1"), &refresh("rt-taken", "g2"))
+        .expect("create");
+
+    // create_grant: the grant row goes in, then its refresh token collides.
+    let clash = store.create_grant(&grant("g3", "c1"), &refresh("rt-0", "g3"));
+    assert!(matches!(clash, Err(StoreError::Duplicate(_))), "{clash:?}");
+    assert_eq!(
+        store
+            .revoke_grant(&GrantId::new("g3"), NOW)
+            .expect("revoke"),
+        None,
+        "no g3"
+    );
+
+    // rotate_refresh_token: `old` is marked, then the successor collides.
+    let clash = store.rotate_refresh_token(
+        &Secret::new("rt-0").hash(),
+        &refresh("rt-taken", "g1"),
+        NOW.plus_seconds(1),
+        NOW.plus_seconds(999),
+    );
+    assert!(matches!(clash, Err(StoreError::Duplicate(_))), "{clash:?}");
+    let (old, g1) = store
+        .find_refresh_token(&Secret::new("rt-0").hash())
+        .expect("find")
+        .expect("exists");
+    assert_eq!(old.rotated_at, None, "the mark is rolled back");
+    assert_eq!(g1.access_expires_at, NOW.plus_seconds(300));
+
+    // Every connection the failures went through still works, in and out of transactions.
+    for i in 0..4 {
+        store.ping().expect("ping");
+        store
+            .insert_client(&client(&format!("c{i}")))
+            .expect("insert");
+    }
+    let outcome = store
+        .rotate_refresh_token(
+            &Secret::new("rt-0").hash(),
+            &refresh("rt-1", "g1"),
+            NOW.plus_seconds(2),
+            NOW.plus_seconds(302),
+        )
+        .expect("rotate");
+    assert_eq!(outcome, RotateOutcome::Rotated);
+}
+
+fn grant_revocation_is_idempotent_and_keeps_the_first_time(store: &DieselStore) {
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    let first = store
+        .revoke_grant(&GrantId::new("g1"), NOW)
+        .expect("revoke")
+        .expect("exists");
+    let second = store
+        .revoke_grant(&GrantId::new("g1"), NOW.plus_seconds(5))
+        .expect("revoke")
+        .expect("exists");
     assert_eq!(first.revoked_at, Some(NOW));
     assert_eq!(second.revoked_at, Some(NOW));
-    assert_eq!(t.store.revoke_grant(&GrantId::new("nope"), NOW).expect("revoke"), None);
+    assert_eq!(
+        store
+            .revoke_grant(&GrantId::new("nope"), NOW)
+            .expect("revoke"),
+        None
+    );
 }
 
-#[test]
-fn live_revocations_hold_exactly_the_unexpired_ones() {
-    let t = sqlite();
+/// The second revocation hits the primary key: it must succeed and change nothing, and (on
+/// Postgres, where a unique violation aborts a transaction) leave its connection usable.
+fn access_token_revocation_is_idempotent(store: &DieselStore) {
     let (jti, c) = (Jti::new("j1"), ClientId::new("c1"));
-    t.store.revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW).expect("revoke");
-    t.store.revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW).expect("idempotent");
-    t.store.revoke_access_token(&Jti::new("old"), &c, NOW, NOW).expect("revoke");
-    t.store.create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1")).expect("create");
-    t.store.revoke_grant(&GrantId::new("g1"), NOW).expect("revoke");
-    t.store.create_grant(&grant("g2", "c1"), &refresh("rt-x", "g2")).expect("create");
+    store
+        .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
+        .expect("revoke");
+    for i in 1..=4 {
+        store
+            .revoke_access_token(&jti, &c, NOW.plus_seconds(600), NOW.plus_seconds(i))
+            .expect("revoking again succeeds");
+    }
+    assert_eq!(
+        store.live_revocations(NOW).expect("live"),
+        vec![Revocation::AccessToken {
+            jti: jti.clone(),
+            until: NOW.plus_seconds(60)
+        }],
+        "the first revocation stands"
+    );
+    assert!(store.is_revoked(&jti, None).expect("check"));
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("a transaction");
+}
 
-    let mut live = t.store.live_revocations(NOW).expect("live");
+fn live_revocations_hold_exactly_the_unexpired_ones(store: &DieselStore) {
+    let (jti, c) = (Jti::new("j1"), ClientId::new("c1"));
+    store
+        .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
+        .expect("revoke");
+    store
+        .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
+        .expect("idempotent");
+    store
+        .revoke_access_token(&Jti::new("old"), &c, NOW, NOW)
+        .expect("revoke");
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    store
+        .revoke_grant(&GrantId::new("g1"), NOW)
+        .expect("revoke");
+    store
+        .create_grant(&grant("g2", "c1"), &refresh("rt-x", "g2"))
+        .expect("create");
+
+    let mut live = store.live_revocations(NOW).expect("live");
     live.sort_by_key(|r| format!("{r:?}"));
     assert_eq!(
         live,
         vec![
-            Revocation::AccessToken { jti: jti.clone(), until: NOW.plus_seconds(60) },
-            Revocation::Grant { grant_id: GrantId::new("g1"), until: NOW.plus_seconds(300) },
+            Revocation::AccessToken {
+                jti: jti.clone(),
+                until: NOW.plus_seconds(60)
+            },
+            Revocation::Grant {
+                grant_id: GrantId::new("g1"),
+                until: NOW.plus_seconds(300)
+            },
         ]
     );
-    assert!(t.store.is_revoked(&jti, None).expect("check"));
-    assert!(t.store.is_revoked(&Jti::new("other"), Some(&GrantId::new("g1"))).expect("check"));
-    assert!(!t.store.is_revoked(&Jti::new("other"), Some(&GrantId::new("g2"))).expect("check"));
-    assert!(t.store.live_revocations(NOW.plus_seconds(300)).expect("live").is_empty());
+    assert!(store.is_revoked(&jti, None).expect("check"));
+    assert!(store
+        .is_revoked(&Jti::new("other"), Some(&GrantId::new("g1")))
+        .expect("check"));
+    assert!(!store
+        .is_revoked(&Jti::new("other"), Some(&GrantId::new("g2")))
+        .expect("check"));
+    assert!(store
+        .live_revocations(NOW.plus_seconds(300))
+        .expect("live")
+        .is_empty());
 }
 
-#[test]
-fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens() {
-    let t = sqlite();
-    t.store.insert_client(&client("c1")).expect("insert");
-    t.store.create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1")).expect("create");
-    let revoked = t.store.delete_client(&ClientId::new("c1"), NOW).expect("delete");
+fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens(store: &DieselStore) {
+    store.insert_client(&client("c1")).expect("insert");
+    store.insert_client(&client("c2")).expect("insert");
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    store
+        .create_grant(&grant("g2", "c2"), &refresh("rt-2", "g2"))
+        .expect("create");
+    let revoked = store
+        .delete_client(&ClientId::new("c1"), NOW)
+        .expect("delete");
     assert_eq!(
         revoked,
-        Some(vec![Revocation::Grant { grant_id: GrantId::new("g1"), until: NOW.plus_seconds(300) }])
+        Some(vec![Revocation::Grant {
+            grant_id: GrantId::new("g1"),
+            until: NOW.plus_seconds(300)
+        }])
     );
-    assert_eq!(t.store.find_client(&ClientId::new("c1")).expect("find"), None);
-    assert_eq!(t.store.find_refresh_token(&Secret::new("rt-0").hash()).expect("find"), None);
-    assert!(t.store.is_revoked(&Jti::new("any"), Some(&GrantId::new("g1"))).expect("check"));
-    assert_eq!(t.store.delete_client(&ClientId::new("c1"), NOW).expect("delete"), None);
+    assert_eq!(store.find_client(&ClientId::new("c1")).expect("find"), None);
+    assert_eq!(
+        store
+            .find_refresh_token(&Secret::new("rt-0").hash())
+            .expect("find"),
+        None
+    );
+    assert!(store
+        .is_revoked(&Jti::new("any"), Some(&GrantId::new("g1")))
+        .expect("check"));
+    assert_eq!(
+        store
+            .delete_client(&ClientId::new("c1"), NOW)
+            .expect("delete"),
+        None
+    );
+    // Other clients are untouched.
+    assert_eq!(store.list_clients().expect("list"), vec![client("c2")]);
+    assert!(store
+        .find_refresh_token(&Secret::new("rt-2").hash())
+        .expect("find")
+        .is_some());
+    assert!(!store
+        .is_revoked(&Jti::new("any"), Some(&GrantId::new("g2")))
+        .expect("check"));
 }
 
-#[test]
-fn adding_a_key_retires_the_others() {
+fn adding_a_key_retires_the_others(store: &DieselStore) {
     use ciam_domain::ports::AccessTokenCodec;
-    let t = sqlite();
     let codec = ciam_crypto::JwtCodec;
     let first = codec.generate_key(Kid::new("k1"), NOW).expect("key");
-    let second = codec.generate_key(Kid::new("k2"), NOW.plus_seconds(10)).expect("key");
-    t.store.add_key_retiring_others(&first, NOW).expect("add");
-    t.store.add_key_retiring_others(&second, NOW.plus_seconds(10)).expect("add");
-    let keys = t.store.list_keys().expect("list");
+    let second = codec
+        .generate_key(Kid::new("k2"), NOW.plus_seconds(10))
+        .expect("key");
+    store.add_key_retiring_others(&first, NOW).expect("add");
+    store
+        .add_key_retiring_others(&second, NOW.plus_seconds(10))
+        .expect("add");
+    let keys = store.list_keys().expect("list");
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], second, "newest first, private key intact");
     assert_eq!(keys[1].retired_at, Some(NOW.plus_seconds(10)));
+    let clash = store.add_key_retiring_others(&first, NOW.plus_seconds(20));
+    assert!(matches!(clash, Err(StoreError::Duplicate(_))), "{clash:?}");
+    assert_eq!(
+        store.list_keys().expect("list")[0].retired_at,
+        None,
+        "retirement rolled back"
+    );
 }
 
-#[test]
-fn an_unreachable_database_is_unavailable_not_empty() {
-    let t = sqlite();
-    let dir = t._dir.path().to_path_buf();
-    drop(t.store);
-    std::fs::remove_dir_all(&dir).expect("remove");
-    let url = DatabaseUrl::parse(dir.join("gone/x.db").to_str().expect("utf-8")).expect("url");
-    let settings = PoolSettings { max_size: 1, connection_timeout: std::time::Duration::from_millis(200) };
+fn migrations_are_idempotent(store: &DieselStore) {
+    assert_eq!(store.migrate().expect("migrate"), 0);
+}
+
+// Backend-specific tests: outages.
+
+fn an_unreachable_database_is_refused_at_connect() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url =
+        DatabaseUrl::parse(dir.path().join("gone/x.db").to_str().expect("utf-8")).expect("url");
+    let settings = PoolSettings {
+        max_size: 1,
+        connection_timeout: Duration::from_millis(200),
+    };
     assert!(DieselStore::connect(&url, &settings).is_err());
 }
 
-#[test]
-fn migrations_are_idempotent() {
-    let t = sqlite();
-    assert_eq!(t.store.migrate().expect("migrate"), 0);
+/// Another session on a Postgres database, holding row locks in an open transaction, and
+/// a third one watching who waits on them.
+struct Blocker {
+    session: diesel::PgConnection,
+    observer: diesel::PgConnection,
+}
+
+impl Blocker {
+    /// Opens a transaction and runs `sql` in it.
+    fn begin(url: &str, sql: &str) -> Blocker {
+        use diesel::connection::SimpleConnection;
+        use diesel::Connection;
+        let mut session = diesel::PgConnection::establish(url).expect("blocker session");
+        // Outside the blocker's transaction, which would see one snapshot of pg_stat_activity.
+        let observer = diesel::PgConnection::establish(url).expect("observer session");
+        session
+            .batch_execute(&format!("BEGIN; {sql}"))
+            .expect("take the locks");
+        Blocker { session, observer }
+    }
+
+    /// Waits (bounded) until `n` sessions of the database wait on a lock.
+    fn wait_for_waiters(&mut self, n: i64) {
+        use diesel::RunQueryDsl;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let waiting = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "(SELECT count(*) FROM pg_stat_activity \
+                  WHERE datname = current_database() AND wait_event_type = 'Lock')",
+            ))
+            .get_result::<i64>(&mut self.observer)
+            .expect("count waiters");
+            if waiting == n {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{waiting} of {n} sessions waiting on a lock"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn commit(mut self) {
+        use diesel::connection::SimpleConnection;
+        self.session.batch_execute("COMMIT").expect("commit");
+    }
+}
+
+fn fresh_postgres_store(hint: &str) -> (DieselStore, String) {
+    let url = TestPostgres::shared().fresh_database(hint);
+    let store = DieselStore::connect(
+        &DatabaseUrl::parse(&url).expect("url"),
+        &PoolSettings::default(),
+    )
+    .expect("connect");
+    (store, url)
+}
+
+/// The race of the contract test, made certain: every racer is inside its transaction,
+/// waiting on a row lock another session holds on `old`, when that lock is released.
+fn rotations_queued_on_the_row_lock_have_exactly_one_winner() {
+    let (store, url) = fresh_postgres_store("rotation_queue");
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    let old = Secret::new("rt-0").hash();
+    let mut blocker = Blocker::begin(
+        &url,
+        &format!(
+            "SELECT 1 FROM refresh_tokens WHERE token_hash = '{}' FOR UPDATE",
+            old.as_str()
+        ),
+    );
+
+    let racers = 8;
+    let handles: Vec<_> = (0..racers)
+        .map(|i| {
+            let store = store.clone();
+            let old = old.clone();
+            thread::spawn(move || {
+                store.rotate_refresh_token(
+                    &old,
+                    &refresh(&format!("rt-next-{i}"), "g1"),
+                    NOW.plus_seconds(1),
+                    NOW.plus_seconds(301),
+                )
+            })
+        })
+        .collect();
+    blocker.wait_for_waiters(racers);
+    blocker.commit();
+
+    let outcomes: Vec<RotateOutcome> = handles
+        .into_iter()
+        .map(|h| {
+            h.join()
+                .expect("thread")
+                .expect("no store error under contention")
+        })
+        .collect();
+    assert_eq!(
+        outcomes
+            .iter()
+            .filter(|o| **o == RotateOutcome::Rotated)
+            .count(),
+        1,
+        "{outcomes:?}"
+    );
+    let written = (0..racers)
+        .filter(|i| {
+            store
+                .find_refresh_token(&Secret::new(format!("rt-next-{i}")).hash())
+                .expect("find")
+                .is_some()
+        })
+        .count();
+    assert_eq!(written, 1, "losers write nothing");
+}
+
+/// A refresh that meets a grant revocation in progress must lose once it commits: if it
+/// won, it would hand out an access token expiring after the `until` that `revoke_grant`
+/// returned for the denylist, so the token would outlive its grant's denylist entry.
+fn a_rotation_meeting_a_grant_revocation_loses() {
+    let (store, url) = fresh_postgres_store("rotation_vs_revocation");
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+    // What revoke_grant does, held open.
+    let mut revocation = Blocker::begin(
+        &url,
+        &format!(
+            "UPDATE grants SET revoked_at = {} WHERE id = 'g1' AND revoked_at IS NULL",
+            NOW.0
+        ),
+    );
+    let rotation = {
+        let store = store.clone();
+        thread::spawn(move || {
+            store.rotate_refresh_token(
+                &Secret::new("rt-0").hash(),
+                &refresh("rt-1", "g1"),
+                NOW.plus_seconds(1),
+                NOW.plus_seconds(301),
+            )
+        })
+    };
+    revocation.wait_for_waiters(1);
+    revocation.commit();
+
+    let outcome = rotation.join().expect("thread").expect("rotate");
+    assert_eq!(outcome, RotateOutcome::Lost);
+    let (old, g1) = store
+        .find_refresh_token(&Secret::new("rt-0").hash())
+        .expect("find")
+        .expect("exists");
+    assert_eq!(old.rotated_at, None);
+    assert_eq!(g1.revoked_at, Some(NOW));
+    assert_eq!(g1.access_expires_at, NOW.plus_seconds(300), "not extended");
+    assert_eq!(
+        store
+            .find_refresh_token(&Secret::new("rt-1").hash())
+            .expect("find"),
+        None
+    );
+}
+
+fn an_unreachable_server_is_refused_at_connect() {
+    let port = ciam_testkit::free_port();
+    let url =
+        DatabaseUrl::parse(&format!("postgres://postgres@127.0.0.1:{port}/none")).expect("url");
+    let settings = PoolSettings {
+        max_size: 1,
+        connection_timeout: Duration::from_millis(200),
+    };
+    let error = DieselStore::connect(&url, &settings)
+        .err()
+        .expect("no server, no store")
+        .to_string();
+    // libpq's own reason, not diesel's "Invalid connection url for multiconnection" that
+    // trying every backend in turn leaves.
+    assert!(error.contains("127.0.0.1"), "{error}");
+    assert!(!error.contains("Invalid connection url"), "{error}");
+}
+
+fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
+    let pg = TestPostgres::start();
+    let url = DatabaseUrl::parse(&pg.fresh_database("outage")).expect("url");
+    let timeout = Duration::from_secs(1);
+    let settings = PoolSettings {
+        max_size: 2,
+        connection_timeout: timeout,
+    };
+    let store = DieselStore::connect(&url, &settings).expect("connect");
+    store.insert_client(&client("c1")).expect("insert");
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
+        .expect("create");
+
+    pg.stop();
+    // Every port, all at once: each call must fail as Unavailable (never as "not
+    // found" or "not revoked") within about the pool's connection timeout.
+    let user = User {
+        id: UserId::new("u1"),
+        username: "alice".into(),
+        password_hash: "$argon2id$...".into(),
+        created_at: NOW,
+    };
+    let (c1, g1, j1) = (ClientId::new("c1"), GrantId::new("g1"), Jti::new("j1"));
+    let rt0 = Secret::new("rt-0").hash();
+    let key = {
+        use ciam_domain::ports::AccessTokenCodec;
+        ciam_crypto::JwtCodec
+            .generate_key(Kid::new("k1"), NOW)
+            .expect("key")
+    };
+    type Check<'a> = Box<dyn Fn() -> Result<String, StoreError> + Sync + 'a>;
+    let checks: Vec<(&str, Check<'_>)> = vec![
+        ("find_client", Box::new(|| shown(store.find_client(&c1)))),
+        (
+            "insert_client",
+            Box::new(|| shown(store.insert_client(&client("c2")))),
+        ),
+        ("list_clients", Box::new(|| shown(store.list_clients()))),
+        (
+            "delete_client",
+            Box::new(|| shown(store.delete_client(&c1, NOW))),
+        ),
+        (
+            "find_user_by_username",
+            Box::new(|| shown(store.find_user_by_username("alice"))),
+        ),
+        ("insert_user", Box::new(|| shown(store.insert_user(&user)))),
+        (
+            "create_grant",
+            Box::new(|| shown(store.create_grant(&grant("g2", "c1"), &refresh("rt-2", "g2")))),
+        ),
+        (
+            "find_refresh_token",
+            Box::new(|| shown(store.find_refresh_token(&rt0))),
+        ),
+        (
+            "rotate_refresh_token",
+            Box::new(|| shown(store.rotate_refresh_token(&rt0, &refresh("rt-1", "g1"), NOW, NOW))),
+        ),
+        (
+            "add_refresh_token",
+            Box::new(|| shown(store.add_refresh_token(&refresh("rt-3", "g1"), NOW))),
+        ),
+        (
+            "revoke_grant",
+            Box::new(|| shown(store.revoke_grant(&g1, NOW))),
+        ),
+        (
+            "revoke_access_token",
+            Box::new(|| shown(store.revoke_access_token(&j1, &c1, NOW, NOW))),
+        ),
+        (
+            "is_revoked",
+            Box::new(|| shown(store.is_revoked(&j1, Some(&g1)))),
+        ),
+        (
+            "live_revocations",
+            Box::new(|| shown(store.live_revocations(NOW))),
+        ),
+        ("ping", Box::new(|| shown(store.ping()))),
+        ("list_keys", Box::new(|| shown(store.list_keys()))),
+        (
+            "add_key_retiring_others",
+            Box::new(|| shown(store.add_key_retiring_others(&key, NOW))),
+        ),
+    ];
+    let limit = timeout * 3;
+    thread::scope(|scope| {
+        let calls: Vec<_> = checks
+            .iter()
+            .map(|(what, call)| {
+                scope.spawn(move || {
+                    let started = Instant::now();
+                    (*what, call(), started.elapsed())
+                })
+            })
+            .collect();
+        for call in calls {
+            let (what, result, took) = call.join().expect("thread");
+            assert!(
+                matches!(result, Err(StoreError::Unavailable(_))),
+                "{what} with the server down: {result:?}"
+            );
+            assert!(took <= limit, "{what} took {took:?} to report the outage");
+        }
+    });
+
+    pg.start_again();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while let Err(error) = store.ping() {
+        assert!(
+            Instant::now() < deadline,
+            "no recovery after the restart: {error}"
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        store.find_client(&ClientId::new("c1")).expect("find"),
+        Some(client("c1"))
+    );
+    let outcome = store
+        .rotate_refresh_token(
+            &Secret::new("rt-0").hash(),
+            &refresh("rt-1", "g1"),
+            NOW,
+            NOW.plus_seconds(300),
+        )
+        .expect("rotate after the restart");
+    assert_eq!(outcome, RotateOutcome::Rotated);
+}
+
+fn shown<T: Debug>(result: Result<T, StoreError>) -> Result<String, StoreError> {
+    result.map(|value| format!("{value:?}"))
 }

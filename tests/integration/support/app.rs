@@ -2,18 +2,43 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
-use ciam_denylist::InProcessDenylist;
+use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
+use ciam_domain::ports::Denylist;
 use ciam_domain::{GrantType, NewClient, Ports, Scope, Secret, ServiceConfig, TokenService};
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 
 pub const ISSUER: &str = "http://ciam.test";
 
-/// The service under test, on a SQLite file of its own.
+/// Which adapters a test runs on. Every HTTP test runs on both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// The embedded default: a SQLite file and the in-process denylist.
+    Embedded,
+    /// Production's: a Postgres database and a Redis denylist, each the test's own.
+    FullStack,
+}
+
+/// Where a test's state lives, so that a "restarted" service finds it again.
+#[derive(Clone, Debug)]
+enum Backing {
+    Embedded {
+        database: PathBuf,
+    },
+    FullStack {
+        database_url: String,
+        redis_url: String,
+        redis_prefix: String,
+    },
+}
+
+/// The service under test, on adapters of its own.
 pub struct TestApp {
     pub service: Arc<TokenService>,
-    database: PathBuf,
+    pub kind: Kind,
+    backing: Backing,
     _dir: Arc<tempfile::TempDir>,
 }
 
@@ -31,18 +56,71 @@ impl TestClient {
 }
 
 impl TestApp {
-    pub fn sqlite() -> TestApp {
+    pub fn new(kind: Kind) -> TestApp {
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
-        let database = dir.path().join("ciam.db");
-        let service = Arc::new(build_service(&database));
-        TestApp { service, database, _dir: dir }
+        let backing = match kind {
+            Kind::Embedded => Backing::Embedded {
+                database: dir.path().join("ciam.db"),
+            },
+            Kind::FullStack => {
+                let name = dir
+                    .path()
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("app")
+                    .to_owned();
+                Backing::FullStack {
+                    database_url: ciam_testkit::postgres::TestPostgres::shared()
+                        .fresh_database(&name),
+                    redis_url: ciam_testkit::redis::shared().url.clone(),
+                    redis_prefix: ciam_testkit::redis::unique_prefix(&name),
+                }
+            }
+        };
+        let service = Arc::new(build_service(&backing));
+        TestApp {
+            service,
+            kind,
+            backing,
+            _dir: dir,
+        }
     }
 
-    /// A new service on the same database, as after a restart: fresh process memory,
-    /// denylist rebuilt from the store.
+    /// A full-stack app on the given servers (a test's own, for fault tests).
+    pub fn full_stack_on(database_url: String, redis_url: String) -> TestApp {
+        let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
+        let backing = Backing::FullStack {
+            database_url,
+            redis_url,
+            redis_prefix: ciam_testkit::redis::unique_prefix("faults"),
+        };
+        let service = Arc::new(build_service(&backing));
+        TestApp {
+            service,
+            kind: Kind::FullStack,
+            backing,
+            _dir: dir,
+        }
+    }
+
+    /// A new service on the same database (and Redis keys), as after a restart: fresh
+    /// process memory, denylist rebuilt from the store.
     pub fn restarted(&self) -> TestApp {
-        let service = Arc::new(build_service(&self.database));
-        TestApp { service, database: self.database.clone(), _dir: Arc::clone(&self._dir) }
+        let service = Arc::new(build_service(&self.backing));
+        TestApp {
+            service,
+            kind: self.kind,
+            backing: self.backing.clone(),
+            _dir: Arc::clone(&self._dir),
+        }
+    }
+
+    /// The Redis key prefix of a full-stack app.
+    pub fn redis_prefix(&self) -> Option<&str> {
+        match &self.backing {
+            Backing::FullStack { redis_prefix, .. } => Some(redis_prefix),
+            Backing::Embedded { .. } => None,
+        }
     }
 
     pub fn client(&self, grants: &[GrantType], public: bool) -> TestClient {
@@ -55,29 +133,66 @@ impl TestApp {
                 public,
             })
             .expect("client created");
-        TestClient { id: client.id.to_string(), secret: secret.map(|s| s.expose().to_owned()) }
+        TestClient {
+            id: client.id.to_string(),
+            secret: secret.map(|s| s.expose().to_owned()),
+        }
     }
 
     /// A confidential client allowed every grant.
     pub fn confidential(&self) -> TestClient {
-        self.client(&[GrantType::ClientCredentials, GrantType::Password, GrantType::RefreshToken], false)
+        self.client(
+            &[
+                GrantType::ClientCredentials,
+                GrantType::Password,
+                GrantType::RefreshToken,
+            ],
+            false,
+        )
     }
 
     pub fn user(&self, username: &str, password: &str) {
-        self.service.create_user(username, &Secret::new(password)).expect("user created");
+        self.service
+            .create_user(username, &Secret::new(password))
+            .expect("user created");
     }
 }
 
-fn build_service(database: &std::path::Path) -> TokenService {
-    let url = DatabaseUrl::parse(database.to_str().expect("utf-8 path")).expect("url");
-    let store = Arc::new(DieselStore::connect(&url, &PoolSettings::default()).expect("store"));
+fn build_service(backing: &Backing) -> TokenService {
+    let (url, denylist): (_, Arc<dyn Denylist>) = match backing {
+        Backing::Embedded { database } => (
+            DatabaseUrl::parse(database.to_str().expect("utf-8 path")).expect("url"),
+            Arc::new(InProcessDenylist::new()),
+        ),
+        Backing::FullStack {
+            database_url,
+            redis_url,
+            redis_prefix,
+        } => (
+            DatabaseUrl::parse(database_url).expect("url"),
+            Arc::new(
+                RedisDenylist::connect(RedisSettings {
+                    url: redis_url.clone(),
+                    key_prefix: redis_prefix.clone(),
+                    pool_size: 8,
+                    timeout: Duration::from_secs(1),
+                })
+                .expect("redis denylist"),
+            ),
+        ),
+    };
+    let pool = PoolSettings {
+        max_size: 8,
+        connection_timeout: Duration::from_secs(1),
+    };
+    let store = Arc::new(DieselStore::connect(&url, &pool).expect("store"));
     let ports = Ports {
         clients: store.clone(),
         users: store.clone(),
         grants: store.clone(),
         revocations: store.clone(),
         keys: store,
-        denylist: Arc::new(InProcessDenylist::new()),
+        denylist,
         codec: Arc::new(JwtCodec),
         passwords: Arc::new(Argon2idHasher::default()),
         clock: Arc::new(SystemClock),
@@ -87,4 +202,27 @@ fn build_service(database: &std::path::Path) -> TokenService {
     service.ensure_signing_key().expect("signing key");
     service.reconcile_denylist().expect("denylist rebuilt");
     service
+}
+
+/// Runs each named `async fn(Kind)` as two tests: `embedded::name` and `full_stack::name`.
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod embedded {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::support::app::Kind::Embedded).await
+                }
+            )+
+        }
+        mod full_stack {
+            $(
+                #[actix_web::test]
+                async fn $name() {
+                    super::$name($crate::support::app::Kind::FullStack).await
+                }
+            )+
+        }
+    };
 }

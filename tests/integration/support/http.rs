@@ -51,7 +51,11 @@ impl TestApp {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = read_body(response).await.to_vec();
-        Response { status, headers, body }
+        Response {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -70,7 +74,8 @@ impl TestApp {
                 pairs.push(("client_secret", client.secret()));
             }
             Auth::Basic(client) => {
-                request = request.insert_header((header::AUTHORIZATION, basic(&client.id, client.secret())));
+                request = request
+                    .insert_header((header::AUTHORIZATION, basic(&client.id, client.secret())));
             }
             Auth::None => {}
         }
@@ -87,9 +92,18 @@ impl TestApp {
 
     /// A client_credentials access token.
     pub async fn cc_token(&self, client: &TestClient) -> String {
-        let response = self.post("/oauth2/token", Auth::Post(client), &[("grant_type", "client_credentials")]).await;
+        let response = self
+            .post(
+                "/oauth2/token",
+                Auth::Post(client),
+                &[("grant_type", "client_credentials")],
+            )
+            .await;
         assert_eq!(response.status, 200, "{:?}", response.json());
-        response.json()["access_token"].as_str().expect("access_token").to_owned()
+        response.json()["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// (access_token, refresh_token) from the password grant for a fresh user.
@@ -100,14 +114,24 @@ impl TestApp {
             .post(
                 "/oauth2/token",
                 Auth::Post(client),
-                &[("grant_type", "password"), ("username", &username), ("password", "correct horse battery")],
+                &[
+                    ("grant_type", "password"),
+                    ("username", &username),
+                    ("password", "correct horse battery"),
+                ],
             )
             .await;
         assert_eq!(response.status, 200, "{:?}", response.json());
         let json = response.json();
         (
-            json["access_token"].as_str().expect("access_token").to_owned(),
-            json["refresh_token"].as_str().expect("refresh_token").to_owned(),
+            json["access_token"]
+                .as_str()
+                .expect("access_token")
+                .to_owned(),
+            json["refresh_token"]
+                .as_str()
+                .expect("refresh_token")
+                .to_owned(),
         )
     }
 
@@ -115,26 +139,39 @@ impl TestApp {
         self.post(
             "/oauth2/token",
             Auth::Post(client),
-            &[("grant_type", "refresh_token"), ("refresh_token", refresh_token)],
+            &[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+            ],
         )
         .await
     }
 
     pub async fn revoke(&self, client: &TestClient, token: &str) -> Response {
-        self.post("/oauth2/revoke", Auth::Post(client), &[("token", token)]).await
+        self.post("/oauth2/revoke", Auth::Post(client), &[("token", token)])
+            .await
     }
 
     /// Whether introspection (by `caller`) says the token is active.
     pub async fn is_active(&self, caller: &TestClient, token: &str) -> bool {
-        let response = self.post("/oauth2/introspect", Auth::Post(caller), &[("token", token)]).await;
+        let response = self
+            .post(
+                "/oauth2/introspect",
+                Auth::Post(caller),
+                &[("token", token)],
+            )
+            .await;
         assert_eq!(response.status, 200, "{:?}", response.json());
-        response.json()["active"].as_bool().expect("active is a boolean")
+        response.json()["active"]
+            .as_bool()
+            .expect("active is a boolean")
     }
 }
 
 pub fn basic(id: &str, secret: &str) -> String {
-    let encode = |value: &str| {
-        form(&[("v", value)]).trim_start_matches("v=").to_owned()
-    };
-    format!("Basic {}", STANDARD.encode(format!("{}:{}", encode(id), encode(secret))))
+    let encode = |value: &str| form(&[("v", value)]).trim_start_matches("v=").to_owned();
+    format!(
+        "Basic {}",
+        STANDARD.encode(format!("{}:{}", encode(id), encode(secret)))
+    )
 }

@@ -4,5 +4,5 @@ pub mod app;
 pub mod http;
 pub mod server;
 
-pub use app::{TestApp, TestClient};
+pub use app::{Kind, TestApp, TestClient};
 pub use http::Auth;

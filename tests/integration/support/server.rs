@@ -20,7 +20,12 @@ pub fn ciam(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Out
         .stderr(Stdio::piped())
         .spawn()
         .expect("ciam runs");
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("stdin written");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("stdin written");
     child.wait_with_output().expect("ciam finishes")
 }
 
@@ -48,16 +53,26 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("ciam serve starts");
-        let server = Server { child, base_url: format!("http://{listen}"), dir: dir.to_owned() };
+        let server = Server {
+            child,
+            base_url: format!("http://{listen}"),
+            dir: dir.to_owned(),
+        };
         server.wait_healthy();
         server
     }
 
     fn wait_healthy(&self) {
         let deadline = Instant::now() + Duration::from_secs(30);
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(2)).build();
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(2))
+            .build();
         while Instant::now() < deadline {
-            if agent.get(&format!("{}/healthz", self.base_url)).call().is_ok() {
+            if agent
+                .get(&format!("{}/healthz", self.base_url))
+                .call()
+                .is_ok()
+            {
                 return;
             }
             std::thread::sleep(Duration::from_millis(100));

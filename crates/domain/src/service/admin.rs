@@ -43,7 +43,9 @@ impl TokenService {
             )));
         }
         if new.grant_types.is_empty() {
-            return Err(AdminError::Invalid("a client needs at least one grant type".into()));
+            return Err(AdminError::Invalid(
+                "a client needs at least one grant type".into(),
+            ));
         }
         if new.public && new.grant_types.contains(&GrantType::ClientCredentials) {
             // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
@@ -83,12 +85,15 @@ impl TokenService {
         let Some(revoked) = self.ports.clients.delete_client(&ClientId::new(id), now)? else {
             return Ok(false);
         };
-        self.ports.denylist.deny(&revoked, now)?;
+        self.deny(&revoked, now)?;
         Ok(true)
     }
 
     pub fn create_user(&self, username: &str, password: &Secret) -> Result<User, AdminError> {
-        if username.is_empty() || username.len() > MAX_NAME_LEN || username.chars().any(char::is_control) {
+        if username.is_empty()
+            || username.len() > MAX_NAME_LEN
+            || username.chars().any(char::is_control)
+        {
             return Err(AdminError::Invalid(format!(
                 "username must be 1 to {MAX_NAME_LEN} printable characters"
             )));
@@ -117,7 +122,10 @@ impl TokenService {
     /// the tokens they signed have expired.
     pub fn rotate_signing_key(&self) -> Result<SigningKey, AdminError> {
         let now = self.now();
-        let key = self.ports.codec.generate_key(Kid::new(self.random_string(ID_BYTES)), now)?;
+        let key = self
+            .ports
+            .codec
+            .generate_key(Kid::new(self.random_string(ID_BYTES)), now)?;
         self.ports.keys.add_key_retiring_others(&key, now)?;
         self.invalidate_key_ring();
         Ok(key)

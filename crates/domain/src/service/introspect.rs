@@ -18,7 +18,10 @@ pub enum Introspection {
     /// The response is `{"active": false}` and nothing else.
     Inactive,
     Access(AccessClaims),
-    Refresh { record: RefreshTokenRecord, grant: Grant },
+    Refresh {
+        record: RefreshTokenRecord,
+        grant: Grant,
+    },
 }
 
 impl TokenService {
@@ -64,14 +67,24 @@ impl TokenService {
         };
         // The denylist answers fast; when it cannot, the store (the source of truth) does.
         // Never report a revoked token active because a cache was down.
-        let revoked = match self.ports.denylist.is_denied(&claims.jti, claims.gid.as_ref(), now) {
+        let revoked = match self
+            .ports
+            .denylist
+            .is_denied(&claims.jti, claims.gid.as_ref(), now)
+        {
             Ok(revoked) => revoked,
             Err(error) => {
                 tracing::warn!(%error, "denylist unavailable, introspection falls back to the store");
-                self.ports.revocations.is_revoked(&claims.jti, claims.gid.as_ref())?
+                self.ports
+                    .revocations
+                    .is_revoked(&claims.jti, claims.gid.as_ref())?
             }
         };
-        Ok(Some(if revoked { Introspection::Inactive } else { Introspection::Access(claims) }))
+        Ok(Some(if revoked {
+            Introspection::Inactive
+        } else {
+            Introspection::Access(claims)
+        }))
     }
 
     fn introspect_refresh(
@@ -88,6 +101,10 @@ impl TokenService {
             && !grant.is_revoked()
             && record.rotated_at.is_none()
             && record.expires_at > now;
-        Ok(Some(if active { Introspection::Refresh { record, grant } } else { Introspection::Inactive }))
+        Ok(Some(if active {
+            Introspection::Refresh { record, grant }
+        } else {
+            Introspection::Inactive
+        }))
     }
 }

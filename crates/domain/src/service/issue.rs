@@ -14,9 +14,18 @@ use crate::time::UnixTime;
 /// A parsed token request, after client authentication.
 #[derive(Debug)]
 pub enum GrantRequest {
-    ClientCredentials { scope: Option<Scope> },
-    Password { username: String, password: Secret, scope: Option<Scope> },
-    RefreshToken { refresh_token: Secret, scope: Option<Scope> },
+    ClientCredentials {
+        scope: Option<Scope>,
+    },
+    Password {
+        username: String,
+        password: Secret,
+        scope: Option<Scope>,
+    },
+    RefreshToken {
+        refresh_token: Secret,
+        scope: Option<Scope>,
+    },
 }
 
 /// A successful token response (RFC 6749 §5.1).
@@ -32,15 +41,22 @@ pub struct IssuedTokens {
 const MAX_PASSWORD_BYTES: usize = 1024;
 
 impl TokenService {
-    pub fn issue(&self, client: &Client, request: GrantRequest) -> Result<IssuedTokens, OAuthError> {
+    pub fn issue(
+        &self,
+        client: &Client,
+        request: GrantRequest,
+    ) -> Result<IssuedTokens, OAuthError> {
         match request {
             GrantRequest::ClientCredentials { scope } => self.client_credentials(client, scope),
-            GrantRequest::Password { username, password, scope } => {
-                self.password_grant(client, &username, &password, scope)
-            }
-            GrantRequest::RefreshToken { refresh_token, scope } => {
-                self.refresh(client, &refresh_token, scope)
-            }
+            GrantRequest::Password {
+                username,
+                password,
+                scope,
+            } => self.password_grant(client, &username, &password, scope),
+            GrantRequest::RefreshToken {
+                refresh_token,
+                scope,
+            } => self.refresh(client, &refresh_token, scope),
         }
     }
 
@@ -81,7 +97,10 @@ impl TokenService {
         }
         let user = self.ports.users.find_user_by_username(username)?;
         let verified = match &user {
-            Some(user) => self.ports.passwords.verify(password.expose(), &user.password_hash),
+            Some(user) => self
+                .ports
+                .passwords
+                .verify(password.expose(), &user.password_hash),
             None => {
                 // Hash anyway, so the response time does not reveal which usernames exist.
                 let _ = self.ports.passwords.hash(password.expose());
@@ -151,28 +170,26 @@ impl TokenService {
         let access_token =
             self.mint_access_token(client, &grant.subject, &scope, Some(grant.id.clone()), now)?;
 
-        match record.rotated_at {
-            Some(rotated_at) if now.0 - rotated_at.0 < self.config.refresh_reuse_grace => {
-                self.ports.grants.add_refresh_token(&next, access_expires_at)?;
-            }
+        let outcome = match record.rotated_at {
+            Some(rotated_at) if now.0 - rotated_at.0 < self.config.refresh_reuse_grace => self
+                .ports
+                .grants
+                .add_refresh_token(&next, access_expires_at)?,
             Some(_) => {
                 // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked;
                 // revoke the whole family so neither holder can go on.
                 self.revoke_grant(&grant.id, now)?;
                 return Err(OAuthError::InvalidGrant);
             }
-            None => {
-                let outcome = self.ports.grants.rotate_refresh_token(
-                    &hash,
-                    &next,
-                    now,
-                    access_expires_at,
-                )?;
-                if outcome == RotateOutcome::Lost {
-                    // A concurrent request with the same token won. Exactly one succeeds.
-                    return Err(OAuthError::InvalidGrant);
-                }
-            }
+            None => self
+                .ports
+                .grants
+                .rotate_refresh_token(&hash, &next, now, access_expires_at)?,
+        };
+        if outcome == RotateOutcome::Lost {
+            // A concurrent request with the same token won (exactly one succeeds), or the
+            // grant was revoked meanwhile.
+            return Err(OAuthError::InvalidGrant);
         }
         Ok(IssuedTokens {
             access_token,
@@ -230,8 +247,11 @@ impl TokenService {
             return Ok(());
         };
         if grant.access_expires_at > now {
-            let entry = Revocation::Grant { grant_id: grant.id, until: grant.access_expires_at };
-            self.ports.denylist.deny(&[entry], now)?;
+            let entry = Revocation::Grant {
+                grant_id: grant.id,
+                until: grant.access_expires_at,
+            };
+            self.deny(&[entry], now)?;
         }
         Ok(())
     }

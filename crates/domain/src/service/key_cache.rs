@@ -35,7 +35,11 @@ impl TokenService {
             .keys
             .loaded
             .read()
-            .map(|guard| guard.as_ref().is_some_and(|(_, loaded_at)| *loaded_at >= now))
+            .map(|guard| {
+                guard
+                    .as_ref()
+                    .is_some_and(|(_, loaded_at)| *loaded_at >= now)
+            })
             .unwrap_or(false);
         if fresh {
             return Ok(None);

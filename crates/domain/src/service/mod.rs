@@ -10,6 +10,7 @@ mod revoke;
 #[cfg(test)]
 mod tests;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -83,11 +84,19 @@ pub struct TokenService {
     ports: Ports,
     config: ServiceConfig,
     keys: KeyCache,
+    /// Set when a denylist write failed after its store commit: the denylist is behind the
+    /// store until the next rebuild.
+    denylist_behind: AtomicBool,
 }
 
 impl TokenService {
     pub fn new(ports: Ports, config: ServiceConfig) -> Self {
-        Self { ports, config, keys: KeyCache::default() }
+        Self {
+            ports,
+            config,
+            keys: KeyCache::default(),
+            denylist_behind: AtomicBool::new(false),
+        }
     }
 
     pub fn config(&self) -> &ServiceConfig {
@@ -115,6 +124,9 @@ impl TokenService {
     /// Writes every live revocation from the store into the denylist. Run at start (the
     /// in-process denylist starts empty) and whenever the denylist may have lost entries.
     pub fn reconcile_denylist(&self) -> Result<usize, crate::error::OAuthError> {
+        // Cleared before the store is read: a write that fails during the rebuild sets it
+        // again and is picked up by the next one.
+        self.denylist_behind.store(false, Ordering::SeqCst);
         self.ports.denylist.mark_complete()?;
         let now = self.now();
         let live = self.ports.revocations.live_revocations(now)?;
@@ -122,13 +134,28 @@ impl TokenService {
         Ok(live.len())
     }
 
-    /// Rebuilds the denylist only if it reports having lost entries. Cheap enough to run
-    /// every second: one round trip when nothing was lost.
-    pub fn reconcile_denylist_if_incomplete(&self) -> Result<Option<usize>, crate::error::OAuthError> {
-        if self.ports.denylist.is_complete()? {
+    /// Rebuilds the denylist only if it may be missing entries: it reports a loss (a Redis
+    /// restart or flush), or a write to it failed here since the last rebuild. Cheap enough
+    /// to run every second: one round trip when nothing was lost.
+    pub fn reconcile_denylist_if_incomplete(
+        &self,
+    ) -> Result<Option<usize>, crate::error::OAuthError> {
+        if !self.denylist_behind.load(Ordering::SeqCst) && self.ports.denylist.is_complete()? {
             return Ok(None);
         }
         self.reconcile_denylist().map(Some)
+    }
+
+    /// Writes committed revocations to the denylist, remembering a failure so that the
+    /// reconciler catches up. Callers answer 503 on `Err` (rule 9).
+    fn deny(
+        &self,
+        entries: &[crate::revocation::Revocation],
+        now: crate::time::UnixTime,
+    ) -> Result<(), crate::error::DenylistError> {
+        self.ports.denylist.deny(entries, now).inspect_err(|_| {
+            self.denylist_behind.store(true, Ordering::SeqCst);
+        })
     }
 }
 

@@ -90,9 +90,17 @@ impl TokenService {
         }
         // Durable first: a 200 must survive a restart (and the store is what rebuilds the
         // denylist), then visible to resource servers.
-        self.ports.revocations.revoke_access_token(&claims.jti, &claims.client_id, claims.exp, now)?;
-        let entry = Revocation::AccessToken { jti: claims.jti, until: claims.exp };
-        self.ports.denylist.deny(&[entry], now)?;
+        self.ports.revocations.revoke_access_token(
+            &claims.jti,
+            &claims.client_id,
+            claims.exp,
+            now,
+        )?;
+        let entry = Revocation::AccessToken {
+            jti: claims.jti,
+            until: claims.exp,
+        };
+        self.deny(&[entry], now)?;
         Ok(true)
     }
 

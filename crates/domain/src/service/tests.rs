@@ -6,7 +6,9 @@ use crate::client::{Client, GrantType};
 use crate::error::OAuthError;
 use crate::scope::Scope;
 use crate::secret::Secret;
-use crate::service::{ClientCredentials, GrantRequest, Introspection, IssuedTokens, NewClient, TokenTypeHint};
+use crate::service::{
+    ClientCredentials, GrantRequest, Introspection, IssuedTokens, NewClient, TokenTypeHint,
+};
 use crate::testing::Harness;
 
 fn harness() -> Harness {
@@ -25,11 +27,22 @@ fn client(h: &Harness, grants: &[GrantType], public: bool) -> (Client, Option<Se
 }
 
 fn confidential(h: &Harness) -> Client {
-    client(h, &[GrantType::ClientCredentials, GrantType::Password, GrantType::RefreshToken], false).0
+    client(
+        h,
+        &[
+            GrantType::ClientCredentials,
+            GrantType::Password,
+            GrantType::RefreshToken,
+        ],
+        false,
+    )
+    .0
 }
 
 fn user_tokens(h: &Harness, client: &Client) -> IssuedTokens {
-    let _ = h.service.create_user("alice", &Secret::new("correct horse"));
+    let _ = h
+        .service
+        .create_user("alice", &Secret::new("correct horse"));
     h.service
         .issue(
             client,
@@ -43,7 +56,13 @@ fn user_tokens(h: &Harness, client: &Client) -> IssuedTokens {
 }
 
 fn refresh(h: &Harness, client: &Client, token: &Secret) -> Result<IssuedTokens, OAuthError> {
-    h.service.issue(client, GrantRequest::RefreshToken { refresh_token: token.clone(), scope: None })
+    h.service.issue(
+        client,
+        GrantRequest::RefreshToken {
+            refresh_token: token.clone(),
+            scope: None,
+        },
+    )
 }
 
 fn cc_token(h: &Harness, client: &Client) -> String {
@@ -54,7 +73,10 @@ fn cc_token(h: &Harness, client: &Client) -> String {
 }
 
 fn active(h: &Harness, caller: &Client, token: &str) -> bool {
-    !matches!(h.service.introspect(caller, token, None), Ok(Introspection::Inactive))
+    !matches!(
+        h.service.introspect(caller, token, None),
+        Ok(Introspection::Inactive)
+    )
 }
 
 // Rule 1: authenticate the client first.
@@ -63,12 +85,30 @@ fn active(h: &Harness, caller: &Client, token: &str) -> bool {
 fn authenticates_with_the_right_secret_only() {
     let h = harness();
     let (client, secret) = client(&h, &[GrantType::ClientCredentials], false);
-    let creds = |secret: Option<Secret>| ClientCredentials { client_id: client.id.to_string(), secret };
-    assert_eq!(h.service.authenticate(&creds(secret.clone())).map(|c| c.id), Ok(client.id.clone()));
-    assert_eq!(h.service.authenticate(&creds(Some(Secret::new("nope")))), Err(OAuthError::InvalidClient));
-    assert_eq!(h.service.authenticate(&creds(None)), Err(OAuthError::InvalidClient));
-    let unknown = ClientCredentials { client_id: "unknown".into(), secret };
-    assert_eq!(h.service.authenticate(&unknown), Err(OAuthError::InvalidClient));
+    let creds = |secret: Option<Secret>| ClientCredentials {
+        client_id: client.id.to_string(),
+        secret,
+    };
+    assert_eq!(
+        h.service.authenticate(&creds(secret.clone())).map(|c| c.id),
+        Ok(client.id.clone())
+    );
+    assert_eq!(
+        h.service.authenticate(&creds(Some(Secret::new("nope")))),
+        Err(OAuthError::InvalidClient)
+    );
+    assert_eq!(
+        h.service.authenticate(&creds(None)),
+        Err(OAuthError::InvalidClient)
+    );
+    let unknown = ClientCredentials {
+        client_id: "unknown".into(),
+        secret,
+    };
+    assert_eq!(
+        h.service.authenticate(&unknown),
+        Err(OAuthError::InvalidClient)
+    );
 }
 
 #[test]
@@ -76,10 +116,19 @@ fn public_clients_authenticate_by_id_and_may_not_present_a_secret() {
     let h = harness();
     let (client, secret) = client(&h, &[GrantType::Password, GrantType::RefreshToken], true);
     assert!(secret.is_none());
-    let by_id = ClientCredentials { client_id: client.id.to_string(), secret: None };
+    let by_id = ClientCredentials {
+        client_id: client.id.to_string(),
+        secret: None,
+    };
     assert!(h.service.authenticate(&by_id).is_ok());
-    let with_secret = ClientCredentials { client_id: client.id.to_string(), secret: Some(Secret::new("x")) };
-    assert_eq!(h.service.authenticate(&with_secret), Err(OAuthError::InvalidClient));
+    let with_secret = ClientCredentials {
+        client_id: client.id.to_string(),
+        secret: Some(Secret::new("x")),
+    };
+    assert_eq!(
+        h.service.authenticate(&with_secret),
+        Err(OAuthError::InvalidClient)
+    );
 }
 
 #[test]
@@ -87,8 +136,14 @@ fn store_outage_is_unavailable_not_invalid_client() {
     let h = harness();
     let client = confidential(&h);
     h.store.down.store(true, Ordering::SeqCst);
-    let creds = ClientCredentials { client_id: client.id.to_string(), secret: None };
-    assert!(matches!(h.service.authenticate(&creds), Err(OAuthError::Unavailable(_))));
+    let creds = ClientCredentials {
+        client_id: client.id.to_string(),
+        secret: None,
+    };
+    assert!(matches!(
+        h.service.authenticate(&creds),
+        Err(OAuthError::Unavailable(_))
+    ));
 }
 
 // Rule 3: unknown, malformed, expired, foreign-signed, already revoked: Ok.
@@ -98,7 +153,11 @@ fn unknown_and_malformed_tokens_revoke_nothing_and_succeed() {
     let h = harness();
     let client = confidential(&h);
     for token in ["", "garbage", "a.b.c", "x.y", &"a".repeat(10_000)] {
-        assert_eq!(h.service.revoke(&client, token, None), Ok(()), "{token:.20}");
+        assert_eq!(
+            h.service.revoke(&client, token, None),
+            Ok(()),
+            "{token:.20}"
+        );
     }
     assert_eq!(h.store.revoked_count(), 0);
     assert_eq!(h.denylist.len(), 0);
@@ -154,7 +213,10 @@ fn another_clients_access_token_is_refused_and_stays_valid() {
     let owner = confidential(&h);
     let other = confidential(&h);
     let token = cc_token(&h, &owner);
-    assert_eq!(h.service.revoke(&other, &token, None), Err(OAuthError::InvalidClient));
+    assert_eq!(
+        h.service.revoke(&other, &token, None),
+        Err(OAuthError::InvalidClient)
+    );
     assert!(active(&h, &owner, &token));
 }
 
@@ -166,7 +228,11 @@ fn another_clients_refresh_token_is_refused_and_stays_valid() {
     let tokens = user_tokens(&h, &owner);
     let refresh_token = tokens.refresh_token.expect("refresh token");
     assert_eq!(
-        h.service.revoke(&other, refresh_token.expose(), Some(TokenTypeHint::RefreshToken)),
+        h.service.revoke(
+            &other,
+            refresh_token.expose(),
+            Some(TokenTypeHint::RefreshToken)
+        ),
         Err(OAuthError::InvalidClient)
     );
     assert!(refresh(&h, &owner, &refresh_token).is_ok());
@@ -180,11 +246,17 @@ fn access_token_revocation_revokes_only_that_token() {
     let client = confidential(&h);
     let tokens = user_tokens(&h, &client);
     let sibling = cc_token(&h, &client);
-    assert_eq!(h.service.revoke(&client, &tokens.access_token, None), Ok(()));
+    assert_eq!(
+        h.service.revoke(&client, &tokens.access_token, None),
+        Ok(())
+    );
     assert!(!active(&h, &client, &tokens.access_token));
     assert!(active(&h, &client, &sibling));
     let refresh_token = tokens.refresh_token.expect("refresh token");
-    assert!(refresh(&h, &client, &refresh_token).is_ok(), "the grant lives on");
+    assert!(
+        refresh(&h, &client, &refresh_token).is_ok(),
+        "the grant lives on"
+    );
 }
 
 #[test]
@@ -195,7 +267,10 @@ fn access_token_stays_denied_until_its_expiry() {
     h.service.revoke(&client, &token, None).expect("revoked");
     let live = h.store.live_revocations_for_test(h.clock_now());
     assert_eq!(live.len(), 1);
-    assert_eq!(live[0].until().0, h.clock_now().0 + h.service.config().access_token_ttl);
+    assert_eq!(
+        live[0].until().0,
+        h.clock_now().0 + h.service.config().access_token_ttl
+    );
 }
 
 // Rule 6: a refresh token revokes its grant.
@@ -208,10 +283,19 @@ fn refresh_token_revocation_revokes_the_grant_and_all_its_access_tokens() {
     let first_refresh = first.refresh_token.clone().expect("refresh token");
     let second = refresh(&h, &client, &first_refresh).expect("rotated");
     let second_refresh = second.refresh_token.clone().expect("refresh token");
-    assert_eq!(h.service.revoke(&client, second_refresh.expose(), None), Ok(()));
-    assert!(!active(&h, &client, &first.access_token), "earlier rotation's access token");
+    assert_eq!(
+        h.service.revoke(&client, second_refresh.expose(), None),
+        Ok(())
+    );
+    assert!(
+        !active(&h, &client, &first.access_token),
+        "earlier rotation's access token"
+    );
     assert!(!active(&h, &client, &second.access_token));
-    assert_eq!(refresh(&h, &client, &second_refresh).err(), Some(OAuthError::InvalidGrant));
+    assert_eq!(
+        refresh(&h, &client, &second_refresh).err(),
+        Some(OAuthError::InvalidGrant)
+    );
 }
 
 #[test]
@@ -221,17 +305,30 @@ fn grant_denial_lasts_as_long_as_its_latest_access_token() {
     let first = user_tokens(&h, &client);
     h.clock.advance(100);
     let second = refresh(&h, &client, first.refresh_token.as_ref().expect("rt")).expect("rotated");
-    h.service.revoke(&client, second.refresh_token.as_ref().expect("rt").expose(), None).expect("revoked");
+    h.service
+        .revoke(
+            &client,
+            second.refresh_token.as_ref().expect("rt").expose(),
+            None,
+        )
+        .expect("revoked");
     let live = h.store.live_revocations_for_test(h.clock_now());
     assert_eq!(live.len(), 1);
-    assert_eq!(live[0].until().0, h.clock_now().0 + h.service.config().access_token_ttl);
+    assert_eq!(
+        live[0].until().0,
+        h.clock_now().0 + h.service.config().access_token_ttl
+    );
 }
 
 // Rule 7: the hint only orders the lookup.
 
 #[test]
 fn a_wrong_hint_never_changes_the_outcome() {
-    for hint in [None, Some(TokenTypeHint::AccessToken), Some(TokenTypeHint::RefreshToken)] {
+    for hint in [
+        None,
+        Some(TokenTypeHint::AccessToken),
+        Some(TokenTypeHint::RefreshToken),
+    ] {
         let h = harness();
         let client = confidential(&h);
         let tokens = user_tokens(&h, &client);
@@ -239,7 +336,10 @@ fn a_wrong_hint_never_changes_the_outcome() {
         let access = cc_token(&h, &client);
         assert_eq!(h.service.revoke(&client, &access, hint), Ok(()));
         assert!(!active(&h, &client, &access), "{hint:?}");
-        assert_eq!(h.service.revoke(&client, refresh_token.expose(), hint), Ok(()));
+        assert_eq!(
+            h.service.revoke(&client, refresh_token.expose(), hint),
+            Ok(())
+        );
         assert!(!active(&h, &client, &tokens.access_token), "{hint:?}");
         assert!(refresh(&h, &client, &refresh_token).is_err(), "{hint:?}");
     }
@@ -253,7 +353,10 @@ fn denylist_outage_is_unavailable_but_the_store_keeps_the_revocation() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     h.denylist.down.store(true, Ordering::SeqCst);
-    assert!(matches!(h.service.revoke(&client, &token, None), Err(OAuthError::Unavailable(_))));
+    assert!(matches!(
+        h.service.revoke(&client, &token, None),
+        Err(OAuthError::Unavailable(_))
+    ));
     assert_eq!(h.store.revoked_count(), 1);
     // Introspection falls back to the store: never active once revoked.
     assert!(!active(&h, &client, &token));
@@ -268,7 +371,10 @@ fn store_outage_is_unavailable_and_nothing_reaches_the_denylist() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     h.store.down.store(true, Ordering::SeqCst);
-    assert!(matches!(h.service.revoke(&client, &token, None), Err(OAuthError::Unavailable(_))));
+    assert!(matches!(
+        h.service.revoke(&client, &token, None),
+        Err(OAuthError::Unavailable(_))
+    ));
     assert_eq!(h.denylist.len(), 0);
 }
 
@@ -280,7 +386,10 @@ fn both_down_introspection_is_unavailable_not_active() {
     h.service.key_ring().expect("cached");
     h.denylist.down.store(true, Ordering::SeqCst);
     h.store.down.store(true, Ordering::SeqCst);
-    assert!(matches!(h.service.introspect(&client, &token, None), Err(OAuthError::Unavailable(_))));
+    assert!(matches!(
+        h.service.introspect(&client, &token, None),
+        Err(OAuthError::Unavailable(_))
+    ));
 }
 
 // Grants and rotation.
@@ -289,10 +398,16 @@ fn both_down_introspection_is_unavailable_not_active() {
 fn client_credentials_needs_a_confidential_client_with_the_grant() {
     let h = harness();
     let (password_only, _) = client(&h, &[GrantType::Password], false);
-    let result = h.service.issue(&password_only, GrantRequest::ClientCredentials { scope: None });
+    let result = h.service.issue(
+        &password_only,
+        GrantRequest::ClientCredentials { scope: None },
+    );
     assert_eq!(result.err(), Some(OAuthError::UnauthorizedClient));
     let client = confidential(&h);
-    let issued = h.service.issue(&client, GrantRequest::ClientCredentials { scope: None }).expect("ok");
+    let issued = h
+        .service
+        .issue(&client, GrantRequest::ClientCredentials { scope: None })
+        .expect("ok");
     assert!(issued.refresh_token.is_none(), "RFC 6749 §4.4.3");
 }
 
@@ -301,7 +416,9 @@ fn scope_beyond_the_clients_is_invalid_scope() {
     let h = harness();
     let client = confidential(&h);
     let scope = Some(Scope::parse("admin").expect("valid"));
-    let result = h.service.issue(&client, GrantRequest::ClientCredentials { scope });
+    let result = h
+        .service
+        .issue(&client, GrantRequest::ClientCredentials { scope });
     assert_eq!(result.err(), Some(OAuthError::InvalidScope));
 }
 
@@ -309,14 +426,19 @@ fn scope_beyond_the_clients_is_invalid_scope() {
 fn wrong_password_and_unknown_user_are_the_same_invalid_grant() {
     let h = harness();
     let client = confidential(&h);
-    h.service.create_user("alice", &Secret::new("correct horse")).expect("created");
+    h.service
+        .create_user("alice", &Secret::new("correct horse"))
+        .expect("created");
     for (username, password) in [("alice", "wrong password"), ("bob", "correct horse")] {
         let request = GrantRequest::Password {
             username: username.into(),
             password: Secret::new(password),
             scope: None,
         };
-        assert_eq!(h.service.issue(&client, request).err(), Some(OAuthError::InvalidGrant));
+        assert_eq!(
+            h.service.issue(&client, request).err(),
+            Some(OAuthError::InvalidGrant)
+        );
     }
 }
 
@@ -325,7 +447,10 @@ fn refresh_rotates_and_the_old_token_stops_working() {
     let h = harness();
     let client = confidential(&h);
     let first = user_tokens(&h, &client).refresh_token.expect("rt");
-    let second = refresh(&h, &client, &first).expect("rotated").refresh_token.expect("rt");
+    let second = refresh(&h, &client, &first)
+        .expect("rotated")
+        .refresh_token
+        .expect("rt");
     assert_ne!(first, second);
     assert!(refresh(&h, &client, &second).is_ok());
 }
@@ -336,10 +461,16 @@ fn reuse_of_a_rotated_token_revokes_the_whole_family() {
     let client = confidential(&h);
     let first = user_tokens(&h, &client).refresh_token.expect("rt");
     let second = refresh(&h, &client, &first).expect("rotated");
-    assert_eq!(refresh(&h, &client, &first).err(), Some(OAuthError::InvalidGrant));
+    assert_eq!(
+        refresh(&h, &client, &first).err(),
+        Some(OAuthError::InvalidGrant)
+    );
     assert!(!active(&h, &client, &second.access_token));
     let second_refresh = second.refresh_token.expect("rt");
-    assert_eq!(refresh(&h, &client, &second_refresh).err(), Some(OAuthError::InvalidGrant));
+    assert_eq!(
+        refresh(&h, &client, &second_refresh).err(),
+        Some(OAuthError::InvalidGrant)
+    );
 }
 
 #[test]
@@ -353,7 +484,10 @@ fn grace_period_lets_a_retry_through_without_revoking() {
     assert!(active(&h, &client, &second.access_token));
     assert!(refresh(&h, &client, retry.refresh_token.as_ref().expect("rt")).is_ok());
     h.clock.advance(10);
-    assert_eq!(refresh(&h, &client, &first).err(), Some(OAuthError::InvalidGrant));
+    assert_eq!(
+        refresh(&h, &client, &first).err(),
+        Some(OAuthError::InvalidGrant)
+    );
 }
 
 #[test]
@@ -362,8 +496,14 @@ fn refresh_token_is_bound_to_its_client() {
     let owner = confidential(&h);
     let other = confidential(&h);
     let token = user_tokens(&h, &owner).refresh_token.expect("rt");
-    assert_eq!(refresh(&h, &other, &token).err(), Some(OAuthError::InvalidGrant));
-    assert!(refresh(&h, &owner, &token).is_ok(), "a foreign attempt is not reuse");
+    assert_eq!(
+        refresh(&h, &other, &token).err(),
+        Some(OAuthError::InvalidGrant)
+    );
+    assert!(
+        refresh(&h, &owner, &token).is_ok(),
+        "a foreign attempt is not reuse"
+    );
 }
 
 #[test]
@@ -372,7 +512,10 @@ fn expired_refresh_token_is_invalid_grant() {
     let client = confidential(&h);
     let token = user_tokens(&h, &client).refresh_token.expect("rt");
     h.clock.advance(h.service.config().refresh_token_ttl);
-    assert_eq!(refresh(&h, &client, &token).err(), Some(OAuthError::InvalidGrant));
+    assert_eq!(
+        refresh(&h, &client, &token).err(),
+        Some(OAuthError::InvalidGrant)
+    );
 }
 
 #[test]
@@ -384,12 +527,22 @@ fn refresh_may_narrow_but_not_widen_scope() {
         refresh_token: token.clone(),
         scope: Some(Scope::parse("read admin").expect("valid")),
     };
-    assert_eq!(h.service.issue(&client, wider).err(), Some(OAuthError::InvalidScope));
+    assert_eq!(
+        h.service.issue(&client, wider).err(),
+        Some(OAuthError::InvalidScope)
+    );
     let narrower = GrantRequest::RefreshToken {
         refresh_token: token,
         scope: Some(Scope::parse("read").expect("valid")),
     };
-    assert_eq!(h.service.issue(&client, narrower).expect("ok").scope.to_string(), "read");
+    assert_eq!(
+        h.service
+            .issue(&client, narrower)
+            .expect("ok")
+            .scope
+            .to_string(),
+        "read"
+    );
 }
 
 // Introspection.
@@ -401,16 +554,28 @@ fn introspection_reports_live_tokens_and_hides_other_clients_refresh_tokens() {
     let other = confidential(&h);
     let tokens = user_tokens(&h, &owner);
     let refresh_token = tokens.refresh_token.expect("rt");
-    assert!(matches!(h.service.introspect(&other, &tokens.access_token, None), Ok(Introspection::Access(_))));
-    assert!(matches!(h.service.introspect(&owner, refresh_token.expose(), None), Ok(Introspection::Refresh { .. })));
-    assert_eq!(h.service.introspect(&other, refresh_token.expose(), None), Ok(Introspection::Inactive));
+    assert!(matches!(
+        h.service.introspect(&other, &tokens.access_token, None),
+        Ok(Introspection::Access(_))
+    ));
+    assert!(matches!(
+        h.service.introspect(&owner, refresh_token.expose(), None),
+        Ok(Introspection::Refresh { .. })
+    ));
+    assert_eq!(
+        h.service.introspect(&other, refresh_token.expose(), None),
+        Ok(Introspection::Inactive)
+    );
 }
 
 #[test]
 fn public_clients_may_not_introspect() {
     let h = harness();
     let (public, _) = client(&h, &[GrantType::Password], true);
-    assert_eq!(h.service.introspect(&public, "anything", None), Err(OAuthError::InvalidClient));
+    assert_eq!(
+        h.service.introspect(&public, "anything", None),
+        Err(OAuthError::InvalidClient)
+    );
 }
 
 #[test]
@@ -431,7 +596,11 @@ fn rotated_keys_keep_verifying_until_their_tokens_expire() {
     let old_token = cc_token(&h, &client);
     h.service.rotate_signing_key().expect("rotated");
     let new_token = cc_token(&h, &client);
-    assert_ne!(old_token.split('.').next(), new_token.split('.').next(), "new key signs");
+    assert_ne!(
+        old_token.split('.').next(),
+        new_token.split('.').next(),
+        "new key signs"
+    );
     assert!(active(&h, &client, &old_token));
     assert_eq!(h.service.published_keys().expect("keys").len(), 2);
     h.clock.advance(h.service.config().access_token_ttl);
@@ -443,7 +612,7 @@ fn a_key_rotated_elsewhere_is_found_on_first_unknown_kid() {
     let h = harness();
     let client = confidential(&h);
     cc_token(&h, &client); // caches the ring
-    // Another node rotates: this service's cache does not know the new key yet.
+                           // Another node rotates: this service's cache does not know the new key yet.
     let other = Harness::new(|_| {});
     let _ = other;
     let key = crate::ports::AccessTokenCodec::generate_key(
@@ -452,7 +621,8 @@ fn a_key_rotated_elsewhere_is_found_on_first_unknown_kid() {
         h.clock_now(),
     )
     .expect("key");
-    crate::ports::KeyStore::add_key_retiring_others(h.store.as_ref(), &key, h.clock_now()).expect("stored");
+    crate::ports::KeyStore::add_key_retiring_others(h.store.as_ref(), &key, h.clock_now())
+        .expect("stored");
     let token = crate::ports::AccessTokenCodec::sign(
         &crate::testing::FakeCodec,
         &key,
@@ -499,9 +669,17 @@ fn client_secret_is_256_bits_and_only_its_hash_is_kept() {
 #[test]
 fn duplicate_username_is_refused() {
     let h = harness();
-    h.service.create_user("alice", &Secret::new("correct horse")).expect("created");
-    assert!(h.service.create_user("alice", &Secret::new("another one")).is_err());
-    assert!(h.service.create_user("bob", &Secret::new("short")).is_err(), "password too short");
+    h.service
+        .create_user("alice", &Secret::new("correct horse"))
+        .expect("created");
+    assert!(h
+        .service
+        .create_user("alice", &Secret::new("another one"))
+        .is_err());
+    assert!(
+        h.service.create_user("bob", &Secret::new("short")).is_err(),
+        "password too short"
+    );
 }
 
 #[test]
@@ -510,10 +688,28 @@ fn a_denylist_that_lost_its_entries_is_rebuilt_from_the_store() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     h.service.revoke(&client, &token, None).expect("revoked");
-    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(None), "nothing lost yet");
+    assert_eq!(
+        h.service.reconcile_denylist_if_incomplete(),
+        Ok(None),
+        "nothing lost yet"
+    );
     h.denylist.lose_everything();
     assert_eq!(h.denylist.len(), 0);
     assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(Some(1)));
     assert_eq!(h.denylist.len(), 1);
     assert!(!active(&h, &client, &token));
+}
+
+#[test]
+fn a_failed_denylist_write_is_caught_up_by_the_next_check() {
+    let h = harness();
+    let client = confidential(&h);
+    let token = cc_token(&h, &client);
+    h.denylist.down.store(true, Ordering::SeqCst);
+    assert!(h.service.revoke(&client, &token, None).is_err());
+    h.denylist.down.store(false, Ordering::SeqCst);
+    // The denylist itself lost nothing, yet it is behind the store.
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(Some(1)));
+    assert_eq!(h.denylist.len(), 1);
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(None));
 }

@@ -1,0 +1,411 @@
+//! The Redis denylist: revocations shared with resource servers in any language.
+//!
+//! The key and channel names, the values and the event JSON are a published, versioned
+//! contract: docs/redis-denylist.md. Changing any of them means a new version segment
+//! (`v2`), never an edit of `v1`.
+//!
+//! Every call is bounded by `RedisSettings::timeout`, from the pool checkout to the last
+//! reply, and any failure is an `Err`: never a guess.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use ciam_domain::ports::Denylist;
+use ciam_domain::{DenylistError, GrantId, Jti, Revocation, UnixTime};
+use redis::{ErrorKind, RedisError, RedisResult};
+
+/// Where the Redis denylist lives and how long it may take.
+#[derive(Clone)]
+pub struct RedisSettings {
+    /// `redis://[user:password@]host[:port][/db]`.
+    pub url: String,
+    /// The first segment of every key and of the channel, so that several ciam deployments
+    /// (or tests) can share one server. Default `ciam`.
+    pub key_prefix: String,
+    /// The most connections open at once. Connections are opened on demand.
+    pub pool_size: u32,
+    /// The bound on one call: waiting for a connection (and connecting), sending and
+    /// reading every reply.
+    pub timeout: Duration,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        RedisSettings {
+            url: "redis://127.0.0.1:6379".into(),
+            key_prefix: "ciam".into(),
+            pool_size: 16,
+            timeout: Duration::from_secs(1),
+        }
+    }
+}
+
+impl fmt::Debug for RedisSettings {
+    /// Leaves a password in the URL out.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisSettings")
+            .field("url", &redact(&self.url))
+            .field("key_prefix", &self.key_prefix)
+            .field("pool_size", &self.pool_size)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Raises a key's value and expiry to `ARGV[1]` (Unix seconds), never lowers them: a
+/// re-deny never shortens an entry. When it writes, it publishes `ARGV[3]` on channel
+/// `ARGV[2]`, so that events announce changes and the periodic full rebuild, which
+/// re-denies every live revocation, publishes nothing new. Returns 1 if it wrote, else 0.
+/// One script call per entry keeps every call single-key.
+const DENY_SCRIPT: &str = r"
+local current = redis.call('GET', KEYS[1])
+if current and tonumber(current) and tonumber(current) >= tonumber(ARGV[1]) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+";
+
+/// Entries written per round trip by `deny`.
+const DENY_CHUNK: usize = 1000;
+
+/// The denylist in Redis, through a pool of connections opened on demand.
+pub struct RedisDenylist {
+    pool: r2d2::Pool<Manager>,
+    prefix: String,
+    timeout: Duration,
+}
+
+impl fmt::Debug for RedisDenylist {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisDenylist")
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RedisDenylist {
+    /// Checks the settings and builds the pool without connecting: the service starts (and
+    /// answers 503) while Redis is down, and every call reconnects as needed.
+    pub fn connect(settings: RedisSettings) -> Result<RedisDenylist, DenylistError> {
+        if settings.pool_size == 0 {
+            return Err(DenylistError("redis: pool_size must be at least 1".into()));
+        }
+        if settings.timeout.is_zero() {
+            return Err(DenylistError("redis: timeout must not be zero".into()));
+        }
+        if settings.key_prefix.is_empty() {
+            return Err(DenylistError("redis: key_prefix must not be empty".into()));
+        }
+        let client = redis::Client::open(settings.url.as_str())
+            .map_err(|e| DenylistError(format!("redis: bad url: {e}")))?;
+        let manager = Manager {
+            client,
+            timeout: settings.timeout,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(settings.pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(settings.timeout)
+            // A dead connection shows on first use and is retried (see `run`): no PING
+            // round trip on every checkout.
+            .test_on_check_out(false)
+            // Failures reach the caller as `Err`; no second report through `log`.
+            .error_handler(Box::new(r2d2::NopErrorHandler))
+            .build_unchecked(manager);
+        Ok(RedisDenylist {
+            pool,
+            prefix: settings.key_prefix,
+            timeout: settings.timeout,
+        })
+    }
+
+    /// `{prefix}:v1:revoked:jti:{jti}`
+    pub fn key_for_jti(&self, jti: &Jti) -> String {
+        format!("{}:v1:revoked:jti:{}", self.prefix, jti.as_str())
+    }
+
+    /// `{prefix}:v1:revoked:gid:{grant_id}`
+    pub fn key_for_grant(&self, grant_id: &GrantId) -> String {
+        format!("{}:v1:revoked:gid:{}", self.prefix, grant_id.as_str())
+    }
+
+    /// `{prefix}:v1:revocations`: one message per key written (created or extended).
+    pub fn channel(&self) -> String {
+        format!("{}:v1:revocations", self.prefix)
+    }
+
+    /// `{prefix}:v1:complete`
+    pub fn complete_key(&self) -> String {
+        format!("{}:v1:complete", self.prefix)
+    }
+
+    /// Runs `op` on a pooled connection within `timeout`. A connection opened before this
+    /// call may have been closed since (server restart, the server's idle `timeout`): if `op`
+    /// fails because of that, the connection is dropped and `op` runs again on another. A
+    /// connection opened during this call failing is final.
+    fn run<T>(
+        &self,
+        what: &str,
+        op: impl Fn(&mut redis::Connection) -> RedisResult<T>,
+    ) -> Result<T, DenylistError> {
+        let started = Instant::now();
+        let deadline = started + self.timeout;
+        loop {
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(DenylistError(format!(
+                    "redis {what}: no reply within {:?}",
+                    self.timeout
+                )));
+            }
+            let mut conn = self
+                .pool
+                .get_timeout(remaining)
+                .map_err(|e| DenylistError(format!("redis {what}: no connection: {e}")))?;
+            let stale_possible = conn.opened < started;
+            let result = conn.bound(remaining).and_then(|()| op(&mut conn.inner));
+            match result {
+                Ok(value) => return Ok(value),
+                Err(error) => {
+                    if !is_server_reply(&error) {
+                        // A timeout or an I/O error leaves replies unread: never reuse it.
+                        conn.broken = true;
+                    }
+                    if !(stale_possible && error.is_connection_dropped()) {
+                        return Err(DenylistError(format!("redis {what}: {error}")));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An error the server sent as a reply: the connection is still in step.
+fn is_server_reply(error: &RedisError) -> bool {
+    matches!(error.kind(), ErrorKind::Server(_) | ErrorKind::Extension)
+}
+
+/// The event published for one entry: `{"v":1,"kind":"jti"|"gid","id":"…","until":…}`.
+fn event(kind: &str, id: &str, until: UnixTime) -> String {
+    let id = serde_json::Value::String(id.to_owned());
+    format!(r#"{{"v":1,"kind":"{kind}","id":{id},"until":{}}}"#, until.0)
+}
+
+impl Denylist for RedisDenylist {
+    /// One round trip per `DENY_CHUNK` entries: an `EVAL` of the raise-only script per entry,
+    /// pipelined; `Ok` once Redis has answered all of them.
+    fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError> {
+        let live: Vec<(String, String, UnixTime)> = entries
+            .iter()
+            .filter(|entry| entry.until() > now)
+            .map(|entry| match entry {
+                Revocation::AccessToken { jti, until } => (
+                    self.key_for_jti(jti),
+                    event("jti", jti.as_str(), *until),
+                    *until,
+                ),
+                Revocation::Grant { grant_id, until } => (
+                    self.key_for_grant(grant_id),
+                    event("gid", grant_id.as_str(), *until),
+                    *until,
+                ),
+            })
+            .collect();
+        let channel = self.channel();
+        // A rebuild may carry every live revocation: each chunk is one round trip with a
+        // timeout of its own, instead of one pipeline too long for any timeout.
+        for chunk in live.chunks(DENY_CHUNK) {
+            let mut pipe = redis::pipe();
+            for (key, message, until) in chunk {
+                pipe.cmd("EVAL")
+                    .arg(DENY_SCRIPT)
+                    .arg(1)
+                    .arg(key)
+                    .arg(until.0)
+                    .arg(&channel)
+                    .arg(message)
+                    .ignore();
+            }
+            self.run("deny", |conn| pipe.query::<()>(conn))?;
+        }
+        Ok(())
+    }
+
+    /// One round trip: `MGET` of the token's key and its grant's. Denied if either holds an
+    /// expiry after `now` (Redis drops it at that time anyway; comparing keeps `now` the
+    /// clock of record). A value that is not a number counts as denied.
+    fn is_denied(
+        &self,
+        jti: &Jti,
+        grant_id: Option<&GrantId>,
+        now: UnixTime,
+    ) -> Result<bool, DenylistError> {
+        let mut cmd = redis::cmd("MGET");
+        cmd.arg(self.key_for_jti(jti));
+        if let Some(grant_id) = grant_id {
+            cmd.arg(self.key_for_grant(grant_id));
+        }
+        let values: Vec<Option<String>> = self.run("is_denied", |conn| cmd.query(conn))?;
+        Ok(values.iter().flatten().any(|until| {
+            until
+                .trim()
+                .parse::<i64>()
+                .map_or(true, |until| until > now.0)
+        }))
+    }
+
+    fn ping(&self) -> Result<(), DenylistError> {
+        self.run("ping", |conn| redis::cmd("PING").query::<()>(conn))
+    }
+
+    /// Whether `{prefix}:v1:complete` exists. A flush or a restart without persistence
+    /// removes it with everything else.
+    fn is_complete(&self) -> Result<bool, DenylistError> {
+        let key = self.complete_key();
+        self.run("is_complete", |conn| {
+            redis::cmd("EXISTS").arg(&key).query::<i64>(conn)
+        })
+        .map(|count| count > 0)
+    }
+
+    /// Sets `{prefix}:v1:complete` to `1`, without expiry.
+    fn mark_complete(&self) -> Result<(), DenylistError> {
+        let key = self.complete_key();
+        self.run("mark_complete", |conn| {
+            redis::cmd("SET").arg(&key).arg(1).query::<()>(conn)
+        })
+    }
+}
+
+/// Opens connections with `timeout` on connecting, reading and writing. (The redis crate's
+/// own `r2d2` support connects without a timeout and reads without one, so a server that
+/// stops answering would hang callers.)
+struct Manager {
+    client: redis::Client,
+    timeout: Duration,
+}
+
+struct Conn {
+    inner: redis::Connection,
+    /// Set when an error may have left the connection out of step.
+    broken: bool,
+    opened: Instant,
+}
+
+impl Conn {
+    /// Bounds the next reads and writes by what remains of the call's time.
+    fn bound(&self, remaining: Duration) -> RedisResult<()> {
+        let remaining = remaining.max(Duration::from_millis(1));
+        self.inner.set_read_timeout(Some(remaining))?;
+        self.inner.set_write_timeout(Some(remaining))
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = Conn;
+    type Error = RedisError;
+
+    fn connect(&self) -> Result<Conn, RedisError> {
+        let inner = self.client.get_connection_with_timeout(self.timeout)?;
+        Ok(Conn {
+            inner,
+            broken: false,
+            opened: Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), RedisError> {
+        conn.bound(self.timeout)?;
+        redis::cmd("PING").query::<()>(&mut conn.inner)
+    }
+
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        use redis::ConnectionLike;
+        conn.broken || !conn.inner.is_open()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_are_the_documented_json() {
+        assert_eq!(
+            event("jti", "a\"b", UnixTime(1_700_000_000)),
+            r#"{"v":1,"kind":"jti","id":"a\"b","until":1700000000}"#
+        );
+        let parsed: serde_json::Value =
+            serde_json::from_str(&event("gid", "g-1", UnixTime(5))).expect("valid JSON");
+        assert_eq!(
+            parsed,
+            serde_json::json!({"v": 1, "kind": "gid", "id": "g-1", "until": 5})
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let settings = RedisSettings {
+            url: "redis://user:secret@redis.internal:6379/0".into(),
+            ..RedisSettings::default()
+        };
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(
+            shown.contains("redis://***@redis.internal:6379/0"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn bad_settings_are_refused_without_connecting() {
+        let refused = |settings: RedisSettings| RedisDenylist::connect(settings).is_err();
+        assert!(refused(RedisSettings {
+            pool_size: 0,
+            ..RedisSettings::default()
+        }));
+        assert!(refused(RedisSettings {
+            timeout: Duration::ZERO,
+            ..RedisSettings::default()
+        }));
+        assert!(refused(RedisSettings {
+            key_prefix: String::new(),
+            ..RedisSettings::default()
+        }));
+        assert!(refused(RedisSettings {
+            url: "http://nope".into(),
+            ..RedisSettings::default()
+        }));
+    }
+
+    #[test]
+    fn keys_follow_the_documented_names() {
+        let denylist = RedisDenylist::connect(RedisSettings {
+            key_prefix: "acme".into(),
+            ..RedisSettings::default()
+        })
+        .expect("no connection needed");
+        assert_eq!(
+            denylist.key_for_jti(&Jti::new("j1")),
+            "acme:v1:revoked:jti:j1"
+        );
+        assert_eq!(
+            denylist.key_for_grant(&GrantId::new("g1")),
+            "acme:v1:revoked:gid:g1"
+        );
+        assert_eq!(denylist.channel(), "acme:v1:revocations");
+        assert_eq!(denylist.complete_key(), "acme:v1:complete");
+    }
+}

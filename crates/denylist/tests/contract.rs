@@ -1,0 +1,654 @@
+//! The `Denylist` contract (crates/domain/src/ports.rs), written once in `suite` and run
+//! against every adapter; then what only the Redis adapter promises: the published key,
+//! value, TTL and event format of docs/redis-denylist.md, and its behaviour when Redis
+//! goes away and comes back.
+//!
+//! Redis tests share one `redis-server` (ciam-testkit), each under its own key prefix;
+//! the tests that flush, stop or restart a server start their own.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
+use ciam_domain::ports::Denylist;
+use ciam_domain::{GrantId, Jti, Revocation, UnixTime};
+use ciam_testkit::redis::{shared, unique_prefix, TestRedis};
+
+/// Redis expires keys by its own clock, so every test takes `now` from the real one.
+fn real_now() -> UnixTime {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970");
+    UnixTime(i64::try_from(since_epoch.as_secs()).expect("seconds fit i64"))
+}
+
+fn token(jti: &str, until: UnixTime) -> Revocation {
+    Revocation::AccessToken {
+        jti: Jti::new(jti),
+        until,
+    }
+}
+
+fn grant(grant_id: &str, until: UnixTime) -> Revocation {
+    Revocation::Grant {
+        grant_id: GrantId::new(grant_id),
+        until,
+    }
+}
+
+fn denied(denylist: &dyn Denylist, jti: &str, gid: Option<&str>, now: UnixTime) -> bool {
+    let gid = gid.map(GrantId::new);
+    denylist
+        .is_denied(&Jti::new(jti), gid.as_ref(), now)
+        .expect("is_denied answers")
+}
+
+fn settings(server: &TestRedis, prefix: String, timeout: Duration) -> RedisSettings {
+    RedisSettings {
+        url: server.url.clone(),
+        key_prefix: prefix,
+        pool_size: 4,
+        timeout,
+    }
+}
+
+/// A Redis denylist on the shared server, under a prefix of its own.
+fn shared_redis_denylist(name: &str) -> RedisDenylist {
+    let settings = settings(shared(), unique_prefix(name), Duration::from_secs(5));
+    RedisDenylist::connect(settings).expect("connect")
+}
+
+/// What every adapter must do.
+mod suite {
+    use super::*;
+
+    pub fn denies_a_token_until_its_expiry(denylist: &dyn Denylist) {
+        let now = real_now();
+        let until = now.plus_seconds(60);
+        denylist.deny(&[token("a", until)], now).expect("deny");
+        assert!(denied(denylist, "a", None, now));
+        assert!(denied(denylist, "a", None, now.plus_seconds(59)));
+        assert!(
+            denied(denylist, "a", Some("any-grant"), now),
+            "the jti alone suffices"
+        );
+        assert!(!denied(denylist, "a", None, until), "not at its until");
+        assert!(
+            !denied(denylist, "a", None, until.plus_seconds(1)),
+            "nor after"
+        );
+        assert!(!denied(denylist, "b", None, now), "another token");
+    }
+
+    pub fn denies_every_token_of_a_denied_grant(denylist: &dyn Denylist) {
+        let now = real_now();
+        let until = now.plus_seconds(60);
+        denylist.deny(&[grant("g", until)], now).expect("deny");
+        assert!(denied(denylist, "t1", Some("g"), now));
+        assert!(denied(denylist, "t2", Some("g"), now.plus_seconds(59)));
+        assert!(
+            !denied(denylist, "t1", Some("g"), until),
+            "not at its until"
+        );
+        assert!(!denied(denylist, "t1", Some("other"), now), "another grant");
+        assert!(
+            !denied(denylist, "t1", None, now),
+            "a token without a grant"
+        );
+    }
+
+    pub fn tokens_and_grants_are_separate_namespaces(denylist: &dyn Denylist) {
+        let now = real_now();
+        let until = now.plus_seconds(60);
+        denylist
+            .deny(&[token("same", until), grant("other", until)], now)
+            .expect("deny");
+        assert!(
+            !denied(denylist, "x", Some("same"), now),
+            "a jti does not deny a grant"
+        );
+        assert!(
+            !denied(denylist, "other", None, now),
+            "a grant id does not deny a jti"
+        );
+    }
+
+    pub fn ids_are_taken_verbatim(denylist: &dyn Denylist) {
+        let now = real_now();
+        let until = now.plus_seconds(60);
+        let odd = "a:b c/ü\"*";
+        denylist
+            .deny(&[token(odd, until), grant(odd, until)], now)
+            .expect("deny");
+        assert!(denied(denylist, odd, None, now));
+        assert!(denied(denylist, "t", Some(odd), now));
+        assert!(!denied(denylist, "a:b", None, now));
+        assert!(
+            !denied(denylist, "a:b c/ü\"?", None, now),
+            "no pattern matching"
+        );
+    }
+
+    pub fn a_later_deny_never_shortens_an_entry(denylist: &dyn Denylist) {
+        let now = real_now();
+        let long = now.plus_seconds(120);
+        let short = now.plus_seconds(30);
+        denylist
+            .deny(&[token("a", long), grant("g", long)], now)
+            .expect("deny");
+        denylist
+            .deny(&[token("a", short), grant("g", short)], now)
+            .expect("re-deny");
+        assert!(denied(denylist, "a", None, now.plus_seconds(100)));
+        assert!(denied(denylist, "t", Some("g"), now.plus_seconds(100)));
+        let longer = now.plus_seconds(300);
+        denylist
+            .deny(&[token("a", longer), grant("g", longer)], now)
+            .expect("extend");
+        assert!(
+            denied(denylist, "a", None, now.plus_seconds(299)),
+            "a later until extends"
+        );
+        assert!(denied(denylist, "t", Some("g"), now.plus_seconds(299)));
+    }
+
+    pub fn expired_entries_are_not_stored(denylist: &dyn Denylist) {
+        let now = real_now();
+        let entries = [
+            token("at-now", now),
+            token("past", now.plus_seconds(-5)),
+            grant("g", now),
+        ];
+        denylist.deny(&entries, now).expect("deny");
+        // Asked about an earlier instant, a stored entry would still count.
+        let earlier = now.plus_seconds(-10);
+        assert!(!denied(denylist, "at-now", None, earlier));
+        assert!(!denied(denylist, "past", None, earlier));
+        assert!(!denied(denylist, "t", Some("g"), earlier));
+    }
+
+    pub fn denies_a_whole_batch(denylist: &dyn Denylist) {
+        let now = real_now();
+        denylist.deny(&[], now).expect("an empty batch");
+        let batch: Vec<Revocation> = (0..200)
+            .map(|i| match i % 2 {
+                0 => token(&format!("t{i}"), now.plus_seconds(60 + i)),
+                _ => grant(&format!("g{i}"), now.plus_seconds(60 + i)),
+            })
+            .collect();
+        denylist.deny(&batch, now).expect("deny");
+        for i in 0..200 {
+            let (jti, gid) = match i % 2 {
+                0 => (format!("t{i}"), None),
+                _ => ("x".to_owned(), Some(format!("g{i}"))),
+            };
+            assert!(denied(denylist, &jti, gid.as_deref(), now), "entry {i}");
+        }
+    }
+
+    pub fn answers_ping_and_keeps_the_completeness_mark(denylist: &dyn Denylist) {
+        denylist.ping().expect("ping");
+        denylist.mark_complete().expect("mark_complete");
+        assert_eq!(denylist.is_complete(), Ok(true));
+        denylist.mark_complete().expect("mark_complete again");
+        assert_eq!(denylist.is_complete(), Ok(true));
+    }
+}
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod in_process_adapter {
+            $(
+                #[test]
+                fn $test() {
+                    super::suite::$test(&ciam_denylist::InProcessDenylist::new());
+                }
+            )*
+        }
+
+        mod redis_adapter {
+            $(
+                #[test]
+                fn $test() {
+                    super::suite::$test(&super::shared_redis_denylist(stringify!($test)));
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    denies_a_token_until_its_expiry,
+    denies_every_token_of_a_denied_grant,
+    tokens_and_grants_are_separate_namespaces,
+    ids_are_taken_verbatim,
+    a_later_deny_never_shortens_an_entry,
+    expired_entries_are_not_stored,
+    denies_a_whole_batch,
+    answers_ping_and_keeps_the_completeness_mark,
+);
+
+#[test]
+fn the_in_process_denylist_is_always_complete() {
+    assert_eq!(InProcessDenylist::new().is_complete(), Ok(true));
+}
+
+/// What resource servers rely on: docs/redis-denylist.md.
+mod redis_contract {
+    use super::*;
+    use ciam_domain::DenylistError;
+    use redis::Commands;
+    use std::sync::{mpsc, Arc};
+
+    fn inspector(server: &TestRedis) -> redis::Connection {
+        let client = redis::Client::open(server.url.as_str()).expect("url");
+        let conn = client
+            .get_connection_with_timeout(Duration::from_secs(5))
+            .expect("connect");
+        conn.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("read timeout");
+        conn
+    }
+
+    /// Milliseconds from now until `until`, give or take the current second.
+    fn assert_ttl_reaches(pttl: i64, until: UnixTime) {
+        let expected_ms = (until.0 - real_now().0) * 1000;
+        assert!(
+            pttl > expected_ms - 3000 && pttl <= expected_ms + 1000,
+            "PTTL {pttl} ms, expected about {expected_ms} ms"
+        );
+    }
+
+    #[test]
+    fn keys_have_the_documented_names_values_and_ttls() {
+        let prefix = unique_prefix("keys");
+        let denylist =
+            RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(5)))
+                .expect("connect");
+        let now = real_now();
+        let (token_until, grant_until) = (now.plus_seconds(60), now.plus_seconds(600));
+        denylist
+            .deny(&[token("j-1", token_until), grant("g-1", grant_until)], now)
+            .expect("deny");
+
+        let jti_key = format!("{prefix}:v1:revoked:jti:j-1");
+        let gid_key = format!("{prefix}:v1:revoked:gid:g-1");
+        assert_eq!(denylist.key_for_jti(&Jti::new("j-1")), jti_key);
+        assert_eq!(denylist.key_for_grant(&GrantId::new("g-1")), gid_key);
+
+        let mut conn = inspector(shared());
+        let value: String = conn.get(&jti_key).expect("GET");
+        assert_eq!(
+            value,
+            token_until.0.to_string(),
+            "the value is the until, in decimal"
+        );
+        let value: String = conn.get(&gid_key).expect("GET");
+        assert_eq!(value, grant_until.0.to_string());
+        assert_ttl_reaches(conn.pttl(&jti_key).expect("PTTL"), token_until);
+        assert_ttl_reaches(conn.pttl(&gid_key).expect("PTTL"), grant_until);
+        let expire_at: i64 = redis::cmd("EXPIRETIME")
+            .arg(&jti_key)
+            .query(&mut conn)
+            .expect("EXPIRETIME");
+        assert_eq!(expire_at, token_until.0, "the key expires exactly at until");
+
+        // The documented one-round-trip check.
+        let count: i64 = redis::cmd("EXISTS")
+            .arg(&jti_key)
+            .arg(&gid_key)
+            .query(&mut conn)
+            .expect("EXISTS");
+        assert_eq!(count, 2);
+        let unrelated = format!("{prefix}:v1:revoked:jti:other");
+        let count: i64 = redis::cmd("EXISTS")
+            .arg(&unrelated)
+            .query(&mut conn)
+            .expect("EXISTS");
+        assert_eq!(count, 0);
+
+        let keys: Vec<String> = conn.keys(format!("{prefix}:*")).expect("KEYS");
+        assert_eq!(keys.len(), 2, "nothing else is written: {keys:?}");
+    }
+
+    #[test]
+    fn a_re_deny_never_lowers_a_key_value_or_ttl() {
+        let prefix = unique_prefix("redeny");
+        let denylist =
+            RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(5)))
+                .expect("connect");
+        let key = format!("{prefix}:v1:revoked:jti:a");
+        let mut conn = inspector(shared());
+        let now = real_now();
+
+        denylist
+            .deny(&[token("a", now.plus_seconds(120))], now)
+            .expect("deny");
+        denylist
+            .deny(&[token("a", now.plus_seconds(30))], now)
+            .expect("shorter re-deny");
+        let value: i64 = conn.get(&key).expect("GET");
+        assert_eq!(value, now.plus_seconds(120).0);
+        assert_ttl_reaches(conn.pttl(&key).expect("PTTL"), now.plus_seconds(120));
+
+        denylist
+            .deny(&[token("a", now.plus_seconds(300))], now)
+            .expect("longer re-deny");
+        let value: i64 = conn.get(&key).expect("GET");
+        assert_eq!(value, now.plus_seconds(300).0);
+        assert_ttl_reaches(conn.pttl(&key).expect("PTTL"), now.plus_seconds(300));
+    }
+
+    #[test]
+    fn expired_entries_write_no_key() {
+        let prefix = unique_prefix("expired");
+        let denylist =
+            RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(5)))
+                .expect("connect");
+        let now = real_now();
+        denylist
+            .deny(&[token("a", now), grant("g", now.plus_seconds(-1))], now)
+            .expect("deny");
+        let keys: Vec<String> = inspector(shared())
+            .keys(format!("{prefix}:*"))
+            .expect("KEYS");
+        assert!(keys.is_empty(), "{keys:?}");
+    }
+
+    #[test]
+    fn keys_expire_when_the_token_does() {
+        let prefix = unique_prefix("expiry");
+        let denylist =
+            RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(5)))
+                .expect("connect");
+        let key = format!("{prefix}:v1:revoked:jti:short");
+        let mut conn = inspector(shared());
+        let now = real_now();
+        let until = now.plus_seconds(2);
+        denylist.deny(&[token("short", until)], now).expect("deny");
+        assert!(conn.exists::<_, bool>(&key).expect("EXISTS"), "written");
+
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while conn.exists::<_, bool>(&key).expect("EXISTS") {
+            assert!(Instant::now() < deadline, "the key outlived its until");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Gone, and not before its until (Redis and this test share the clock).
+        assert!(
+            real_now() >= until,
+            "expired at {:?}, before {until:?}",
+            real_now()
+        );
+        assert!(
+            !denied(&denylist, "short", None, now),
+            "Redis forgot it: so does is_denied"
+        );
+    }
+
+    #[test]
+    fn a_rebuild_larger_than_one_round_trip_fits_the_timeout() {
+        // The reconciler denies every live revocation at once; the timeout bounds each
+        // round trip, not the whole rebuild.
+        let prefix = unique_prefix("rebuild");
+        let denylist =
+            RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(1)))
+                .expect("connect");
+        let now = real_now();
+        let live: Vec<Revocation> = (0..20_000)
+            .map(|i| token(&format!("t{i}"), now.plus_seconds(60)))
+            .collect();
+        let started = Instant::now();
+        denylist.deny(&live, now).expect("deny 20 000 entries");
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(20), "took {took:?}");
+        assert!(denied(&denylist, "t0", None, now));
+        assert!(denied(&denylist, "t19999", None, now));
+        let count: i64 = redis::cmd("EVAL")
+            .arg("return #redis.call('KEYS', ARGV[1])")
+            .arg(0)
+            .arg(format!("{prefix}:v1:revoked:jti:*"))
+            .query(&mut inspector(shared()))
+            .expect("count keys");
+        assert_eq!(count, 20_000);
+    }
+
+    #[test]
+    fn publishes_one_event_per_key_written() {
+        let prefix = unique_prefix("events");
+        let denylist =
+            RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(5)))
+                .expect("connect");
+        let channel = format!("{prefix}:v1:revocations");
+        assert_eq!(denylist.channel(), channel);
+
+        let mut reader = inspector(shared());
+        let mut conn = inspector(shared());
+        let mut subscriber = conn.as_pubsub();
+        subscriber.subscribe(&channel).expect("SUBSCRIBE");
+        let mut next_event = |expected: serde_json::Value| {
+            let message = subscriber.get_message().expect("an event");
+            assert_eq!(message.get_channel_name(), channel);
+            let payload: String = message.get_payload().expect("a string payload");
+            let json: serde_json::Value = serde_json::from_str(&payload).expect("JSON");
+            assert_eq!(json, expected, "{payload}");
+        };
+
+        let now = real_now();
+        let (j_until, g_until) = (now.plus_seconds(60), now.plus_seconds(600));
+        let entries = [
+            token("j-1", j_until),
+            grant("g-1", g_until),
+            token("expired", now),
+        ];
+        denylist.deny(&entries, now).expect("deny");
+        next_event(serde_json::json!({"v": 1, "kind": "jti", "id": "j-1", "until": j_until.0}));
+        next_event(serde_json::json!({"v": 1, "kind": "gid", "id": "g-1", "until": g_until.0}));
+        let key = format!("{prefix}:v1:revoked:gid:g-1");
+        assert!(
+            reader.exists::<_, bool>(&key).expect("EXISTS"),
+            "written before announced"
+        );
+
+        // Nothing changes, nothing is announced: a rebuild re-denies every live entry.
+        let unchanged = [token("j-1", j_until), grant("g-1", now.plus_seconds(300))];
+        denylist.deny(&unchanged, now).expect("re-deny");
+        let extended = now.plus_seconds(120);
+        denylist
+            .deny(&[token("j-1", extended)], now)
+            .expect("extend");
+        next_event(serde_json::json!({"v": 1, "kind": "jti", "id": "j-1", "until": extended.0}));
+
+        subscriber
+            .set_read_timeout(Some(Duration::from_millis(300)))
+            .expect("read timeout");
+        assert!(
+            subscriber.get_message().is_err(),
+            "one event per key written, no more"
+        );
+    }
+
+    #[test]
+    fn the_completeness_marker_is_per_prefix_and_lost_on_flushall() {
+        // FLUSHALL would wipe the other tests' keys: this test has its own server.
+        let server = TestRedis::spawn();
+        let prefix = unique_prefix("complete");
+        let denylist =
+            RedisDenylist::connect(settings(&server, prefix.clone(), Duration::from_secs(5)))
+                .expect("connect");
+        let neighbour = RedisDenylist::connect(settings(
+            &server,
+            unique_prefix("neighbour"),
+            Duration::from_secs(5),
+        ))
+        .expect("connect");
+
+        assert_eq!(
+            denylist.is_complete(),
+            Ok(false),
+            "a fresh Redis holds nothing"
+        );
+        denylist.mark_complete().expect("mark_complete");
+        assert_eq!(denylist.is_complete(), Ok(true));
+        assert_eq!(neighbour.is_complete(), Ok(false), "markers are per prefix");
+
+        let key = format!("{prefix}:v1:complete");
+        assert_eq!(denylist.complete_key(), key);
+        let mut conn = inspector(&server);
+        assert!(conn.exists::<_, bool>(&key).expect("EXISTS"));
+        assert_eq!(
+            conn.ttl::<_, i64>(&key).expect("TTL"),
+            -1,
+            "the marker never expires"
+        );
+
+        server.flushall();
+        assert_eq!(
+            denylist.is_complete(),
+            Ok(false),
+            "a flush loses the marker"
+        );
+    }
+
+    /// Runs `call` on a thread of its own, so that a call that hangs fails the test
+    /// instead of blocking it.
+    fn assert_fails_fast<T: std::fmt::Debug + Send + 'static>(
+        what: &str,
+        denylist: &Arc<RedisDenylist>,
+        call: impl FnOnce(&RedisDenylist) -> Result<T, DenylistError> + Send + 'static,
+    ) {
+        let denylist = Arc::clone(denylist);
+        let (sender, receiver) = mpsc::channel();
+        let started = Instant::now();
+        std::thread::spawn(move || sender.send(call(&denylist)));
+        let result = receiver
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{what} hangs while Redis is unavailable"));
+        let took = started.elapsed();
+        assert!(
+            result.is_err(),
+            "{what} with Redis unavailable must be Err, got {result:?}"
+        );
+        assert!(
+            took < Duration::from_secs(3),
+            "{what} took {took:?} with a 1 s timeout"
+        );
+    }
+
+    #[test]
+    fn fails_fast_while_redis_is_down_and_recovers_after_restart() {
+        // Stopping a server would break the other tests: this one has its own.
+        let server = TestRedis::spawn();
+        server.stop();
+
+        let started = Instant::now();
+        let denylist = Arc::new(
+            RedisDenylist::connect(settings(
+                &server,
+                unique_prefix("outage"),
+                Duration::from_secs(1),
+            ))
+            .expect("connect must not need Redis up"),
+        );
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "connect does not wait"
+        );
+        assert_fails_fast("ping before Redis ever came up", &denylist, |d| d.ping());
+
+        server.restart();
+        let now = real_now();
+        denylist
+            .deny(&[token("a", now.plus_seconds(60))], now)
+            .expect("deny once Redis is up");
+        denylist.mark_complete().expect("mark_complete");
+        assert!(denied(&*denylist, "a", None, now));
+
+        server.stop();
+        let now = real_now();
+        assert_fails_fast("deny", &denylist, move |d| {
+            d.deny(&[token("b", now.plus_seconds(60))], now)
+        });
+        assert_fails_fast("is_denied", &denylist, move |d| {
+            d.is_denied(&Jti::new("a"), None, now)
+        });
+        assert_fails_fast("is_denied with a grant", &denylist, move |d| {
+            d.is_denied(&Jti::new("a"), Some(&GrantId::new("g")), now)
+        });
+        assert_fails_fast("ping", &denylist, |d| d.ping());
+        assert_fails_fast("is_complete", &denylist, |d| d.is_complete());
+        assert_fails_fast("mark_complete", &denylist, |d| d.mark_complete());
+
+        // Same adapter, no reconnect call: the first calls after the restart succeed.
+        server.restart();
+        denylist.ping().expect("ping after restart");
+        assert_eq!(
+            denylist.is_complete(),
+            Ok(false),
+            "the restart lost the marker: rebuild"
+        );
+        assert!(!denied(&*denylist, "a", None, now), "and the data");
+        let now = real_now();
+        denylist
+            .deny(&[token("c", now.plus_seconds(60))], now)
+            .expect("deny after restart");
+        assert!(denied(&*denylist, "c", None, now));
+    }
+
+    #[test]
+    fn fails_within_the_timeout_while_redis_hangs() {
+        // A frozen server accepts connections and never answers: without read timeouts
+        // every call would hang. Its own server, as it is frozen.
+        let server = TestRedis::spawn();
+        let settings = settings(&server, unique_prefix("hang"), Duration::from_secs(1));
+        let denylist = Arc::new(RedisDenylist::connect(settings).expect("connect"));
+        let now = real_now();
+        denylist
+            .deny(&[token("a", now.plus_seconds(60))], now)
+            .expect("deny");
+
+        server.freeze();
+        assert_fails_fast("deny", &denylist, move |d| {
+            d.deny(&[token("b", now.plus_seconds(60))], now)
+        });
+        assert_fails_fast("is_denied", &denylist, move |d| {
+            d.is_denied(&Jti::new("a"), None, now)
+        });
+        assert_fails_fast("ping", &denylist, |d| d.ping());
+        assert_fails_fast("is_complete", &denylist, |d| d.is_complete());
+        server.thaw();
+
+        assert!(
+            denied(&*denylist, "a", None, now),
+            "answers again, data intact"
+        );
+        denylist.ping().expect("ping");
+    }
+
+    #[test]
+    fn stale_pooled_connections_are_replaced_transparently() {
+        let server = TestRedis::spawn();
+        let settings = RedisSettings {
+            pool_size: 8,
+            ..settings(&server, unique_prefix("stale"), Duration::from_secs(1))
+        };
+        let denylist = Arc::new(RedisDenylist::connect(settings).expect("connect"));
+        // Open several connections at once, so that several sit idle in the pool.
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let denylist = denylist.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..20 {
+                        denylist.ping().expect("ping");
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().expect("thread");
+        }
+        server.restart();
+        for _ in 0..20 {
+            let now = real_now();
+            assert_eq!(denylist.is_denied(&Jti::new("x"), None, now), Ok(false));
+        }
+    }
+}

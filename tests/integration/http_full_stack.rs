@@ -1,0 +1,175 @@
+//! What only the full stack has: Redis keys resource servers read, and Redis or Postgres
+//! failing under the service.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use ciam_testkit::postgres::TestPostgres;
+use ciam_testkit::redis::TestRedis;
+
+use crate::support::{Kind, TestApp};
+
+/// A claim of a JWT, read without verification (the test issued it).
+pub fn claim(token: &str, name: &str) -> String {
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let json: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON");
+    match &json[name] {
+        serde_json::Value::String(value) => value.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn ttl(redis: &TestRedis, key: &str) -> i64 {
+    redis
+        .command(&["TTL", key])
+        .expect("TTL")
+        .trim()
+        .trim_start_matches(':')
+        .parse()
+        .expect("a number")
+}
+
+#[actix_web::test]
+async fn revoked_keys_are_in_redis_with_the_right_ttl_when_revoke_returns() {
+    let app = TestApp::new(Kind::FullStack);
+    let redis = ciam_testkit::redis::shared();
+    let prefix = app.redis_prefix().expect("full stack").to_owned();
+    let client = app.confidential();
+
+    let access = app.cc_token(&client).await;
+    assert_eq!(app.revoke(&client, &access).await.status, 200);
+    let jti_key = format!("{prefix}:v1:revoked:jti:{}", claim(&access, "jti"));
+    let remaining = ttl(redis, &jti_key);
+    assert!(
+        (295..=300).contains(&remaining),
+        "TTL of {jti_key} is {remaining}, the token's remaining lifetime"
+    );
+
+    let (grant_access, refresh) = app.user_tokens(&client).await;
+    assert_eq!(app.revoke(&client, &refresh).await.status, 200);
+    let gid_key = format!("{prefix}:v1:revoked:gid:{}", claim(&grant_access, "gid"));
+    let remaining = ttl(redis, &gid_key);
+    assert!(
+        (295..=300).contains(&remaining),
+        "TTL of {gid_key} is {remaining}"
+    );
+}
+
+#[actix_web::test]
+async fn redis_down_means_503_then_the_reconciler_propagates_the_stored_revocation() {
+    let redis = TestRedis::start();
+    let app = TestApp::full_stack_on(
+        TestPostgres::shared().fresh_database("redis-down"),
+        redis.url.clone(),
+    );
+    let client = app.confidential();
+    let token = app.cc_token(&client).await;
+
+    redis.stop();
+    let refused = app.revoke(&client, &token).await;
+    assert_eq!(refused.status, 503, "RFC 7009 §2.2.1");
+    assert_eq!(refused.error(), "temporarily_unavailable");
+    assert!(refused.header("retry-after").is_some());
+    assert!(
+        !app.is_active(&client, &token).await,
+        "introspection falls back to Postgres"
+    );
+    let ready = app.get("/readyz").await;
+    assert_eq!(
+        (
+            ready.status,
+            ready.json()["store"].clone(),
+            ready.json()["denylist"].clone()
+        ),
+        (503, "ok".into(), "unavailable".into())
+    );
+
+    redis.restart();
+    let rebuilt = app
+        .service
+        .reconcile_denylist_if_incomplete()
+        .expect("reconciles");
+    assert_eq!(rebuilt, Some(1), "an empty Redis is noticed and refilled");
+    let key = format!(
+        "{}:v1:revoked:jti:{}",
+        app.redis_prefix().expect("prefix"),
+        claim(&token, "jti")
+    );
+    assert_eq!(
+        redis.command(&["EXISTS", &key]).expect("EXISTS").trim(),
+        ":1"
+    );
+    assert_eq!(app.get("/readyz").await.status, 200);
+}
+
+#[actix_web::test]
+async fn a_flushed_redis_is_rebuilt_from_postgres() {
+    let redis = TestRedis::start();
+    let app = TestApp::full_stack_on(
+        TestPostgres::shared().fresh_database("flushed"),
+        redis.url.clone(),
+    );
+    let client = app.confidential();
+    let tokens: Vec<String> =
+        futures_util::future::join_all((0..5).map(|_| app.cc_token(&client))).await;
+    for token in &tokens {
+        assert_eq!(app.revoke(&client, token).await.status, 200);
+    }
+    redis.flushall();
+    assert_eq!(
+        app.service
+            .reconcile_denylist_if_incomplete()
+            .expect("reconciles"),
+        Some(5)
+    );
+    assert_eq!(
+        app.service
+            .reconcile_denylist_if_incomplete()
+            .expect("reconciles"),
+        None,
+        "complete again"
+    );
+    let restarted = app.restarted();
+    for token in &tokens {
+        assert!(!restarted.is_active(&client, token).await);
+    }
+}
+
+#[actix_web::test]
+async fn postgres_down_means_503_and_nothing_half_written() {
+    let postgres = TestPostgres::start();
+    let redis = ciam_testkit::redis::shared();
+    let app = TestApp::full_stack_on(postgres.fresh_database("pg-down"), redis.url.clone());
+    let client = app.confidential();
+    let token = app.cc_token(&client).await;
+
+    postgres.stop();
+    let refused = app.revoke(&client, &token).await;
+    assert_eq!(
+        (refused.status, refused.error()),
+        (503, "temporarily_unavailable".into())
+    );
+    let key = format!(
+        "{}:v1:revoked:jti:{}",
+        app.redis_prefix().expect("prefix"),
+        claim(&token, "jti")
+    );
+    assert_eq!(
+        redis.command(&["EXISTS", &key]).expect("EXISTS").trim(),
+        ":0",
+        "no denylist entry without a commit"
+    );
+    assert_eq!(app.get("/readyz").await.status, 503);
+
+    postgres.start_again();
+    assert!(
+        app.is_active(&client, &token).await,
+        "the failed revocation left nothing behind"
+    );
+    assert_eq!(
+        app.revoke(&client, &token).await.status,
+        200,
+        "the pool recovered by itself"
+    );
+    assert!(!app.is_active(&client, &token).await);
+}
