@@ -80,3 +80,20 @@ fn adapters_and_the_edge_do_not_depend_on_each_other() {
         &["diesel", "redis", "r2d2", "jsonwebtoken", "argon2"],
     );
 }
+
+#[test]
+fn the_published_contract_stands_alone() {
+    assert_free_of(
+        "ciam-contract",
+        &[
+            "ciam-domain",
+            "actix",
+            "diesel",
+            "redis",
+            "tokio",
+            "jsonwebtoken",
+            "ciam-store",
+            "ciam-denylist",
+        ],
+    );
+}

@@ -13,8 +13,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 
 use crate::OsRandom;
 
-/// RFC 9068 §2.1: the `typ` header of a JWT access token.
-const ACCESS_TOKEN_TYP: &str = "at+jwt";
+use ciam_contract::ACCESS_TOKEN_TYP;
 const ALG_EDDSA: &str = "EdDSA";
 
 #[derive(Clone, Default)]

@@ -10,6 +10,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
+use ciam_contract::{DenylistKeys, EventKind, RevocationEvent};
 use ciam_domain::ports::Denylist;
 use ciam_domain::{DenylistError, GrantId, Jti, Revocation, UnixTime};
 use redis::{ErrorKind, RedisError, RedisResult};
@@ -82,14 +83,14 @@ const DENY_CHUNK: usize = 1000;
 /// The denylist in Redis, through a pool of connections opened on demand.
 pub struct RedisDenylist {
     pool: r2d2::Pool<Manager>,
-    prefix: String,
+    keys: DenylistKeys,
     timeout: Duration,
 }
 
 impl fmt::Debug for RedisDenylist {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisDenylist")
-            .field("prefix", &self.prefix)
+            .field("prefix", &self.keys.prefix())
             .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
@@ -126,29 +127,29 @@ impl RedisDenylist {
             .build_unchecked(manager);
         Ok(RedisDenylist {
             pool,
-            prefix: settings.key_prefix,
+            keys: DenylistKeys::new(settings.key_prefix),
             timeout: settings.timeout,
         })
     }
 
-    /// `{prefix}:v1:revoked:jti:{jti}`
+    /// `{prefix}:v1:revoked:jti:{jti}` (ciam-contract)
     pub fn key_for_jti(&self, jti: &Jti) -> String {
-        format!("{}:v1:revoked:jti:{}", self.prefix, jti.as_str())
+        self.keys.jti(jti.as_str())
     }
 
     /// `{prefix}:v1:revoked:gid:{grant_id}`
     pub fn key_for_grant(&self, grant_id: &GrantId) -> String {
-        format!("{}:v1:revoked:gid:{}", self.prefix, grant_id.as_str())
+        self.keys.grant(grant_id.as_str())
     }
 
     /// `{prefix}:v1:revocations`: one message per key written (created or extended).
     pub fn channel(&self) -> String {
-        format!("{}:v1:revocations", self.prefix)
+        self.keys.channel()
     }
 
     /// `{prefix}:v1:complete`
     pub fn complete_key(&self) -> String {
-        format!("{}:v1:complete", self.prefix)
+        self.keys.complete()
     }
 
     /// Runs `op` on a pooled connection within `timeout`. A connection opened before this
@@ -197,10 +198,10 @@ fn is_server_reply(error: &RedisError) -> bool {
     matches!(error.kind(), ErrorKind::Server(_) | ErrorKind::Extension)
 }
 
-/// The event published for one entry: `{"v":1,"kind":"jti"|"gid","id":"…","until":…}`.
-fn event(kind: &str, id: &str, until: UnixTime) -> String {
-    let id = serde_json::Value::String(id.to_owned());
-    format!(r#"{{"v":1,"kind":"{kind}","id":{id},"until":{}}}"#, until.0)
+/// The event published for one entry (ciam-contract's `RevocationEvent`).
+fn event(kind: EventKind, id: &str, until: UnixTime) -> String {
+    let event = RevocationEvent::new(kind, id, until.0);
+    serde_json::to_string(&event).unwrap_or_default()
 }
 
 impl Denylist for RedisDenylist {
@@ -213,12 +214,12 @@ impl Denylist for RedisDenylist {
             .map(|entry| match entry {
                 Revocation::AccessToken { jti, until } => (
                     self.key_for_jti(jti),
-                    event("jti", jti.as_str(), *until),
+                    event(EventKind::Jti, jti.as_str(), *until),
                     *until,
                 ),
                 Revocation::Grant { grant_id, until } => (
                     self.key_for_grant(grant_id),
-                    event("gid", grant_id.as_str(), *until),
+                    event(EventKind::Gid, grant_id.as_str(), *until),
                     *until,
                 ),
             })
@@ -344,11 +345,11 @@ mod tests {
     #[test]
     fn events_are_the_documented_json() {
         assert_eq!(
-            event("jti", "a\"b", UnixTime(1_700_000_000)),
+            event(EventKind::Jti, "a\"b", UnixTime(1_700_000_000)),
             r#"{"v":1,"kind":"jti","id":"a\"b","until":1700000000}"#
         );
         let parsed: serde_json::Value =
-            serde_json::from_str(&event("gid", "g-1", UnixTime(5))).expect("valid JSON");
+            serde_json::from_str(&event(EventKind::Gid, "g-1", UnixTime(5))).expect("valid JSON");
         assert_eq!(
             parsed,
             serde_json::json!({"v": 1, "kind": "gid", "id": "g-1", "until": 5})

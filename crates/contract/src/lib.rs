@@ -1,0 +1,12 @@
+//! The published contract between ciam and resource servers, in one small crate so that the
+//! server and the SDK (`ciam-resource`) cannot drift apart. docs/redis-denylist.md and
+//! docs/resource-servers.md describe the same things for other languages.
+//!
+//! Changing anything here is a breaking change for deployed resource servers: add a new
+//! version (`v2` keys, a new claim) instead of editing.
+
+pub mod claims;
+pub mod denylist;
+
+pub use claims::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+pub use denylist::{DenylistKeys, EventKind, RevocationEvent};
