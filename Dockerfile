@@ -26,6 +26,7 @@ WORKDIR /app
 #    rebuilt only when a manifest or Cargo.lock changes. Every crates/*/Cargo.toml must be
 #    listed here (the compose test checks it).
 COPY Cargo.toml Cargo.lock ./
+COPY crates/contract/Cargo.toml crates/contract/Cargo.toml
 COPY crates/crypto/Cargo.toml crates/crypto/Cargo.toml
 COPY crates/denylist/Cargo.toml crates/denylist/Cargo.toml
 COPY crates/domain/Cargo.toml crates/domain/Cargo.toml

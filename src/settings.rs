@@ -16,6 +16,7 @@
 //! | `CIAM_DATABASE_POOL_SIZE` | `16` | connections in the pool |
 //! | `CIAM_DATABASE_TIMEOUT_MS` | `5000` | wait for a connection before answering 503 |
 //! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
+//! | `CIAM_CLIENT_CACHE_TTL` | `5` | seconds a client is served from memory (0: off) |
 //! | `CIAM_RECONCILE_INTERVAL` | `30` | seconds between denylist rebuilds from the store |
 
 use std::path::Path;
@@ -40,6 +41,7 @@ pub struct Settings {
     pub database_timeout_ms: u64,
     pub migrate_on_start: bool,
     pub reconcile_interval: u64,
+    pub client_cache_ttl: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +71,7 @@ impl Settings {
             .set_default("database_timeout_ms", 5000)?
             .set_default("migrate_on_start", true)?
             .set_default("reconcile_interval", 30)?
+            .set_default("client_cache_ttl", 5)?
             .add_source(file_source)
             .add_source(Environment::with_prefix("CIAM").try_parsing(true))
             .build()?
@@ -88,6 +91,11 @@ impl Settings {
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value <= 0) {
             return Err(SettingsError::Invalid(format!("{name} must be positive")));
+        }
+        if self.client_cache_ttl < 0 {
+            return Err(SettingsError::Invalid(
+                "CIAM_CLIENT_CACHE_TTL must not be negative".into(),
+            ));
         }
         if self.refresh_reuse_grace < 0 {
             return Err(SettingsError::Invalid(

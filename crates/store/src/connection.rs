@@ -131,7 +131,14 @@ impl DieselStore {
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
             .map_err(|e| ConnectError::Open(e.to_string()))?;
-        Ok(DieselStore { pool })
+        // A revocation waits for its batch at most as long as a request waits for a
+        // connection, plus the commit itself.
+        let wait = settings.connection_timeout.saturating_mul(2);
+        let revocations = std::sync::Arc::new(crate::revocation_batch::RevocationBatcher::start(
+            pool.clone(),
+            wait,
+        ));
+        Ok(DieselStore { pool, revocations })
     }
 
     /// Applies every embedded migration not yet applied. Returns how many ran.

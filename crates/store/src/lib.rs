@@ -8,6 +8,7 @@ mod connection;
 mod error;
 mod migrate;
 mod ports;
+mod revocation_batch;
 mod rows;
 mod schema;
 
@@ -16,8 +17,9 @@ pub use error::ConnectError;
 
 use connection::Pool;
 
-/// The diesel store. Cheap to clone: clones share the pool.
+/// The diesel store. Cheap to clone: clones share the pool and the revocation writer.
 #[derive(Clone)]
 pub struct DieselStore {
     pool: Pool,
+    revocations: std::sync::Arc<revocation_batch::RevocationBatcher>,
 }

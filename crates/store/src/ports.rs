@@ -6,7 +6,7 @@ use ciam_domain::{
     SecretHash, SigningKey, StoreError, UnixTime, User,
 };
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 
 use crate::error::store_error;
 use crate::rows::{ClientRow, GrantRow, RefreshTokenRow, SigningKeyRow, UserRow};
@@ -277,21 +277,14 @@ impl RevocationStore for DieselStore {
         until: UnixTime,
         now: UnixTime,
     ) -> Result<(), StoreError> {
-        let inserted = diesel::insert_into(revoked_access_tokens::table)
-            .values((
-                revoked_access_tokens::jti.eq(jti.as_str()),
-                revoked_access_tokens::client_id.eq(client_id.as_str()),
-                revoked_access_tokens::expires_at.eq(until.0),
-                revoked_access_tokens::revoked_at.eq(now.0),
-            ))
-            .execute(&mut *self.conn()?);
-        match inserted {
-            // Already revoked: idempotent.
-            Ok(_) | Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-                Ok(())
-            }
-            Err(error) => Err(store_error(error)),
-        }
+        // Group-committed with concurrent revocations (revocation_batch.rs); idempotent.
+        self.revocations
+            .revoke(crate::revocation_batch::RevokedRow {
+                jti: jti.to_string(),
+                client_id: client_id.to_string(),
+                expires_at: until.0,
+                revoked_at: now.0,
+            })
     }
 
     fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError> {

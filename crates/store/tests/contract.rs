@@ -89,6 +89,7 @@ contract_suite! {
         a_failed_write_writes_nothing_and_leaves_the_store_usable,
         grant_revocation_is_idempotent_and_keeps_the_first_time,
         access_token_revocation_is_idempotent,
+        concurrent_revocations_are_all_committed_once,
         live_revocations_hold_exactly_the_unexpired_ones,
         deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens,
         adding_a_key_retires_the_others,
@@ -427,6 +428,41 @@ fn access_token_revocation_is_idempotent(store: &DieselStore) {
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("a transaction");
+}
+
+/// Concurrent revocations are group-committed: every caller returns only once its row is
+/// stored, duplicates (within a batch or across batches) are stored once.
+fn concurrent_revocations_are_all_committed_once(store: &DieselStore) {
+    let threads = 16;
+    let per_thread = 25;
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let store = store.clone();
+            let barrier = Arc::clone(&barrier);
+            thread::spawn(move || {
+                barrier.wait();
+                for i in 0..per_thread {
+                    // Every token is revoked by two threads.
+                    let jti = Jti::new(format!("j-{}-{i}", t / 2));
+                    store
+                        .revoke_access_token(&jti, &ClientId::new("c1"), NOW.plus_seconds(60), NOW)
+                        .expect("revoked");
+                    assert!(
+                        store.is_revoked(&jti, None).expect("check"),
+                        "durable on return"
+                    );
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().expect("thread");
+    }
+    assert_eq!(
+        store.live_revocations(NOW).expect("live").len(),
+        threads / 2 * per_thread
+    );
 }
 
 fn live_revocations_hold_exactly_the_unexpired_ones(store: &DieselStore) {

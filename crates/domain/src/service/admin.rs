@@ -82,7 +82,9 @@ impl TokenService {
     /// short lifetime (revocation by client is on the roadmap).
     pub fn delete_client(&self, id: &str) -> Result<bool, AdminError> {
         let now = self.now();
-        let Some(revoked) = self.ports.clients.delete_client(&ClientId::new(id), now)? else {
+        let id = ClientId::new(id);
+        self.clients.forget(&id);
+        let Some(revoked) = self.ports.clients.delete_client(&id, now)? else {
             return Ok(false);
         };
         self.deny(&revoked, now)?;

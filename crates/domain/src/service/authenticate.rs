@@ -24,10 +24,7 @@ impl TokenService {
         if credentials.client_id.is_empty() || credentials.client_id.len() > MAX_CLIENT_ID_LEN {
             return Err(OAuthError::InvalidClient);
         }
-        let client = self
-            .ports
-            .clients
-            .find_client(&ClientId::new(credentials.client_id.as_str()))?;
+        let client = self.find_client_cached(&ClientId::new(credentials.client_id.as_str()))?;
         match (client, &credentials.secret) {
             (Some(client), Some(secret)) => match &client.secret_hash {
                 // RFC 6749 §2.3.1: compared in constant time (SecretHash::matches).

@@ -2,6 +2,7 @@
 
 mod admin;
 mod authenticate;
+mod client_cache;
 mod introspect;
 mod issue;
 mod key_cache;
@@ -27,6 +28,7 @@ pub use introspect::Introspection;
 pub use issue::{GrantRequest, IssuedTokens};
 pub use revoke::TokenTypeHint;
 
+use client_cache::ClientCache;
 use key_cache::KeyCache;
 
 /// Everything the service reaches through a port. The binary builds one from adapters;
@@ -59,6 +61,9 @@ pub struct ServiceConfig {
     /// How often the signing key ring is re-read from the store, so that a key rotated on
     /// another node (or by `ciam keys rotate`) is picked up.
     pub key_refresh_interval: i64,
+    /// Seconds a registered client is served from memory. A client deleted through another
+    /// process keeps authenticating here for at most this long. 0 disables the cache.
+    pub client_cache_ttl: i64,
 }
 
 impl ServiceConfig {
@@ -71,6 +76,7 @@ impl ServiceConfig {
             refresh_token_ttl: 14 * 24 * 3600,
             refresh_reuse_grace: 0,
             key_refresh_interval: 30,
+            client_cache_ttl: 5,
         }
     }
 }
@@ -84,6 +90,7 @@ pub struct TokenService {
     ports: Ports,
     config: ServiceConfig,
     keys: KeyCache,
+    clients: ClientCache,
     /// Set when a denylist write failed after its store commit: the denylist is behind the
     /// store until the next rebuild.
     denylist_behind: AtomicBool,
@@ -95,6 +102,7 @@ impl TokenService {
             ports,
             config,
             keys: KeyCache::default(),
+            clients: ClientCache::default(),
             denylist_behind: AtomicBool::new(false),
         }
     }

@@ -713,3 +713,42 @@ fn a_failed_denylist_write_is_caught_up_by_the_next_check() {
     assert_eq!(h.denylist.len(), 1);
     assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(None));
 }
+
+#[test]
+fn a_deleted_client_stops_authenticating_at_once_on_this_node() {
+    let h = harness();
+    let (client, secret) = client(&h, &[GrantType::ClientCredentials], false);
+    let creds = ClientCredentials {
+        client_id: client.id.to_string(),
+        secret,
+    };
+    assert!(h.service.authenticate(&creds).is_ok(), "now cached");
+    assert_eq!(h.service.delete_client(client.id.as_str()).ok(), Some(true));
+    assert_eq!(
+        h.service.authenticate(&creds),
+        Err(OAuthError::InvalidClient)
+    );
+}
+
+#[test]
+fn cached_clients_are_reread_after_the_ttl() {
+    let h = harness();
+    let (client, secret) = client(&h, &[GrantType::ClientCredentials], false);
+    let creds = ClientCredentials {
+        client_id: client.id.to_string(),
+        secret,
+    };
+    assert!(h.service.authenticate(&creds).is_ok());
+    // Deleted behind the service's back, as by another node.
+    crate::ports::ClientStore::delete_client(h.store.as_ref(), &client.id, h.clock_now())
+        .expect("deleted");
+    assert!(
+        h.service.authenticate(&creds).is_ok(),
+        "served from the cache within the TTL"
+    );
+    h.clock.advance(h.service.config().client_cache_ttl);
+    assert_eq!(
+        h.service.authenticate(&creds),
+        Err(OAuthError::InvalidClient)
+    );
+}
