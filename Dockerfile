@@ -24,13 +24,15 @@ WORKDIR /app
 
 # 1. Dependencies only: the manifests, the lock file and empty sources, so this layer is
 #    rebuilt only when a manifest or Cargo.lock changes. Every crates/*/Cargo.toml must be
-#    listed here (the compose test checks it).
+#    listed here, and every target they declare must name its path, since only src/ stubs
+#    exist at this point (the compose test checks both).
 COPY Cargo.toml Cargo.lock ./
 COPY crates/contract/Cargo.toml crates/contract/Cargo.toml
 COPY crates/crypto/Cargo.toml crates/crypto/Cargo.toml
 COPY crates/denylist/Cargo.toml crates/denylist/Cargo.toml
 COPY crates/domain/Cargo.toml crates/domain/Cargo.toml
 COPY crates/http/Cargo.toml crates/http/Cargo.toml
+COPY crates/resource/Cargo.toml crates/resource/Cargo.toml
 COPY crates/store/Cargo.toml crates/store/Cargo.toml
 COPY crates/testkit/Cargo.toml crates/testkit/Cargo.toml
 RUN mkdir -p src \

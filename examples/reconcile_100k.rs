@@ -74,7 +74,7 @@ fn main() {
         revocations: store.clone(),
         keys: store,
         denylist,
-        codec: Arc::new(JwtCodec),
+        codec: Arc::new(JwtCodec::default()),
         passwords: Arc::new(Argon2idHasher::default()),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),

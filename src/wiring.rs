@@ -47,7 +47,7 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         revocations: store.clone(),
         keys: store,
         denylist,
-        codec: Arc::new(JwtCodec),
+        codec: Arc::new(JwtCodec::default()),
         passwords: Arc::new(Argon2idHasher::default()),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),

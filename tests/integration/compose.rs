@@ -969,6 +969,42 @@ fn the_build_copies_files_that_exist_and_are_in_the_context() {
     }
 }
 
+/// The dependency layer builds from the manifests and stub `src/` files only. Cargo accepts a
+/// declared target whose file is missing as long as its `path` is explicit (it is then only
+/// read when that target is built), but refuses the whole manifest when it has to infer the
+/// path of a target from a file that is not there.
+#[test]
+fn every_declared_target_names_its_path_for_the_dependency_layer() {
+    let mut manifests = vec!["Cargo.toml".to_owned()];
+    for entry in std::fs::read_dir(Path::new(ROOT).join("crates")).expect("crates/") {
+        let entry = entry.expect("a crates/ entry");
+        if entry.path().join("Cargo.toml").exists() {
+            manifests.push(format!(
+                "crates/{}/Cargo.toml",
+                entry.file_name().to_string_lossy()
+            ));
+        }
+    }
+    for manifest in &manifests {
+        let parsed: toml::Table = read(manifest)
+            .parse()
+            .unwrap_or_else(|e| panic!("{manifest}: {e}"));
+        for kind in ["bin", "test", "bench", "example"] {
+            let Some(targets) = parsed.get(kind).and_then(toml::Value::as_array) else {
+                continue;
+            };
+            for target in targets {
+                let name = target.get("name").and_then(toml::Value::as_str);
+                assert!(
+                    target.get("path").is_some(),
+                    "{manifest}: [[{kind}]] {name:?} has no `path`, so the Dockerfile's \
+                     dependency layer (manifests and stub sources only) cannot build"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_runtime_image_has_the_libraries_the_builder_linked() {
     let image = dockerfile();

@@ -97,3 +97,18 @@ fn the_published_contract_stands_alone() {
         ],
     );
 }
+
+#[test]
+fn the_resource_server_sdk_depends_only_on_the_published_contract() {
+    assert_free_of(
+        "ciam-resource",
+        &[
+            "ciam-domain",
+            "ciam-store",
+            "ciam-denylist",
+            "ciam-http",
+            "ciam-crypto",
+            "diesel",
+        ],
+    );
+}

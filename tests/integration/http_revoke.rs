@@ -180,7 +180,7 @@ async fn rule3_unknown_malformed_expired_foreign_and_revoked_tokens_get_200(kind
 /// A well-formed at+jwt for our issuer and this client, signed by a key we do not hold.
 fn foreign_signed_token(client_id: &str) -> String {
     use ciam_domain::ports::AccessTokenCodec;
-    let codec = ciam_crypto::JwtCodec;
+    let codec = ciam_crypto::JwtCodec::default();
     let key = codec
         .generate_key(ciam_domain::Kid::new("attacker"), ciam_domain::UnixTime(0))
         .expect("key");

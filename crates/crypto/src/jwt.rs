@@ -3,21 +3,62 @@
 //! Ed25519 rather than the reference's RS256: a signature costs tens of microseconds
 //! instead of about a millisecond for RSA-2048, and keys are 32 bytes. `alg` travels in
 //! every token and key, so another algorithm can be added without breaking verifiers.
+//!
+//! Verification goes through `jsonwebtoken`. Signing does not: `jsonwebtoken::encode` parses
+//! the PKCS#8 key and re-derives its public key on every call, as much CPU as the signature
+//! itself (docs/performance.md). Here each key is parsed once (`signers`) and the JWS compact
+//! serialization (RFC 7515 §7.1: three base64url parts joined by dots) is written directly,
+//! with `ed25519_dalek` doing the signature. The unit tests decode what it writes with
+//! `jsonwebtoken`, and the resource SDK's tests verify it independently.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ciam_domain::ports::{AccessTokenCodec, Random};
 use ciam_domain::{AccessClaims, CodecError, KeyRing, Kid, PublicJwk, SigningKey, UnixTime};
-use ed25519_dalek::pkcs8::EncodePrivateKey;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey};
+use ed25519_dalek::Signer;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 
+use crate::signer_cache::{ParsedSigner, SignerCache};
 use crate::OsRandom;
 
 use ciam_contract::ACCESS_TOKEN_TYP;
 const ALG_EDDSA: &str = "EdDSA";
 
-#[derive(Clone, Default)]
-pub struct JwtCodec;
+/// Signs and verifies access tokens. Cheap to create; keep one per process so the parsed
+/// signing keys are reused.
+#[derive(Default)]
+pub struct JwtCodec {
+    signers: SignerCache,
+}
+
+/// The protected header of every access token (RFC 9068 §2.1).
+#[derive(serde::Serialize)]
+struct AccessTokenHeader<'a> {
+    alg: &'a str,
+    typ: &'a str,
+    kid: &'a str,
+}
+
+impl JwtCodec {
+    /// The stored key, parsed once per `kid` (and again only if the stored bytes change).
+    fn signer(&self, key: &SigningKey) -> Result<std::sync::Arc<ParsedSigner>, CodecError> {
+        self.signers.get_or_parse(&key.kid, &key.private_der, || {
+            let parsed = ed25519_dalek::SigningKey::from_pkcs8_der(&key.private_der)
+                .map_err(|e| CodecError::Signing(format!("signing key {}: {e}", key.kid)))?;
+            let header = serde_json::to_vec(&AccessTokenHeader {
+                alg: ALG_EDDSA,
+                typ: ACCESS_TOKEN_TYP,
+                kid: key.kid.as_str(),
+            })
+            .map_err(|e| CodecError::Signing(e.to_string()))?;
+            Ok(ParsedSigner {
+                key: parsed,
+                encoded_header: URL_SAFE_NO_PAD.encode(header),
+            })
+        })
+    }
+}
 
 impl AccessTokenCodec for JwtCodec {
     fn generate_key(&self, kid: Kid, now: UnixTime) -> Result<SigningKey, CodecError> {
@@ -54,11 +95,18 @@ impl AccessTokenCodec for JwtCodec {
                 key.algorithm
             )));
         }
-        let mut header = Header::new(Algorithm::EdDSA);
-        header.typ = Some(ACCESS_TOKEN_TYP.into());
-        header.kid = Some(key.kid.to_string());
-        jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_der(&key.private_der))
-            .map_err(|e| CodecError::Signing(e.to_string()))
+        let signer = self.signer(key)?;
+        let claims = serde_json::to_vec(claims).map_err(|e| CodecError::Signing(e.to_string()))?;
+        // RFC 7515 §5.1: the signing input is ASCII(BASE64URL(header) '.' BASE64URL(payload)).
+        let mut token =
+            String::with_capacity(signer.encoded_header.len() + claims.len() * 4 / 3 + 92);
+        token.push_str(&signer.encoded_header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
+        let signature = signer.key.sign(token.as_bytes());
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(signature.to_bytes(), &mut token);
+        Ok(token)
     }
 
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
@@ -100,6 +148,7 @@ impl AccessTokenCodec for JwtCodec {
 mod tests {
     use super::*;
     use ciam_domain::{ClientId, GrantId, Jti};
+    use jsonwebtoken::{EncodingKey, Header};
 
     fn claims() -> AccessClaims {
         AccessClaims {
@@ -123,7 +172,7 @@ mod tests {
 
     #[test]
     fn signs_rfc9068_tokens_that_decode_with_the_ring() {
-        let codec = JwtCodec;
+        let codec = JwtCodec::default();
         let key = codec
             .generate_key(Kid::new("k1"), UnixTime(0))
             .expect("key");
@@ -136,9 +185,61 @@ mod tests {
         assert_eq!(codec.decode(&token, &ring), Ok(claims()));
     }
 
+    /// What `sign` writes directly is a JWS that `jsonwebtoken` accepts on its own terms.
+    #[test]
+    fn tokens_verify_with_an_independent_jwt_library() {
+        let codec = JwtCodec::default();
+        let key = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
+        let token = codec.sign(&key, &claims()).expect("signed");
+        let x = key.public.x.as_deref().expect("x");
+        let decoding = DecodingKey::from_ed_components(x).expect("public key");
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.validate_exp = false;
+        validation.set_audience(&["http://issuer"]);
+        let data =
+            jsonwebtoken::decode::<AccessClaims>(&token, &decoding, &validation).expect("verifies");
+        assert_eq!(data.claims, claims());
+        assert_eq!(data.header.typ.as_deref(), Some("at+jwt"));
+        assert_eq!(data.header.kid.as_deref(), Some("k1"));
+        assert_eq!(token.split('.').count(), 3);
+        assert!(!token.contains('='), "base64url without padding: {token}");
+    }
+
+    /// A cached key is used only for the stored bytes it was parsed from.
+    #[test]
+    fn a_kid_with_new_key_material_signs_with_the_new_key() {
+        let codec = JwtCodec::default();
+        let first = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
+        let second = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
+        for key in [&first, &second, &first] {
+            let token = codec.sign(key, &claims()).expect("signed");
+            let ring = KeyRing::new(vec![key.clone()]);
+            assert_eq!(codec.decode(&token, &ring), Ok(claims()));
+        }
+    }
+
+    #[test]
+    fn a_malformed_stored_key_is_a_signing_error() {
+        let codec = JwtCodec::default();
+        let mut key = codec
+            .generate_key(Kid::new("k1"), UnixTime(0))
+            .expect("key");
+        key.private_der = vec![1, 2, 3];
+        assert!(matches!(
+            codec.sign(&key, &claims()),
+            Err(CodecError::Signing(_))
+        ));
+    }
+
     #[test]
     fn refuses_other_keys_tampering_and_alg_none() {
-        let codec = JwtCodec;
+        let codec = JwtCodec::default();
         let key = codec
             .generate_key(Kid::new("k1"), UnixTime(0))
             .expect("key");
@@ -178,7 +279,7 @@ mod tests {
 
     #[test]
     fn refuses_tokens_that_are_not_access_tokens() {
-        let codec = JwtCodec;
+        let codec = JwtCodec::default();
         let key = codec
             .generate_key(Kid::new("k1"), UnixTime(0))
             .expect("key");

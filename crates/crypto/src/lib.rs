@@ -4,6 +4,7 @@
 
 mod argon2id;
 mod jwt;
+mod signer_cache;
 mod system;
 
 pub use argon2id::Argon2idHasher;

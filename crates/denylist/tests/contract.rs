@@ -508,6 +508,67 @@ mod redis_contract {
         );
     }
 
+    /// The script travels once per server, not once per revocation: `EVALSHA`, and after
+    /// the server forgets its scripts, `SCRIPT LOAD` once and the call again.
+    #[test]
+    fn denies_by_script_hash_and_survives_a_script_flush() {
+        // SCRIPT FLUSH and the command statistics are server-wide: a server of its own.
+        let server = TestRedis::spawn();
+        let denylist = RedisDenylist::connect(settings(
+            &server,
+            unique_prefix("evalsha"),
+            Duration::from_secs(5),
+        ))
+        .expect("connect");
+        let until = UnixTime(real_now().0 + 600);
+        let mut conn = inspector(&server);
+        let count = |conn: &mut redis::Connection, command: &str| -> u64 {
+            let info: String = redis::cmd("INFO")
+                .arg("commandstats")
+                .query(conn)
+                .expect("INFO");
+            info.lines()
+                .find_map(|line| line.strip_prefix(&format!("cmdstat_{command}:calls=")))
+                .and_then(|rest| rest.split(',').next())
+                .and_then(|calls| calls.parse().ok())
+                .unwrap_or(0)
+        };
+
+        denylist
+            .deny(&[token("before-flush", until)], real_now())
+            .expect("deny");
+        redis::cmd("SCRIPT")
+            .arg("FLUSH")
+            .query::<()>(&mut conn)
+            .expect("SCRIPT FLUSH");
+        denylist
+            .deny(
+                &[token("after-flush", until), grant("g-after", until)],
+                real_now(),
+            )
+            .expect("deny after the server forgot the script");
+        denylist
+            .deny(&[token("again", until)], real_now())
+            .expect("deny");
+
+        let now = real_now();
+        for jti in ["before-flush", "after-flush", "again"] {
+            assert!(denied(&denylist, jti, None, now), "{jti} is denied");
+        }
+        assert!(denied(&denylist, "other", Some("g-after"), now));
+        assert_eq!(
+            count(&mut conn, "eval"),
+            0,
+            "the script text is never sent by EVAL"
+        );
+        assert_eq!(
+            count(&mut conn, "script|load"),
+            2,
+            "loaded once at first use and once after the flush"
+        );
+        assert!(count(&mut conn, "evalsha") >= 4);
+    }
+
     /// Runs `call` on a thread of its own, so that a call that hangs fails the test
     /// instead of blocking it.
     fn assert_fails_fast<T: std::fmt::Debug + Send + 'static>(

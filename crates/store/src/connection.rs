@@ -26,8 +26,19 @@ pub(crate) type PooledConnection = diesel::r2d2::PooledConnection<Manager>;
 /// reports only "Invalid connection url for multiconnection": with Postgres down, the
 /// operator would read that instead of "connection refused", after a pointless attempt to
 /// open the Postgres URL as a SQLite file.
+#[derive(Clone)]
 pub(crate) struct Manager {
     url: DatabaseUrl,
+}
+
+impl Manager {
+    /// A connection outside the pool, with the settings pooled ones get (the revocation
+    /// writer keeps one of its own).
+    pub(crate) fn open_unpooled(&self) -> Result<AnyConnection, diesel::r2d2::Error> {
+        let mut conn = self.connect()?;
+        SqlitePragmas.on_acquire(&mut conn)?;
+        Ok(conn)
+    }
 }
 
 impl ManageConnection for Manager {
@@ -129,14 +140,13 @@ impl DieselStore {
             .min_idle(Some(1))
             .connection_timeout(settings.connection_timeout)
             .connection_customizer(Box::new(SqlitePragmas))
-            .build(manager)
+            .build(manager.clone())
             .map_err(|e| ConnectError::Open(e.to_string()))?;
         // A revocation waits for its batch at most as long as a request waits for a
         // connection, plus the commit itself.
         let wait = settings.connection_timeout.saturating_mul(2);
         let revocations = std::sync::Arc::new(crate::revocation_batch::RevocationBatcher::start(
-            pool.clone(),
-            wait,
+            manager, wait,
         ));
         Ok(DieselStore { pool, revocations })
     }

@@ -6,6 +6,10 @@
 //! its lock. So one writer thread per store takes every revocation waiting at that moment
 //! and commits them in one statement; each caller returns when the statement holding its
 //! row has committed. Under light load a batch is one row and nothing waits.
+//!
+//! The writer keeps one connection of its own, outside the pool: a pooled checkout runs a
+//! liveness query first (r2d2's `test_on_check_out`), which on Postgres is a second round
+//! trip and a second transaction before every batch (docs/performance.md).
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
@@ -15,8 +19,8 @@ use ciam_domain::StoreError;
 use diesel::sql_types::{BigInt, Text};
 use diesel::RunQueryDsl;
 
-use crate::connection::Pool;
-use crate::error::{pool_error, store_error};
+use crate::connection::{AnyConnection, Manager};
+use crate::error::store_error;
 
 /// Rows per statement: 4 bind parameters each, well under SQLite's and Postgres's limits.
 const MAX_BATCH: usize = 256;
@@ -42,11 +46,11 @@ pub(crate) struct RevocationBatcher {
 }
 
 impl RevocationBatcher {
-    pub(crate) fn start(pool: Pool, wait: Duration) -> RevocationBatcher {
+    pub(crate) fn start(manager: Manager, wait: Duration) -> RevocationBatcher {
         let (jobs, queue) = mpsc::channel();
         thread::Builder::new()
             .name("ciam-revocation-writer".into())
-            .spawn(move || write_batches(&pool, &queue))
+            .spawn(move || write_batches(&manager, &queue))
             .map(drop)
             .unwrap_or_else(|error| tracing::error!(%error, "cannot start the revocation writer"));
         RevocationBatcher { jobs, wait }
@@ -67,7 +71,8 @@ impl RevocationBatcher {
     }
 }
 
-fn write_batches(pool: &Pool, queue: &Receiver<Job>) {
+fn write_batches(manager: &Manager, queue: &Receiver<Job>) {
+    let mut conn: Option<AnyConnection> = None;
     while let Ok(first) = queue.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -76,7 +81,7 @@ fn write_batches(pool: &Pool, queue: &Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        let outcome = insert_all(pool, &batch);
+        let outcome = commit(manager, &mut conn, &batch);
         for job in batch {
             // A caller that gave up waiting has dropped its receiver; nothing to tell it.
             let _ = job.committed.send(outcome.clone());
@@ -88,7 +93,46 @@ fn write_batches(pool: &Pool, queue: &Receiver<Job>) {
 /// atomic on its own, takes SQLite's write lock as its first act, and a token revoked twice
 /// (in this batch, earlier, or by another node) is simply already there. The syntax is the
 /// same on SQLite (3.24+) and Postgres.
-fn insert_all(pool: &Pool, batch: &[Job]) -> Result<(), StoreError> {
+/// Commits `batch` on the writer's connection, opening one if it has none. A connection kept
+/// from an earlier batch may have died since (a database restart): after a failure on it the
+/// batch runs once more on a new one. That is safe because the insert is idempotent, even
+/// if the first attempt committed and only its answer was lost.
+fn commit(
+    manager: &Manager,
+    conn: &mut Option<AnyConnection>,
+    batch: &[Job],
+) -> Result<(), StoreError> {
+    let reused = conn.is_some();
+    let outcome = insert_on(manager, conn, batch);
+    if outcome.is_err() {
+        // Never reuse a connection after an error: it may be out of step or closed.
+        *conn = None;
+        if reused {
+            let retried = insert_on(manager, conn, batch);
+            if retried.is_err() {
+                *conn = None;
+            }
+            return retried;
+        }
+    }
+    outcome
+}
+
+fn insert_on(
+    manager: &Manager,
+    conn: &mut Option<AnyConnection>,
+    batch: &[Job],
+) -> Result<(), StoreError> {
+    let conn = match conn {
+        Some(conn) => conn,
+        None => conn.insert(manager.open_unpooled().map_err(|error| {
+            StoreError::Unavailable(format!("no database connection: {error}"))
+        })?),
+    };
+    insert_all(conn, batch)
+}
+
+fn insert_all(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), StoreError> {
     let mut sql = String::from(
         "INSERT INTO revoked_access_tokens (jti, client_id, expires_at, revoked_at) VALUES ",
     );
@@ -114,6 +158,5 @@ fn insert_all(pool: &Pool, batch: &[Job]) -> Result<(), StoreError> {
             .bind::<BigInt, _>(job.row.expires_at)
             .bind::<BigInt, _>(job.row.revoked_at);
     }
-    let mut conn = pool.get().map_err(pool_error)?;
-    query.execute(&mut *conn).map(drop).map_err(store_error)
+    query.execute(conn).map(drop).map_err(store_error)
 }

@@ -562,7 +562,7 @@ fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens(store: &D
 
 fn adding_a_key_retires_the_others(store: &DieselStore) {
     use ciam_domain::ports::AccessTokenCodec;
-    let codec = ciam_crypto::JwtCodec;
+    let codec = ciam_crypto::JwtCodec::default();
     let first = codec.generate_key(Kid::new("k1"), NOW).expect("key");
     let second = codec
         .generate_key(Kid::new("k2"), NOW.plus_seconds(10))
@@ -813,7 +813,7 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
     let rt0 = Secret::new("rt-0").hash();
     let key = {
         use ciam_domain::ports::AccessTokenCodec;
-        ciam_crypto::JwtCodec
+        ciam_crypto::JwtCodec::default()
             .generate_key(Kid::new("k1"), NOW)
             .expect("key")
     };

@@ -193,7 +193,7 @@ fn build_service(backing: &Backing) -> TokenService {
         revocations: store.clone(),
         keys: store,
         denylist,
-        codec: Arc::new(JwtCodec),
+        codec: Arc::new(JwtCodec::default()),
         passwords: Arc::new(Argon2idHasher::default()),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),

@@ -1,0 +1,10 @@
+//! ciam-resource against a real ciam (in process, on loopback) and real Redis servers.
+//! One binary: one link step.
+
+mod support;
+
+mod claims;
+mod extractor;
+mod modes;
+mod rotation;
+mod staleness;
