@@ -68,7 +68,7 @@ impl ManageConnection for Manager {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Postgres(String),
-    /// A file path (`sqlite://` stripped), or `:memory:`.
+    /// A file path (`sqlite://` stripped).
     Sqlite(String),
 }
 
@@ -76,12 +76,20 @@ impl DatabaseUrl {
     pub fn parse(url: &str) -> Result<DatabaseUrl, ConnectError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(DatabaseUrl::Postgres(url.to_owned()))
-        } else if let Some(path) = url.strip_prefix("sqlite://") {
-            Ok(DatabaseUrl::Sqlite(path.to_owned()))
-        } else if !url.is_empty() && !url.contains("://") {
-            Ok(DatabaseUrl::Sqlite(url.to_owned()))
         } else {
-            Err(ConnectError::UnsupportedUrl(url.to_owned()))
+            let path = url.strip_prefix("sqlite://").unwrap_or(url);
+            if path.is_empty() || path.contains("://") {
+                Err(ConnectError::UnsupportedUrl(url.to_owned()))
+            } else if path == ":memory:"
+                || path.contains("mode=memory")
+                || path.starts_with("file::memory:")
+            {
+                // Every pooled connection (and the revocation writer's own) would open a
+                // database of its own: the schema and every row would be in one of them only.
+                Err(ConnectError::InMemory(url.to_owned()))
+            } else {
+                Ok(DatabaseUrl::Sqlite(path.to_owned()))
+            }
         }
     }
 }
@@ -184,6 +192,20 @@ mod tests {
             Some(DatabaseUrl::Sqlite("/var/lib/ciam.db".into()))
         );
         assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        for in_memory in [
+            ":memory:",
+            "sqlite://:memory:",
+            "file::memory:?cache=shared",
+            "file:x?mode=memory",
+        ] {
+            assert!(
+                matches!(
+                    DatabaseUrl::parse(in_memory),
+                    Err(ConnectError::InMemory(_))
+                ),
+                "{in_memory}"
+            );
+        }
         assert!(DatabaseUrl::parse("").is_err());
     }
 }

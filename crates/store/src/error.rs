@@ -6,6 +6,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 pub enum ConnectError {
     #[error("unsupported database URL {0:?}: use postgres://… or a SQLite file path (sqlite://…)")]
     UnsupportedUrl(String),
+    #[error("in-memory SQLite ({0:?}) is not supported: every connection would get a database of its own; use a file path")]
+    InMemory(String),
     #[error("could not open the database: {0}")]
     Open(String),
     #[error("could not migrate the database: {0}")]
