@@ -14,7 +14,7 @@
 //! | `CIAM_REFRESH_TOKEN_TTL` | `1209600` | refresh token lifetime, seconds (14 days) |
 //! | `CIAM_REFRESH_REUSE_GRACE` | `0` | seconds a rotated refresh token may be retried |
 //! | `CIAM_DATABASE_POOL_SIZE` | `16` | connections in the pool |
-//! | `CIAM_DATABASE_TIMEOUT_MS` | `5000` | wait for a connection before answering 503 |
+//! | `CIAM_DATABASE_TIMEOUT_MS` | `5000` | wait for a connection before answering 503; also libpq's `connect_timeout` (whole seconds, at least 2) unless the URL sets one |
 //! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
 //! | `CIAM_CLIENT_CACHE_TTL` | `5` | seconds a client is served from memory (0: off) |
 //! | `CIAM_RECONCILE_INTERVAL` | `30` | seconds between denylist rebuilds from the store |

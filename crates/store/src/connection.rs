@@ -32,6 +32,17 @@ pub(crate) struct Manager {
 }
 
 impl Manager {
+    /// A manager whose Postgres connection attempts give up after `connect_timeout`.
+    pub(crate) fn new(url: &DatabaseUrl, connect_timeout: Duration) -> Manager {
+        let url = match url {
+            DatabaseUrl::Postgres(url) => {
+                DatabaseUrl::Postgres(with_connect_timeout(url, connect_timeout))
+            }
+            sqlite => sqlite.clone(),
+        };
+        Manager { url }
+    }
+
     /// A connection outside the pool, with the settings pooled ones get (the revocation
     /// writer keeps one of its own).
     pub(crate) fn open_unpooled(&self) -> Result<AnyConnection, diesel::r2d2::Error> {
@@ -62,6 +73,27 @@ impl ManageConnection for Manager {
     fn has_broken(&self, conn: &mut AnyConnection) -> bool {
         std::thread::panicking() || conn.is_broken()
     }
+}
+
+/// `url` with libpq's `connect_timeout` set, unless the operator set one.
+///
+/// libpq waits without limit by default: against a Postgres that accepts the TCP connection
+/// and never answers (a hung server, a stuck proxy), or a black-holed host until the kernel
+/// gives up on the SYN (about two minutes), the connecting thread would hang. That thread
+/// is the revocation writer (every revoke waits behind it) or one of r2d2's few connection
+/// threads (the pool could not refill after Postgres came back).
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    let query = url.split_once('?').map_or("", |(_, query)| query);
+    if query
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some("connect_timeout"))
+    {
+        return url.to_owned();
+    }
+    // Whole seconds, rounded up; libpq treats anything under 2 as 2.
+    let seconds = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}connect_timeout={}", seconds.max(2))
 }
 
 /// Which backend a `CIAM_DATABASE_URL` names.
@@ -142,7 +174,7 @@ impl DieselStore {
 
     /// Opens the pool without migrating.
     pub fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<DieselStore, ConnectError> {
-        let manager = Manager { url: url.clone() };
+        let manager = Manager::new(url, settings.connection_timeout);
         let pool = diesel::r2d2::Pool::builder()
             .max_size(settings.max_size)
             .min_idle(Some(1))
@@ -207,5 +239,52 @@ mod tests {
             );
         }
         assert!(DatabaseUrl::parse("").is_err());
+    }
+
+    #[test]
+    fn postgres_urls_get_a_connect_timeout_unless_they_name_one() {
+        let url = "postgres://u@h/db";
+        let five = Duration::from_secs(5);
+        assert_eq!(
+            with_connect_timeout(url, five),
+            "postgres://u@h/db?connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?sslmode=disable", five),
+            "postgres://u@h/db?sslmode=disable&connect_timeout=5"
+        );
+        assert_eq!(
+            with_connect_timeout("postgres://u@h/db?connect_timeout=30", five),
+            "postgres://u@h/db?connect_timeout=30"
+        );
+        // Rounded up to whole seconds, and never under libpq's floor of 2.
+        assert_eq!(
+            with_connect_timeout(url, Duration::from_millis(2500)),
+            "postgres://u@h/db?connect_timeout=3"
+        );
+        assert_eq!(
+            with_connect_timeout(url, Duration::from_millis(200)),
+            "postgres://u@h/db?connect_timeout=2"
+        );
+    }
+
+    /// A server that completes the TCP handshake and then never answers: without a connect
+    /// timeout libpq waits for its reply forever.
+    #[test]
+    fn connecting_to_a_silent_postgres_gives_up() {
+        let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = silent.local_addr().expect("addr").port();
+        let url =
+            DatabaseUrl::parse(&format!("postgres://ciam@127.0.0.1:{port}/ciam")).expect("url");
+        let manager = Manager::new(&url, Duration::from_secs(2));
+        let (done, outcome) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(manager.connect().is_err());
+        });
+        let failed = outcome
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the connection attempt hangs instead of timing out");
+        assert!(failed, "a silent server cannot yield a connection");
+        drop(silent);
     }
 }
