@@ -89,10 +89,6 @@ fn write_batches(manager: &Manager, queue: &Receiver<Job>) {
     }
 }
 
-/// One `INSERT … ON CONFLICT (jti) DO NOTHING` for the whole batch: a single statement is
-/// atomic on its own, takes SQLite's write lock as its first act, and a token revoked twice
-/// (in this batch, earlier, or by another node) is simply already there. The syntax is the
-/// same on SQLite (3.24+) and Postgres.
 /// Commits `batch` on the writer's connection, opening one if it has none. A connection kept
 /// from an earlier batch may have died since (a database restart): after a failure on it the
 /// batch runs once more on a new one. That is safe because the insert is idempotent, even
@@ -132,6 +128,10 @@ fn insert_on(
     insert_all(conn, batch)
 }
 
+/// One `INSERT … ON CONFLICT (jti) DO NOTHING` for the whole batch: a single statement is
+/// atomic on its own, takes SQLite's write lock as its first act, and a token revoked twice
+/// (in this batch, earlier, or by another node) is simply already there. The syntax is the
+/// same on SQLite (3.24+) and Postgres.
 fn insert_all(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), StoreError> {
     let mut sql = String::from(
         "INSERT INTO revoked_access_tokens (jti, client_id, expires_at, revoked_at) VALUES ",
