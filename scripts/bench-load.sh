@@ -196,15 +196,20 @@ token_dir = os.getenv("BENCH_TOKEN_DIR")
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 
--- The lines of this thread's token slice, at most `limit` of them.
+-- This thread's token slice, one token per line (nil when this thread got none).
+function open_slice()
+  return io.open(token_dir .. "/slice-" .. id .. ".txt", "r")
+end
+
+-- The first `limit` tokens of this thread's slice.
 function read_slice(limit)
   local list = {}
-  local f = io.open(token_dir .. "/slice-" .. id .. ".txt", "r")
+  local f = open_slice()
   if not f then return list end
   for line in f:lines() do
     if line ~= "" then
       list[#list + 1] = line
-      if limit and #list >= limit then break end
+      if #list >= limit then break end
     end
   end
   f:close()
@@ -289,7 +294,7 @@ dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 -- pauses showed up as revoke p99 (28-36 ms, against 13-17 ms with a small slice; 2026-12-04).
 function init(args)
   non200, exhausted, fillers, filler_answers = 0, 0, 0, 0
-  token_file = io.open(token_dir .. "/slice-" .. id .. ".txt", "r")
+  token_file = open_slice()
   slice = 0
   if token_file then
     for line in token_file:lines() do
