@@ -13,6 +13,7 @@
 //! | `CIAM_ACCESS_TOKEN_TTL` | `300` | access token lifetime, seconds |
 //! | `CIAM_REFRESH_TOKEN_TTL` | `1209600` | refresh token lifetime, seconds (14 days) |
 //! | `CIAM_REFRESH_REUSE_GRACE` | `0` | seconds a rotated refresh token may be retried |
+//! | `CIAM_REFRESH_RACE_WINDOW` | `2` | seconds after a rotation in which the old token is refused without revoking the grant |
 //! | `CIAM_DATABASE_POOL_SIZE` | `16` | connections in the pool |
 //! | `CIAM_DATABASE_TIMEOUT_MS` | `5000` | wait for a connection before answering 503; also libpq's `connect_timeout` (whole seconds, at least 2) unless the URL sets one |
 //! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
@@ -37,6 +38,7 @@ pub struct Settings {
     pub access_token_ttl: i64,
     pub refresh_token_ttl: i64,
     pub refresh_reuse_grace: i64,
+    pub refresh_race_window: i64,
     pub database_pool_size: u32,
     pub database_timeout_ms: u64,
     pub migrate_on_start: bool,
@@ -67,6 +69,7 @@ impl Settings {
             .set_default("access_token_ttl", 300)?
             .set_default("refresh_token_ttl", 14 * 24 * 3600)?
             .set_default("refresh_reuse_grace", 0)?
+            .set_default("refresh_race_window", 2)?
             .set_default("database_pool_size", 16)?
             .set_default("database_timeout_ms", 5000)?
             .set_default("migrate_on_start", true)?
@@ -100,6 +103,11 @@ impl Settings {
         if self.refresh_reuse_grace < 0 {
             return Err(SettingsError::Invalid(
                 "CIAM_REFRESH_REUSE_GRACE must not be negative".into(),
+            ));
+        }
+        if self.refresh_race_window < 0 {
+            return Err(SettingsError::Invalid(
+                "CIAM_REFRESH_RACE_WINDOW must not be negative".into(),
             ));
         }
         if self.redis_prefix.is_empty() || self.redis_prefix.contains(char::is_whitespace) {

@@ -58,6 +58,7 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         access_token_ttl: settings.access_token_ttl,
         refresh_token_ttl: settings.refresh_token_ttl,
         refresh_reuse_grace: settings.refresh_reuse_grace,
+        refresh_race_window: settings.refresh_race_window,
         client_cache_ttl: settings.client_cache_ttl,
         ..ServiceConfig::new(issuer)
     };

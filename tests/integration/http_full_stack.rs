@@ -173,3 +173,107 @@ async fn postgres_down_means_503_and_nothing_half_written() {
     );
     assert!(!app.is_active(&client, &token).await);
 }
+
+/// Issue 13, defect 2: a Redis restarted from a dump taken before it went down has the
+/// completeness marker but not the revocations made meanwhile (each answered 503 and
+/// committed to Postgres). A rebuild that failed while Redis was down must not forget them.
+#[actix_web::test]
+async fn revocations_made_while_redis_was_down_reach_a_redis_restarted_from_its_dump() {
+    let redis = TestRedis::start();
+    let app = TestApp::full_stack_on(
+        TestPostgres::shared().fresh_database("dump"),
+        redis.url.clone(),
+    );
+    let client = app.confidential();
+    let token = app.cc_token(&client).await;
+    let prefix = app.redis_prefix().expect("prefix").to_owned();
+
+    redis.stop_saving();
+    assert_eq!(app.revoke(&client, &token).await.status, 503);
+    assert!(
+        app.service.reconcile_denylist_if_incomplete().is_err(),
+        "Redis is down: the catch-up fails, and must stay pending"
+    );
+    redis.restart_from_dump();
+    let marker = format!("{prefix}:v1:complete");
+    assert_eq!(
+        redis.command(&["EXISTS", &marker]).expect("EXISTS").trim(),
+        ":1",
+        "the dump holds the marker"
+    );
+    assert_eq!(
+        app.service
+            .reconcile_denylist_if_incomplete()
+            .expect("reconciles"),
+        Some(1),
+        "the revocation Redis never got is written, marker or not"
+    );
+    let key = format!("{prefix}:v1:revoked:jti:{}", claim(&token, "jti"));
+    assert_eq!(
+        redis.command(&["EXISTS", &key]).expect("EXISTS").trim(),
+        ":1"
+    );
+    assert!(!app.is_active(&client, &token).await);
+}
+
+/// Issue 13, defect 1: after a flush, the completeness marker comes back only once the
+/// rebuild has written every live revocation. A poller samples the marker and then a set
+/// of revocation keys while the rebuild runs: marker set with a key missing is the window
+/// resource servers in synced mode would trust.
+#[actix_web::test]
+async fn the_completeness_marker_returns_only_after_the_rebuild_wrote_everything() {
+    const SEEDED: usize = 50_000;
+    let redis = TestRedis::start();
+    let postgres = TestPostgres::shared();
+    let database_url = postgres.fresh_database("marker");
+    let app = TestApp::full_stack_on(database_url.clone(), redis.url.clone());
+    let prefix = app.redis_prefix().expect("prefix").to_owned();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    postgres.execute(
+        &database_url,
+        &format!(
+            "INSERT INTO revoked_access_tokens (jti, client_id, expires_at, revoked_at) \
+             SELECT 'seed-' || i, 'seed', {}, {now} FROM generate_series(1, {SEEDED}) AS i",
+            now + 600
+        ),
+    );
+    app.service.reconcile_denylist().expect("first rebuild");
+    redis.flushall();
+
+    let sample: Vec<String> = (1..=SEEDED)
+        .step_by(SEEDED / 25)
+        .map(|i| format!("{prefix}:v1:revoked:jti:seed-{i}"))
+        .collect();
+    let mut exists = vec!["EXISTS"];
+    exists.extend(sample.iter().map(String::as_str));
+    let marker = format!("{prefix}:v1:complete");
+
+    let service = std::sync::Arc::clone(&app.service);
+    let rebuild = std::thread::spawn(move || service.reconcile_denylist_if_incomplete());
+    let mut polls = 0;
+    let mut lies = 0;
+    while !rebuild.is_finished() {
+        polls += 1;
+        // The marker first, then the keys: keys only ever appear, so a marker seen set
+        // before a key seen missing was set while that key was missing.
+        let marked = redis.command(&["EXISTS", &marker]).expect("EXISTS").trim() == ":1";
+        let present = redis.command(&exists).expect("EXISTS");
+        if marked && present.trim() != format!(":{}", sample.len()) {
+            lies += 1;
+        }
+    }
+    let rebuilt = rebuild.join().expect("rebuild thread");
+    assert_eq!(rebuilt, Ok(Some(SEEDED)));
+    assert!(polls > 0, "the poller ran during the rebuild");
+    assert_eq!(
+        lies, 0,
+        "{lies} of {polls} polls saw the marker with keys missing"
+    );
+    assert_eq!(
+        redis.command(&["EXISTS", &marker]).expect("EXISTS").trim(),
+        ":1"
+    );
+}

@@ -225,6 +225,40 @@ async fn rule4_another_clients_token_is_401_invalid_client_and_stays_valid(kind:
     );
 }
 
+// Rules 3 and 4: rule 4 is about live tokens. Another client's rotated refresh token, or
+// one of a revoked grant, has nothing left to revoke: 200, like garbage (issue 13, defect 6).
+async fn rule3_another_clients_dead_refresh_token_gets_200_like_garbage(kind: Kind) {
+    let app = TestApp::new(kind);
+    let owner = app.confidential();
+    let other = app.confidential();
+    let (_, rotated) = app.user_tokens(&owner).await;
+    let successor = app.refresh(&owner, &rotated).await.json()["refresh_token"]
+        .as_str()
+        .expect("rotated")
+        .to_owned();
+    let garbage = app.revoke(&other, "never-issued").await;
+    assert_ok_empty(&garbage);
+
+    let answer = app.revoke(&other, &rotated).await;
+    assert_eq!(
+        (answer.status, &answer.body),
+        (garbage.status, &garbage.body)
+    );
+    let next = app.refresh(&owner, &successor).await;
+    assert_eq!(next.status, 200, "nothing of the owner's was revoked");
+
+    let of_revoked_grant = next.json()["refresh_token"]
+        .as_str()
+        .expect("rotated")
+        .to_owned();
+    assert_ok_empty(&app.revoke(&owner, &of_revoked_grant).await);
+    let answer = app.revoke(&other, &of_revoked_grant).await;
+    assert_eq!(
+        (answer.status, &answer.body),
+        (garbage.status, &garbage.body)
+    );
+}
+
 // Rule 5
 async fn rule5_an_access_token_revokes_only_itself(kind: Kind) {
     let app = TestApp::new(kind);
@@ -341,6 +375,7 @@ async fn public_clients_revoke_their_own_tokens_by_client_id(kind: Kind) {
 }
 
 crate::on_every_backend!(
+    rule3_another_clients_dead_refresh_token_gets_200_like_garbage,
     rule1_client_is_authenticated_first,
     rule2_malformed_requests_are_400_json,
     rule3_unknown_malformed_expired_foreign_and_revoked_tokens_get_200,

@@ -171,7 +171,10 @@ async fn password_grant_gives_a_refresh_token_that_rotates(kind: Kind) {
         .to_owned();
     assert_ne!(new_refresh, refresh);
     assert!(app.is_active(&client, &access).await);
-    // RFC 9700 §4.14.2: replaying the rotated token revokes the family.
+    // RFC 9700 §4.14.2: replaying the rotated token revokes the family, once the replay
+    // cannot be a request that lost a race with the rotation.
+    let race_window = app.service.config().refresh_race_window;
+    actix_web::rt::time::sleep(std::time::Duration::from_secs(race_window as u64)).await;
     let replay = app.refresh(&client, &refresh).await;
     assert_eq!(
         (replay.status, replay.error()),
@@ -198,6 +201,33 @@ async fn concurrent_refreshes_with_one_token_have_exactly_one_winner(kind: Kind)
     assert!(responses
         .iter()
         .all(|r| r.status == 200 || r.error() == "invalid_grant"));
+}
+
+/// Issue 13, defect 3: two tabs, or a client retrying on a flaky network. The losers of the
+/// race get `invalid_grant`; the winner's new tokens stay good.
+async fn losing_a_refresh_race_leaves_the_winner_signed_in(kind: Kind) {
+    let app = TestApp::new(kind);
+    let client = app.confidential();
+    let (_, refresh) = app.user_tokens(&client).await;
+    let attempts = (0..50).map(|_| app.refresh(&client, &refresh));
+    let responses = futures_util::future::join_all(attempts).await;
+    let winners: Vec<_> = responses.iter().filter(|r| r.status == 200).collect();
+    assert_eq!(winners.len(), 1);
+    assert!(responses
+        .iter()
+        .all(|r| r.status == 200 || r.error() == "invalid_grant"));
+    let won = winners[0].json();
+    let access = won["access_token"].as_str().expect("access");
+    let next = won["refresh_token"].as_str().expect("refresh");
+    assert!(
+        app.is_active(&client, access).await,
+        "the winner's access token"
+    );
+    assert_eq!(
+        app.refresh(&client, next).await.status,
+        200,
+        "the winner's refresh token"
+    );
 }
 
 async fn public_clients_use_the_password_grant_by_client_id_alone(kind: Kind) {
@@ -237,5 +267,6 @@ crate::on_every_backend!(
     a_client_without_the_grant_is_unauthorized_client,
     password_grant_gives_a_refresh_token_that_rotates,
     concurrent_refreshes_with_one_token_have_exactly_one_winner,
+    losing_a_refresh_race_leaves_the_winner_signed_in,
     public_clients_use_the_password_grant_by_client_id_alone,
 );

@@ -100,8 +100,12 @@ impl Denylist for InProcessDenylist {
         Ok(true)
     }
 
-    fn mark_complete(&self) -> Result<(), DenylistError> {
+    fn begin_rebuild(&self, _: &str) -> Result<(), DenylistError> {
         Ok(())
+    }
+
+    fn finish_rebuild(&self, _: &str) -> Result<bool, DenylistError> {
+        Ok(true)
     }
 }
 

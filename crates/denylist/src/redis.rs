@@ -77,6 +77,21 @@ redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 ";
 
+/// Ends a rebuild: sets the completeness marker `KEYS[2]` only if the rebuild's own key
+/// `KEYS[1]` survived (no flush or restart emptied Redis since the rebuild began), and
+/// deletes that key. Returns 1 if it set the marker, else 0. Both keys share the prefix.
+const FINISH_REBUILD_SCRIPT: &str = r"
+if redis.call('DEL', KEYS[1]) == 1 then
+  redis.call('SET', KEYS[2], '1')
+  return 1
+end
+return 0
+";
+
+/// How long a rebuild's own key lives: far longer than any rebuild, so that it only
+/// expires when the node that began it died half-way.
+const REBUILD_KEY_SECONDS: u64 = 24 * 3600;
+
 /// Entries written per round trip by `deny`.
 const DENY_CHUNK: usize = 1000;
 
@@ -88,6 +103,7 @@ pub struct RedisDenylist {
     /// `DENY_SCRIPT` and its SHA1: calls send `EVALSHA` with the 40-character hash instead
     /// of the script text, and load the script only when the server answers `NOSCRIPT`.
     deny_script: redis::Script,
+    finish_rebuild_script: redis::Script,
 }
 
 impl fmt::Debug for RedisDenylist {
@@ -133,6 +149,7 @@ impl RedisDenylist {
             keys: DenylistKeys::new(settings.key_prefix),
             timeout: settings.timeout,
             deny_script: redis::Script::new(DENY_SCRIPT),
+            finish_rebuild_script: redis::Script::new(FINISH_REBUILD_SCRIPT),
         })
     }
 
@@ -154,6 +171,16 @@ impl RedisDenylist {
     /// `{prefix}:v1:complete`
     pub fn complete_key(&self) -> String {
         self.keys.complete()
+    }
+
+    /// `{prefix}:v1:rebuilding:{rebuild_id}`: ciam's own bookkeeping, not part of the
+    /// contract. It exists while that rebuild runs; a flush removes it with everything else.
+    pub fn rebuild_key(&self, rebuild_id: &str) -> String {
+        format!(
+            "{}:{}:rebuilding:{rebuild_id}",
+            self.keys.prefix(),
+            ciam_contract::denylist::VERSION
+        )
     }
 
     /// Runs `op` on a pooled connection within `timeout`. A connection opened before this
@@ -297,12 +324,33 @@ impl Denylist for RedisDenylist {
         .map(|count| count > 0)
     }
 
-    /// Sets `{prefix}:v1:complete` to `1`, without expiry.
-    fn mark_complete(&self) -> Result<(), DenylistError> {
-        let key = self.complete_key();
-        self.run("mark_complete", |conn| {
-            redis::cmd("SET").arg(&key).arg(1).query::<()>(conn)
+    /// Sets the rebuild's own key (with a day's expiry, in case this node dies half-way).
+    /// The marker is left as it is: set only by `finish_rebuild`.
+    fn begin_rebuild(&self, rebuild_id: &str) -> Result<(), DenylistError> {
+        let key = self.rebuild_key(rebuild_id);
+        self.run("begin_rebuild", |conn| {
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(1)
+                .arg("EX")
+                .arg(REBUILD_KEY_SECONDS)
+                .query::<()>(conn)
         })
+    }
+
+    /// Sets `{prefix}:v1:complete` to `1`, without expiry, if the rebuild's key survived:
+    /// one script, so that a flush cannot fall between the check and the write. Each
+    /// rebuild has its own key, so concurrent rebuilds on several nodes do not interfere.
+    fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError> {
+        let rebuild_key = self.rebuild_key(rebuild_id);
+        let complete_key = self.complete_key();
+        self.run("finish_rebuild", |conn| {
+            self.finish_rebuild_script
+                .key(&rebuild_key)
+                .key(&complete_key)
+                .invoke::<i64>(conn)
+        })
+        .map(|set| set == 1)
     }
 }
 

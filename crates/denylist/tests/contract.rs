@@ -187,10 +187,29 @@ mod suite {
 
     pub fn answers_ping_and_keeps_the_completeness_mark(denylist: &dyn Denylist) {
         denylist.ping().expect("ping");
-        denylist.mark_complete().expect("mark_complete");
+        mark_complete(denylist);
         assert_eq!(denylist.is_complete(), Ok(true));
-        denylist.mark_complete().expect("mark_complete again");
+        mark_complete(denylist);
         assert_eq!(denylist.is_complete(), Ok(true));
+    }
+
+    /// Two nodes rebuilding at once both finish: neither's rebuild cancels the other's.
+    pub fn concurrent_rebuilds_both_finish(denylist: &dyn Denylist) {
+        denylist.begin_rebuild("node-a").expect("begin a");
+        denylist.begin_rebuild("node-b").expect("begin b");
+        assert_eq!(denylist.finish_rebuild("node-b"), Ok(true));
+        assert_eq!(denylist.finish_rebuild("node-a"), Ok(true));
+        assert_eq!(denylist.is_complete(), Ok(true));
+    }
+
+    /// A rebuild with nothing in between, as the reconciler runs one.
+    pub fn mark_complete(denylist: &dyn Denylist) {
+        denylist.begin_rebuild("rebuild").expect("begin_rebuild");
+        assert_eq!(
+            denylist.finish_rebuild("rebuild"),
+            Ok(true),
+            "finish_rebuild"
+        );
     }
 }
 
@@ -225,6 +244,7 @@ contract!(
     expired_entries_are_not_stored,
     denies_a_whole_batch,
     answers_ping_and_keeps_the_completeness_mark,
+    concurrent_rebuilds_both_finish,
 );
 
 #[test]
@@ -486,7 +506,13 @@ mod redis_contract {
             Ok(false),
             "a fresh Redis holds nothing"
         );
-        denylist.mark_complete().expect("mark_complete");
+        denylist.begin_rebuild("r1").expect("begin_rebuild");
+        assert_eq!(
+            denylist.is_complete(),
+            Ok(false),
+            "a rebuild that has begun has written nothing yet: not complete"
+        );
+        assert_eq!(denylist.finish_rebuild("r1"), Ok(true));
         assert_eq!(denylist.is_complete(), Ok(true));
         assert_eq!(neighbour.is_complete(), Ok(false), "markers are per prefix");
 
@@ -505,6 +531,19 @@ mod redis_contract {
             denylist.is_complete(),
             Ok(false),
             "a flush loses the marker"
+        );
+
+        // A flush while a rebuild runs: what it wrote before the flush is gone, so it must
+        // not claim completeness.
+        denylist.begin_rebuild("r2").expect("begin_rebuild");
+        server.flushall();
+        assert_eq!(denylist.finish_rebuild("r2"), Ok(false));
+        assert_eq!(denylist.is_complete(), Ok(false));
+        assert_eq!(
+            conn.keys::<_, Vec<String>>(format!("{prefix}:*"))
+                .expect("KEYS"),
+            Vec::<String>::new(),
+            "a failed finish leaves no key behind"
         );
     }
 
@@ -620,7 +659,7 @@ mod redis_contract {
         denylist
             .deny(&[token("a", now.plus_seconds(60))], now)
             .expect("deny once Redis is up");
-        denylist.mark_complete().expect("mark_complete");
+        suite::mark_complete(&*denylist);
         assert!(denied(&*denylist, "a", None, now));
 
         server.stop();
@@ -636,7 +675,8 @@ mod redis_contract {
         });
         assert_fails_fast("ping", &denylist, |d| d.ping());
         assert_fails_fast("is_complete", &denylist, |d| d.is_complete());
-        assert_fails_fast("mark_complete", &denylist, |d| d.mark_complete());
+        assert_fails_fast("begin_rebuild", &denylist, |d| d.begin_rebuild("r"));
+        assert_fails_fast("finish_rebuild", &denylist, |d| d.finish_rebuild("r"));
 
         // Same adapter, no reconnect call: the first calls after the restart succeed.
         server.restart();

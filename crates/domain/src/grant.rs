@@ -38,6 +38,14 @@ pub struct RefreshTokenRecord {
     pub rotated_at: Option<UnixTime>,
 }
 
+impl RefreshTokenRecord {
+    /// Whether this token could still be exchanged: not rotated, not expired, its grant
+    /// (`grant`, the one it belongs to) not revoked.
+    pub fn is_live(&self, grant: &Grant, now: UnixTime) -> bool {
+        !grant.is_revoked() && self.rotated_at.is_none() && self.expires_at > now
+    }
+}
+
 /// What an attempt to rotate a refresh token did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RotateOutcome {

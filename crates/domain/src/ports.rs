@@ -121,14 +121,22 @@ pub trait Denylist: Send + Sync {
 
     fn ping(&self) -> Result<(), DenylistError>;
 
-    /// Whether the denylist still holds everything written since the last
-    /// `mark_complete`. A Redis restart without persistence, or a `FLUSHALL`, makes it
-    /// `false`; the reconciler then rebuilds it from the store.
+    /// Whether the denylist holds every live revocation: a rebuild finished since it was
+    /// last emptied. A Redis restart without persistence, or a `FLUSHALL`, makes it `false`;
+    /// the reconciler then rebuilds it from the store.
     fn is_complete(&self) -> Result<bool, DenylistError>;
 
-    /// Records that a rebuild is starting. Called before the store is read, so that a loss
-    /// during the rebuild is still noticed by the next `is_complete`.
-    fn mark_complete(&self) -> Result<(), DenylistError>;
+    /// Records that the rebuild `rebuild_id` is starting. Called before the store is read,
+    /// so that a loss while it runs is noticed by `finish_rebuild`. MUST NOT make
+    /// `is_complete` true: resource servers trust the completeness marker, and until the
+    /// rebuild has written everything it would be a lie.
+    fn begin_rebuild(&self, rebuild_id: &str) -> Result<(), DenylistError>;
+
+    /// Called after every live revocation read by the rebuild has been written. MUST mark
+    /// the denylist complete and return `true` only if nothing was lost since
+    /// `begin_rebuild(rebuild_id)`; otherwise `false`, leaving it incomplete. Concurrent
+    /// rebuilds (several nodes) MUST NOT make each other fail.
+    fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError>;
 }
 
 /// Signs and decodes JWT access tokens (RFC 9068) with keys from the key ring.

@@ -1,7 +1,7 @@
 //! In-memory fakes of every port, for the domain's unit tests only. The real adapters are
 //! proven by their own contract tests and by the integration tests against real servers.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -243,6 +243,8 @@ pub struct FakeDenylist {
     entries: Mutex<HashMap<String, UnixTime>>,
     pub down: AtomicBool,
     lost: AtomicBool,
+    /// Rebuilds begun and not finished; a loss forgets them, as a flush would in Redis.
+    rebuilds: Mutex<HashSet<String>>,
 }
 
 impl FakeDenylist {
@@ -289,10 +291,18 @@ impl Denylist for FakeDenylist {
         self.up()?;
         Ok(!self.lost.load(Ordering::SeqCst))
     }
-    fn mark_complete(&self) -> Result<(), DenylistError> {
+    fn begin_rebuild(&self, rebuild_id: &str) -> Result<(), DenylistError> {
         self.up()?;
-        self.lost.store(false, Ordering::SeqCst);
+        lock(&self.rebuilds).insert(rebuild_id.to_owned());
         Ok(())
+    }
+    fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError> {
+        self.up()?;
+        if !lock(&self.rebuilds).remove(rebuild_id) {
+            return Ok(false);
+        }
+        self.lost.store(false, Ordering::SeqCst);
+        Ok(true)
     }
 }
 
@@ -300,6 +310,7 @@ impl FakeDenylist {
     /// Simulates a Redis restart without persistence.
     pub fn lose_everything(&self) {
         lock(&self.entries).clear();
+        lock(&self.rebuilds).clear();
         self.lost.store(true, Ordering::SeqCst);
     }
 }

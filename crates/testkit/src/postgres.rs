@@ -229,6 +229,31 @@ impl TestPostgres {
         }
     }
 
+    /// Runs `sql` in the database at `database_url` (one of [`fresh_database`]'s): for tests
+    /// that set up more rows than the service's own calls could write quickly.
+    ///
+    /// [`fresh_database`]: TestPostgres::fresh_database
+    pub fn execute(&self, database_url: &str, sql: &str) {
+        let mut command = Command::new(psql_program());
+        command
+            .args([
+                "-X",
+                "-q",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-d",
+                database_url,
+                "-c",
+                sql,
+            ])
+            .env("PGCONNECT_TIMEOUT", "10");
+        match run(&mut command, COMMAND_TIMEOUT) {
+            Ok(output) if output.status.success() => {}
+            Ok(output) => panic!("psql -c {sql:?} failed: {}", describe(&output)),
+            Err(e) => panic!("psql -c {sql:?}: {e}"),
+        }
+    }
+
     /// Runs one SQL statement as the superuser (or the `TEST_DATABASE_URL` user).
     fn psql(&self, sql: &str) -> Result<(), String> {
         let mut command = Command::new(psql_program());

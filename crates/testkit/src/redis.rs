@@ -38,7 +38,8 @@ pub struct TestRedis {
 /// What a server this harness started needs to be stopped and started again.
 struct Local {
     port: u16,
-    /// The server's working directory. Without persistence nothing is written there.
+    /// The server's working directory. Nothing is written there but by
+    /// [`stop_saving`](TestRedis::stop_saving), as `dump-{port}.rdb`.
     dir: PathBuf,
     running: Mutex<Option<Running>>,
 }
@@ -80,7 +81,7 @@ impl TestRedis {
                 port,
                 local: None,
             };
-            match server.launch(&dir) {
+            match server.launch(&dir, false) {
                 Ok(running) => {
                     return TestRedis {
                         local: Some(Local {
@@ -149,10 +150,33 @@ impl TestRedis {
         }
     }
 
+    /// Stops the server as `SHUTDOWN SAVE` would: its data is written to a dump first, for
+    /// [`restart_from_dump`](TestRedis::restart_from_dump).
+    pub fn stop_saving(&self) {
+        let mut running = self.lock_local("stop_saving");
+        if let Some(mut server) = running.take() {
+            let reply = self
+                .command(&["SAVE"])
+                .unwrap_or_else(|e| panic!("SAVE on {}: {e}", self.url));
+            assert_eq!(reply, "+OK", "SAVE on {}", self.url);
+            self.shut_down(&mut server);
+        }
+    }
+
+    /// Starts the server again on the same port with the data of its last
+    /// [`stop_saving`](TestRedis::stop_saving), as a Redis with persistence restarts.
+    pub fn restart_from_dump(&self) {
+        self.relaunch("restart_from_dump", true);
+    }
+
     /// Stops the server if it runs and starts it again on the same port, empty; returns once
     /// it answers `PING`.
     pub fn restart(&self) {
-        let mut running = self.lock_local("restart");
+        self.relaunch("restart", false);
+    }
+
+    fn relaunch(&self, what: &str, keep_dump: bool) {
+        let mut running = self.lock_local(what);
         if let Some(mut server) = running.take() {
             self.shut_down(&mut server);
         }
@@ -161,7 +185,7 @@ impl TestRedis {
             None => unreachable_external("restart"),
         };
         let server = self
-            .launch(dir)
+            .launch(dir, keep_dump)
             .unwrap_or_else(|e| panic!("redis-server did not restart on port {}: {e}", self.port));
         *running = Some(server);
     }
@@ -204,9 +228,15 @@ impl TestRedis {
         }
     }
 
-    /// Starts `redis-server` on `self.port` and waits until it answers `PING`.
-    fn launch(&self, dir: &Path) -> Result<Running, String> {
+    /// Starts `redis-server` on `self.port` and waits until it answers `PING`; it loads
+    /// its dump only if `keep_dump` (a dump left by an earlier server on this port is not
+    /// this one's).
+    fn launch(&self, dir: &Path, keep_dump: bool) -> Result<Running, String> {
         let port = self.port.to_string();
+        let dump = format!("dump-{port}.rdb");
+        if !keep_dump {
+            let _ = std::fs::remove_file(dir.join(&dump));
+        }
         let dir = dir.to_str().ok_or("temporary directory is not UTF-8")?;
         let args = [
             "--port",
@@ -217,6 +247,8 @@ impl TestRedis {
             "",
             "--appendonly",
             "no",
+            "--dbfilename",
+            &dump,
             "--dir",
             dir,
         ];

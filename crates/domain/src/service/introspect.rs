@@ -97,10 +97,7 @@ impl TokenService {
         let Some((record, grant)) = self.ports.grants.find_refresh_token(&hash)? else {
             return Ok(None);
         };
-        let active = grant.client_id == caller.id
-            && !grant.is_revoked()
-            && record.rotated_at.is_none()
-            && record.expires_at > now;
+        let active = grant.client_id == caller.id && record.is_live(&grant, now);
         Ok(Some(if active {
             Introspection::Refresh { record, grant }
         } else {

@@ -170,11 +170,17 @@ impl TokenService {
         let access_token =
             self.mint_access_token(client, &grant.subject, &scope, Some(grant.id.clone()), now)?;
 
-        let outcome = match record.rotated_at {
-            Some(rotated_at) if now.0 - rotated_at.0 < self.config.refresh_reuse_grace => self
+        let since_rotation = record.rotated_at.map(|rotated_at| now.0 - rotated_at.0);
+        let outcome = match since_rotation {
+            Some(age) if age < self.config.refresh_reuse_grace => self
                 .ports
                 .grants
                 .add_refresh_token(&next, access_expires_at)?,
+            Some(age) if age < self.config.refresh_race_window => {
+                // Lost a race with a rotation that committed just now (two tabs, a client
+                // retrying on a flaky network): refused, but the winner stays signed in.
+                return Err(OAuthError::InvalidGrant);
+            }
             Some(_) => {
                 // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked;
                 // revoke the whole family so neither holder can go on.

@@ -11,7 +11,7 @@ mod revoke;
 #[cfg(test)]
 mod tests;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -58,6 +58,12 @@ pub struct ServiceConfig {
     /// Seconds during which a just-rotated refresh token may be presented again without
     /// counting as reuse (a client retrying after a lost response). 0 disables it.
     pub refresh_reuse_grace: i64,
+    /// Seconds after a rotation during which the rotated token presented again is taken
+    /// for a request that lost the race to rotate it (concurrent refreshes with one token)
+    /// and refused with `invalid_grant` without revoking the grant. Later, it is reuse
+    /// and revokes the grant (RFC 9700 §4.14.2). Times are whole seconds, so 2 covers
+    /// requests that arrive up to one to two seconds after the winner committed.
+    pub refresh_race_window: i64,
     /// How often the signing key ring is re-read from the store, so that a key rotated on
     /// another node (or by `ciam keys rotate`) is picked up.
     pub key_refresh_interval: i64,
@@ -75,6 +81,7 @@ impl ServiceConfig {
             access_token_ttl: 300,
             refresh_token_ttl: 14 * 24 * 3600,
             refresh_reuse_grace: 0,
+            refresh_race_window: 2,
             key_refresh_interval: 30,
             client_cache_ttl: 5,
         }
@@ -91,9 +98,12 @@ pub struct TokenService {
     config: ServiceConfig,
     keys: KeyCache,
     clients: ClientCache,
-    /// Set when a denylist write failed after its store commit: the denylist is behind the
-    /// store until the next rebuild.
-    denylist_behind: AtomicBool,
+    /// Counts denylist writes that failed after their store commit. The denylist is behind
+    /// the store while this is above `denylist_caught_up`.
+    denylist_failures: AtomicU64,
+    /// The `denylist_failures` count read before the store by the last rebuild that
+    /// finished: every failure up to it is in the denylist now.
+    denylist_caught_up: AtomicU64,
 }
 
 impl TokenService {
@@ -103,7 +113,8 @@ impl TokenService {
             config,
             keys: KeyCache::default(),
             clients: ClientCache::default(),
-            denylist_behind: AtomicBool::new(false),
+            denylist_failures: AtomicU64::new(0),
+            denylist_caught_up: AtomicU64::new(0),
         }
     }
 
@@ -129,26 +140,47 @@ impl TokenService {
         }
     }
 
-    /// Writes every live revocation from the store into the denylist. Run at start (the
-    /// in-process denylist starts empty) and whenever the denylist may have lost entries.
+    /// Writes every live revocation from the store into the denylist, then marks it
+    /// complete. Run at start (the in-process denylist starts empty) and whenever the
+    /// denylist may have lost entries.
+    ///
+    /// The completeness marker is set only once everything is written (resource servers
+    /// trust it), and only if nothing was lost meanwhile; otherwise this fails and the
+    /// next check runs it again.
     pub fn reconcile_denylist(&self) -> Result<usize, crate::error::OAuthError> {
-        // Cleared before the store is read: a write that fails during the rebuild sets it
-        // again and is picked up by the next one.
-        self.denylist_behind.store(false, Ordering::SeqCst);
-        self.ports.denylist.mark_complete()?;
+        // Read before the store: a failure counted after this may belong to a revocation
+        // the store read below misses, so it stays pending for the next rebuild.
+        let failures_before = self.denylist_failures.load(Ordering::SeqCst);
+        let rebuild_id = self.random_string(ID_BYTES);
+        self.ports.denylist.begin_rebuild(&rebuild_id)?;
         let now = self.now();
         let live = self.ports.revocations.live_revocations(now)?;
         self.ports.denylist.deny(&live, now)?;
+        if !self.ports.denylist.finish_rebuild(&rebuild_id)? {
+            return Err(crate::error::OAuthError::Unavailable(
+                "the denylist lost entries while it was rebuilt; rebuilding again".into(),
+            ));
+        }
+        self.denylist_caught_up
+            .fetch_max(failures_before, Ordering::SeqCst);
         Ok(live.len())
     }
 
+    /// Whether a denylist write failed here since the last rebuild that succeeded began.
+    fn denylist_behind(&self) -> bool {
+        self.denylist_failures.load(Ordering::SeqCst)
+            > self.denylist_caught_up.load(Ordering::SeqCst)
+    }
+
     /// Rebuilds the denylist only if it may be missing entries: it reports a loss (a Redis
-    /// restart or flush), or a write to it failed here since the last rebuild. Cheap enough
-    /// to run every second: one round trip when nothing was lost.
+    /// restart or flush), or a write to it failed here and no rebuild has succeeded since
+    /// (whatever the marker says: a Redis restarted from an old dump has the marker and
+    /// lacks what was written while it was down). Cheap enough to run every second: one
+    /// round trip when nothing was lost.
     pub fn reconcile_denylist_if_incomplete(
         &self,
     ) -> Result<Option<usize>, crate::error::OAuthError> {
-        if !self.denylist_behind.load(Ordering::SeqCst) && self.ports.denylist.is_complete()? {
+        if !self.denylist_behind() && self.ports.denylist.is_complete()? {
             return Ok(None);
         }
         self.reconcile_denylist().map(Some)
@@ -162,7 +194,7 @@ impl TokenService {
         now: crate::time::UnixTime,
     ) -> Result<(), crate::error::DenylistError> {
         self.ports.denylist.deny(entries, now).inspect_err(|_| {
-            self.denylist_behind.store(true, Ordering::SeqCst);
+            self.denylist_failures.fetch_add(1, Ordering::SeqCst);
         })
     }
 }

@@ -113,11 +113,18 @@ impl TokenService {
         now: UnixTime,
     ) -> Result<bool, OAuthError> {
         let hash = Secret::new(token).hash();
-        let Some((_, grant)) = self.ports.grants.find_refresh_token(&hash)? else {
+        let Some((record, grant)) = self.ports.grants.find_refresh_token(&hash)? else {
             return Ok(false);
         };
         if grant.client_id != client.id {
-            return Err(OAuthError::InvalidClient);
+            // Rule 4 concerns live tokens. One that can no longer be used (expired, rotated,
+            // its grant revoked) has nothing left to revoke: 200, as for garbage, so the
+            // answer tells nothing of whose it once was (rule 3).
+            return if record.is_live(&grant, now) {
+                Err(OAuthError::InvalidClient)
+            } else {
+                Ok(true)
+            };
         }
         // Any genuine token of the grant (expired or rotated ones too) revokes it: the
         // client has said the authorization is over.

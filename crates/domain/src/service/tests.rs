@@ -4,6 +4,7 @@ use std::sync::atomic::Ordering;
 
 use crate::client::{Client, GrantType};
 use crate::error::OAuthError;
+use crate::ports::Denylist;
 use crate::scope::Scope;
 use crate::secret::Secret;
 use crate::service::{
@@ -238,6 +239,32 @@ fn another_clients_refresh_token_is_refused_and_stays_valid() {
     assert!(refresh(&h, &owner, &refresh_token).is_ok());
 }
 
+#[test]
+fn another_clients_dead_refresh_token_is_answered_like_garbage() {
+    let h = harness();
+    let owner = confidential(&h);
+    let other = confidential(&h);
+    let rotated = user_tokens(&h, &owner).refresh_token.expect("rt");
+    let successor = refresh(&h, &owner, &rotated)
+        .expect("rotated")
+        .refresh_token
+        .expect("rt");
+    assert_eq!(
+        h.service.revoke(&other, rotated.expose(), None),
+        Ok(()),
+        "nothing left to revoke: 200, as for a token that never existed"
+    );
+    assert!(
+        refresh(&h, &owner, &successor).is_ok(),
+        "and nothing of the owner's was revoked"
+    );
+
+    let expired = user_tokens(&h, &owner).refresh_token.expect("rt");
+    h.clock.advance(h.service.config().refresh_token_ttl);
+    assert_eq!(h.service.revoke(&other, expired.expose(), None), Ok(()));
+    assert_eq!(h.service.revoke(&other, "garbage", None), Ok(()));
+}
+
 // Rule 5: an access token revokes only itself.
 
 #[test]
@@ -461,6 +488,8 @@ fn reuse_of_a_rotated_token_revokes_the_whole_family() {
     let client = confidential(&h);
     let first = user_tokens(&h, &client).refresh_token.expect("rt");
     let second = refresh(&h, &client, &first).expect("rotated");
+    // Past the race window: not a request that lost a race, but a leaked token.
+    h.clock.advance(h.service.config().refresh_race_window);
     assert_eq!(
         refresh(&h, &client, &first).err(),
         Some(OAuthError::InvalidGrant)
@@ -471,6 +500,25 @@ fn reuse_of_a_rotated_token_revokes_the_whole_family() {
         refresh(&h, &client, &second_refresh).err(),
         Some(OAuthError::InvalidGrant)
     );
+}
+
+#[test]
+fn losing_a_refresh_race_is_refused_without_revoking_the_winner() {
+    let h = harness();
+    let client = confidential(&h);
+    let first = user_tokens(&h, &client).refresh_token.expect("rt");
+    let winner = refresh(&h, &client, &first).expect("rotated");
+    h.clock.advance(h.service.config().refresh_race_window - 1);
+    for _ in 0..3 {
+        assert_eq!(
+            refresh(&h, &client, &first).err(),
+            Some(OAuthError::InvalidGrant),
+            "the losers of the race get nothing"
+        );
+    }
+    assert!(active(&h, &client, &winner.access_token));
+    let next = refresh(&h, &client, winner.refresh_token.as_ref().expect("rt"));
+    assert!(next.is_ok(), "the winner stays signed in");
 }
 
 #[test]
@@ -712,6 +760,40 @@ fn a_failed_denylist_write_is_caught_up_by_the_next_check() {
     assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(Some(1)));
     assert_eq!(h.denylist.len(), 1);
     assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(None));
+}
+
+#[test]
+fn a_failed_rebuild_keeps_the_catch_up_pending_whatever_the_marker_says() {
+    let h = harness();
+    let client = confidential(&h);
+    let token = cc_token(&h, &client);
+    h.denylist.down.store(true, Ordering::SeqCst);
+    assert!(h.service.revoke(&client, &token, None).is_err());
+    assert!(
+        h.service.reconcile_denylist_if_incomplete().is_err(),
+        "the denylist is still down"
+    );
+    // Back from an old dump: its marker says complete, yet the revocation is missing.
+    h.denylist.down.store(false, Ordering::SeqCst);
+    assert_eq!(h.denylist.is_complete(), Ok(true));
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(Some(1)));
+    assert!(!active(&h, &client, &token));
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(None));
+}
+
+#[test]
+fn a_rebuild_that_lost_entries_half_way_does_not_claim_completeness() {
+    let h = harness();
+    let client = confidential(&h);
+    let token = cc_token(&h, &client);
+    h.service.revoke(&client, &token, None).expect("revoked");
+    h.denylist.lose_everything();
+    h.denylist.begin_rebuild("elsewhere").expect("begin");
+    h.denylist.lose_everything();
+    assert_eq!(h.denylist.finish_rebuild("elsewhere"), Ok(false));
+    assert_eq!(h.denylist.is_complete(), Ok(false));
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(Some(1)));
+    assert_eq!(h.denylist.is_complete(), Ok(true));
 }
 
 #[test]
