@@ -11,6 +11,7 @@ mod blackbox;
 mod compose;
 mod faults;
 mod hexagon;
+mod hostile;
 mod http_discovery;
 mod http_full_stack;
 mod http_introspect;

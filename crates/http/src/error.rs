@@ -44,6 +44,15 @@ impl ApiError {
         )
     }
 
+    /// The body did not arrive within [`BODY_DEADLINE`](crate::BODY_DEADLINE).
+    pub fn body_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "invalid_request",
+            Some("request body not received in time"),
+        )
+    }
+
     fn new(status: StatusCode, code: &'static str, description: Option<&'static str>) -> Self {
         Self {
             status,
@@ -109,6 +118,10 @@ impl ResponseError for ApiError {
         }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            response.insert_header((header::CONNECTION, "close"));
         }
         if let Some(allow) = self.allow {
             response.insert_header((header::ALLOW, allow));

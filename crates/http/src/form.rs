@@ -6,7 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 
-use crate::{ApiError, MAX_BODY_BYTES};
+use crate::{ApiError, BODY_DEADLINE, MAX_BODY_BYTES};
 
 /// The parameters of an OAuth form: each at most once, empty ones dropped.
 #[derive(Debug, Default)]
@@ -47,15 +47,9 @@ impl Form {
         if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
             return Err(ApiError::payload_too_large());
         }
-        let mut body = web::BytesMut::new();
-        while let Some(chunk) = payload.next().await {
-            let chunk =
-                chunk.map_err(|_| ApiError::invalid_request("could not read the request body"))?;
-            if body.len() + chunk.len() > MAX_BODY_BYTES {
-                return Err(ApiError::payload_too_large());
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = actix_web::rt::time::timeout(BODY_DEADLINE, read_body(&mut payload))
+            .await
+            .map_err(|_| ApiError::body_timeout())??;
         Form::parse(&body)
     }
 
@@ -83,6 +77,20 @@ impl Form {
     pub(crate) fn take(&mut self, name: &str) -> Option<String> {
         self.params.remove(name)
     }
+}
+
+/// The whole body, refused as soon as it passes `MAX_BODY_BYTES`.
+async fn read_body(payload: &mut web::Payload) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|_| ApiError::invalid_request("could not read the request body"))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::payload_too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn is_form(req: &HttpRequest) -> bool {

@@ -25,6 +25,11 @@ pub use error::ApiError;
 /// Largest request body read: every OAuth form here fits in far less.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
+/// How long a whole request body may take to arrive once the headers are in (actix bounds
+/// the headers themselves). A client trickling a body, or declaring more than it sends, is
+/// answered `408` and its connection closed, instead of holding a worker's connection open.
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Registers every route on an actix app:
 /// `App::new().configure(ciam_http::routes(service))`.
 pub fn routes(service: Arc<TokenService>) -> impl FnOnce(&mut web::ServiceConfig) {
