@@ -19,9 +19,14 @@
 //! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
 //! | `CIAM_CLIENT_CACHE_TTL` | `5` | seconds a client is served from memory (0: off) |
 //! | `CIAM_RECONCILE_INTERVAL` | `30` | seconds between denylist rebuilds from the store |
+//! | `CIAM_PASSWORD_HASH_CONCURRENCY` | `0` | argon2id hashes at once (19 MiB each); 0: one per CPU |
+//! | `CIAM_SIGNIN_FREE_FAILURES_PER_USER` | `5` | failed sign-ins per username before back-off |
+//! | `CIAM_SIGNIN_FREE_FAILURES_PER_ADDRESS` | `20` | failed sign-ins per client address (IPv6: per /64) before back-off |
+//! | `CIAM_SIGNIN_MAX_DELAY` | `900` | longest back-off, seconds; back-off doubles from 1 s |
 
 use std::path::Path;
 
+use ciam_domain::throttle::{SignInPolicy, ThrottlePolicy};
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 
@@ -44,6 +49,10 @@ pub struct Settings {
     pub migrate_on_start: bool,
     pub reconcile_interval: u64,
     pub client_cache_ttl: i64,
+    pub password_hash_concurrency: usize,
+    pub signin_free_failures_per_user: u32,
+    pub signin_free_failures_per_address: u32,
+    pub signin_max_delay: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +84,10 @@ impl Settings {
             .set_default("migrate_on_start", true)?
             .set_default("reconcile_interval", 30)?
             .set_default("client_cache_ttl", 5)?
+            .set_default("password_hash_concurrency", 0)?
+            .set_default("signin_free_failures_per_user", 5)?
+            .set_default("signin_free_failures_per_address", 20)?
+            .set_default("signin_max_delay", 900)?
             .add_source(file_source)
             .add_source(Environment::with_prefix("CIAM").try_parsing(true))
             .build()?
@@ -105,6 +118,11 @@ impl Settings {
                 "CIAM_REFRESH_REUSE_GRACE must not be negative".into(),
             ));
         }
+        if self.signin_max_delay < 1 {
+            return Err(SettingsError::Invalid(
+                "CIAM_SIGNIN_MAX_DELAY must be at least 1".into(),
+            ));
+        }
         if self.refresh_race_window < 0 {
             return Err(SettingsError::Invalid(
                 "CIAM_REFRESH_RACE_WINDOW must not be negative".into(),
@@ -121,6 +139,19 @@ impl Settings {
             ));
         }
         Ok(self)
+    }
+
+    /// The sign-in throttle's policy.
+    pub fn sign_in_policy(&self) -> SignInPolicy {
+        let policy = |free_failures| ThrottlePolicy {
+            free_failures,
+            base_delay: 1,
+            max_delay: self.signin_max_delay,
+        };
+        SignInPolicy {
+            per_username: policy(self.signin_free_failures_per_user),
+            per_address: policy(self.signin_free_failures_per_address),
+        }
     }
 
     /// The issuer without a trailing slash, so endpoint URLs join cleanly and `iss`

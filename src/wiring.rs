@@ -48,7 +48,10 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         keys: store,
         denylist,
         codec: Arc::new(JwtCodec::default()),
-        passwords: Arc::new(Argon2idHasher::default()),
+        passwords: Arc::new(match settings.password_hash_concurrency {
+            0 => Argon2idHasher::default(),
+            concurrency => Argon2idHasher::new(concurrency),
+        }),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     };
@@ -60,6 +63,7 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         refresh_reuse_grace: settings.refresh_reuse_grace,
         refresh_race_window: settings.refresh_race_window,
         client_cache_ttl: settings.client_cache_ttl,
+        sign_in: settings.sign_in_policy(),
         ..ServiceConfig::new(issuer)
     };
     Ok(TokenService::new(ports, config))

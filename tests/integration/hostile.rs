@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::server::Server;
+use crate::support::server::{ciam, Server};
 
 fn serve() -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -49,6 +49,133 @@ fn answer_until_closed(stream: &mut TcpStream, deadline: Instant) -> Option<Stri
             Err(_) => return None,
         }
     }
+}
+
+/// A public client that may use the password grant, and a user `alice`, on a server.
+fn serve_with_a_user() -> (Server, tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let created = ciam(
+        dir.path(),
+        &[],
+        &[
+            "client",
+            "create",
+            "--name",
+            "spa",
+            "--public",
+            "--grant-type",
+            "password",
+        ],
+        "",
+    );
+    assert!(created.status.success(), "{created:?}");
+    let client: serde_json::Value = serde_json::from_slice(&created.stdout).expect("json");
+    let user = ciam(
+        dir.path(),
+        &[],
+        &["user", "create", "--username", "alice", "--password-stdin"],
+        "correct horse battery\n",
+    );
+    assert!(user.status.success(), "{user:?}");
+    let server = Server::start(dir.path(), &[]);
+    let client_id = client["client_id"].as_str().expect("client_id").to_owned();
+    (server, dir, client_id)
+}
+
+fn password_grant(server: &Server, client_id: &str, password: &str) -> (u16, Option<String>) {
+    let response = ureq::post(&server.url("/oauth2/token"))
+        .timeout(Duration::from_secs(30))
+        .send_form(&[
+            ("grant_type", "password"),
+            ("client_id", client_id),
+            ("username", "alice"),
+            ("password", password),
+        ]);
+    match response {
+        Ok(r) => (r.status(), None),
+        Err(ureq::Error::Status(status, r)) => (status, r.header("retry-after").map(str::to_owned)),
+        Err(e) => panic!("transport error: {e}"),
+    }
+}
+
+/// The peak resident memory of a process, in KiB (`VmHWM`).
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmHWM")
+}
+
+/// Issue 13, defect 4: 64 concurrent password grants took the server to 1 GiB.
+#[test]
+fn concurrent_password_grants_stay_within_bounded_memory() {
+    const CONCURRENT: usize = 64;
+    let (server, _dir, client_id) = serve_with_a_user();
+    let server = std::sync::Arc::new(server);
+    let before = peak_rss_kib(server.pid());
+    let threads: Vec<_> = (0..CONCURRENT)
+        .map(|_| {
+            let (server, client_id) = (server.clone(), client_id.clone());
+            std::thread::spawn(move || password_grant(&server, &client_id, "correct horse battery"))
+        })
+        .collect();
+    let answers: Vec<(u16, Option<String>)> = threads
+        .into_iter()
+        .map(|t| t.join().expect("joined"))
+        .collect();
+    let peak_mib = peak_rss_kib(server.pid()) / 1024;
+    let ok = answers.iter().filter(|(status, _)| *status == 200).count();
+    eprintln!(
+        "{CONCURRENT} concurrent password grants: {ok} answered 200; peak resident {peak_mib} MiB (from {} MiB)",
+        before / 1024
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(status, retry)| *status == 200 || (*status == 503 && retry.is_some())),
+        "only 200, or 503 with Retry-After when hashing is saturated: {answers:?}"
+    );
+    assert!(
+        ok >= CONCURRENT / 2,
+        "most got through: {ok} of {CONCURRENT}"
+    );
+    assert!(
+        peak_mib < 256,
+        "peak resident memory {peak_mib} MiB (from {} MiB)",
+        before / 1024
+    );
+}
+
+/// Issue 13, defect 4: 200 wrong passwords in a row all got 400, unthrottled.
+#[test]
+fn repeated_wrong_passwords_are_throttled_with_429_and_retry_after() {
+    let (server, _dir, client_id) = serve_with_a_user();
+    let statuses: Vec<(u16, Option<String>)> = (0..8)
+        .map(|_| password_grant(&server, &client_id, "a guess"))
+        .collect();
+    assert_eq!(
+        statuses.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [400, 400, 400, 400, 400, 400, 429, 429],
+        "five free failures, the sixth starts the back-off"
+    );
+    let retry_after: u64 = statuses[6]
+        .1
+        .as_deref()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in seconds");
+    assert!(retry_after >= 1);
+    assert_eq!(
+        password_grant(&server, &client_id, "correct horse battery").0,
+        429,
+        "while blocked, even the right password waits"
+    );
+    std::thread::sleep(Duration::from_secs(retry_after + 1));
+    assert_eq!(
+        password_grant(&server, &client_id, "correct horse battery").0,
+        200
+    );
 }
 
 #[test]

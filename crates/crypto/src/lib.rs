@@ -3,6 +3,7 @@
 //! to the ports.
 
 mod argon2id;
+mod hashing_pool;
 mod jwt;
 mod signer_cache;
 mod system;

@@ -18,6 +18,10 @@ pub enum OAuthError {
     UnsupportedGrantType,
     #[error("invalid_scope")]
     InvalidScope,
+    /// Too many failed sign-in attempts for this username or from this address: retry
+    /// after that many seconds (RFC 6749 §4.3.2 brute-force protection).
+    #[error("too many failed attempts; retry after {retry_after} s")]
+    TooManyAttempts { retry_after: i64 },
     /// A dependency (store, denylist) failed: the caller must retry, and for revocation
     /// must assume the token is still valid (RFC 7009 §2.2.1).
     #[error("temporarily unavailable: {0}")]
@@ -34,7 +38,9 @@ impl OAuthError {
             OAuthError::UnauthorizedClient => "unauthorized_client",
             OAuthError::UnsupportedGrantType => "unsupported_grant_type",
             OAuthError::InvalidScope => "invalid_scope",
-            OAuthError::Unavailable(_) => "temporarily_unavailable",
+            OAuthError::TooManyAttempts { .. } | OAuthError::Unavailable(_) => {
+                "temporarily_unavailable"
+            }
         }
     }
 }
@@ -67,6 +73,10 @@ pub enum CodecError {
     BadSignature,
     #[error("signing failed: {0}")]
     Signing(String),
+    /// Password hashing is saturated: as many hashes run as memory allows, and this one
+    /// waited its limit for a turn.
+    #[error("password hashing saturated")]
+    Saturated,
 }
 
 impl From<StoreError> for OAuthError {

@@ -15,6 +15,7 @@ pub mod revocation;
 pub mod scope;
 pub mod secret;
 pub mod service;
+pub mod throttle;
 pub mod time;
 pub mod user;
 

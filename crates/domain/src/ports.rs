@@ -153,11 +153,13 @@ pub trait AccessTokenCodec: Send + Sync {
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError>;
 }
 
-/// Password hashing for resource owners (argon2id).
+/// Password hashing for resource owners (argon2id). Each call costs much memory and CPU:
+/// adapters MUST bound how many run at once, and answer `Err(CodecError::Saturated)` to a
+/// call that cannot get a turn in reasonable time rather than queue without limit.
 pub trait PasswordHasher: Send + Sync {
     fn hash(&self, password: &str) -> Result<String, CodecError>;
-    /// Constant-time with respect to the password. `false` for a malformed hash.
-    fn verify(&self, password: &str, hash: &str) -> bool;
+    /// Constant-time with respect to the password. `Ok(false)` for a malformed hash.
+    fn verify(&self, password: &str, hash: &str) -> Result<bool, CodecError>;
 }
 
 pub trait Clock: Send + Sync {

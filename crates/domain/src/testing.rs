@@ -415,8 +415,8 @@ impl PasswordHasher for FakeHasher {
     fn hash(&self, password: &str) -> Result<String, CodecError> {
         Ok(format!("fake${password}"))
     }
-    fn verify(&self, password: &str, hash: &str) -> bool {
-        hash == format!("fake${password}")
+    fn verify(&self, password: &str, hash: &str) -> Result<bool, CodecError> {
+        Ok(hash == format!("fake${password}"))
     }
 }
 

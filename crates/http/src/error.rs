@@ -15,6 +15,8 @@ pub struct ApiError {
     /// RFC 6749 §5.2: a client that tried HTTP Basic gets a 401 with `WWW-Authenticate`.
     basic_challenge: bool,
     allow: Option<&'static str>,
+    /// Seconds for `Retry-After` on a 429.
+    retry_after: Option<i64>,
 }
 
 /// Seconds a client is asked to wait after a 503 (RFC 7009 §2.2.1).
@@ -60,6 +62,7 @@ impl ApiError {
             description,
             basic_challenge: false,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -88,6 +91,14 @@ impl From<OAuthError> for ApiError {
                     None,
                 )
             }
+            OAuthError::TooManyAttempts { retry_after } => Self {
+                retry_after: Some(retry_after.max(1)),
+                ..Self::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "temporarily_unavailable",
+                    Some("too many failed attempts; retry after the time in Retry-After"),
+                )
+            },
             other => Self::new(StatusCode::BAD_REQUEST, other.code(), None),
         }
     }
@@ -118,6 +129,9 @@ impl ResponseError for ApiError {
         }
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
         }
         if self.status == StatusCode::REQUEST_TIMEOUT {
             // The rest of the body may still be on its way: the connection cannot be reused.

@@ -1,5 +1,7 @@
 //! `POST /oauth2/token` (RFC 6749 §4.3, §4.4, §6; responses §5.1, errors §5.2).
 
+use std::net::IpAddr;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use ciam_domain::{GrantRequest, Scope, Secret, TokenService};
 use serde::Serialize;
@@ -26,7 +28,8 @@ pub(crate) async fn token(
 ) -> Result<HttpResponse, ApiError> {
     let mut form = Form::read(&req, payload).await?;
     let auth = ClientAuth::extract(&req, &form)?;
-    let grant = grant_request(&mut form);
+    let client_address = req.peer_addr().map(|peer| peer.ip());
+    let grant = grant_request(&mut form, client_address);
     let issued = blocking(move || {
         let client = service
             .authenticate(&auth.credentials)
@@ -46,7 +49,10 @@ pub(crate) async fn token(
 
 /// The grant the form asks for. Checked after client authentication, so an unauthenticated
 /// caller learns nothing from the error.
-fn grant_request(form: &mut Form) -> Result<GrantRequest, ApiError> {
+fn grant_request(
+    form: &mut Form,
+    client_address: Option<IpAddr>,
+) -> Result<GrantRequest, ApiError> {
     let scope = form
         .get("scope")
         .map(Scope::parse)
@@ -68,6 +74,7 @@ fn grant_request(form: &mut Form) -> Result<GrantRequest, ApiError> {
                 username,
                 password: Secret::new(password),
                 scope,
+                client_address,
             })
         }
         "refresh_token" => {

@@ -81,6 +81,11 @@ impl Server {
         panic!("ciam serve did not become healthy within 30 s; its log:\n{log}");
     }
 
+    /// The server's process id, to read its resource use from `/proc`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }

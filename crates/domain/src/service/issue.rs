@@ -1,5 +1,7 @@
 //! The token endpoint's grants (RFC 6749 §4.3, §4.4, §6) and access token minting (RFC 9068).
 
+use std::net::IpAddr;
+
 use super::{TokenService, ID_BYTES, SECRET_BYTES};
 use crate::claims::AccessClaims;
 use crate::client::{Client, GrantType};
@@ -10,6 +12,7 @@ use crate::revocation::Revocation;
 use crate::scope::Scope;
 use crate::secret::Secret;
 use crate::time::UnixTime;
+use crate::user::User;
 
 /// A parsed token request, after client authentication.
 #[derive(Debug)]
@@ -21,6 +24,8 @@ pub enum GrantRequest {
         username: String,
         password: Secret,
         scope: Option<Scope>,
+        /// Where the request came from, for throttling failures per address.
+        client_address: Option<IpAddr>,
     },
     RefreshToken {
         refresh_token: Secret,
@@ -52,7 +57,8 @@ impl TokenService {
                 username,
                 password,
                 scope,
-            } => self.password_grant(client, &username, &password, scope),
+                client_address,
+            } => self.password_grant(client, &username, &password, scope, client_address),
             GrantRequest::RefreshToken {
                 refresh_token,
                 scope,
@@ -81,37 +87,31 @@ impl TokenService {
     }
 
     /// RFC 6749 §4.3. A refresh token is issued when the client may use the refresh grant.
+    /// Failures are throttled per username and per address (§4.3.2).
     fn password_grant(
         &self,
         client: &Client,
         username: &str,
         password: &Secret,
         scope: Option<Scope>,
+        client_address: Option<IpAddr>,
     ) -> Result<IssuedTokens, OAuthError> {
         if !client.allows(GrantType::Password) {
             return Err(OAuthError::UnauthorizedClient);
         }
         let scope = Scope::grant(scope.as_ref(), &client.scope)?;
-        if password.expose().len() > MAX_PASSWORD_BYTES {
-            return Err(OAuthError::InvalidGrant);
+        let now = self.now();
+        if let Some(retry_after) = self.sign_in.retry_after(username, client_address, now) {
+            return Err(OAuthError::TooManyAttempts { retry_after });
         }
-        let user = self.ports.users.find_user_by_username(username)?;
-        let verified = match &user {
-            Some(user) => self
-                .ports
-                .passwords
-                .verify(password.expose(), &user.password_hash),
+        let user = match self.verify_password(username, password)? {
+            Some(user) => user,
             None => {
-                // Hash anyway, so the response time does not reveal which usernames exist.
-                let _ = self.ports.passwords.hash(password.expose());
-                false
+                self.sign_in.failed(username, client_address, now);
+                return Err(OAuthError::InvalidGrant);
             }
         };
-        let user = match user {
-            Some(user) if verified => user,
-            _ => return Err(OAuthError::InvalidGrant),
-        };
-        let now = self.now();
+        self.sign_in.succeeded(username);
         if !client.allows(GrantType::RefreshToken) {
             let access_token =
                 self.mint_access_token(client, user.id.as_str(), &scope, None, now)?;
@@ -142,6 +142,28 @@ impl TokenService {
             scope,
             refresh_token: Some(refresh_token),
         })
+    }
+
+    /// The user, if `password` is theirs. An unknown username costs the same hash as a
+    /// known one, so the response time does not reveal which usernames exist.
+    fn verify_password(
+        &self,
+        username: &str,
+        password: &Secret,
+    ) -> Result<Option<User>, OAuthError> {
+        if password.expose().len() > MAX_PASSWORD_BYTES {
+            return Ok(None);
+        }
+        let user = self.ports.users.find_user_by_username(username)?;
+        let verified = match &user {
+            Some(user) => self
+                .ports
+                .passwords
+                .verify(password.expose(), &user.password_hash),
+            None => self.ports.passwords.hash(password.expose()).map(|_| false),
+        }
+        .map_err(|e| OAuthError::Unavailable(e.to_string()))?;
+        Ok(user.filter(|_| verified))
     }
 
     /// RFC 6749 §6 with rotation on every use (RFC 9700 §4.14.2).

@@ -28,6 +28,7 @@ pub use introspect::Introspection;
 pub use issue::{GrantRequest, IssuedTokens};
 pub use revoke::TokenTypeHint;
 
+use crate::throttle::{SignInPolicy, SignInThrottle};
 use client_cache::ClientCache;
 use key_cache::KeyCache;
 
@@ -70,6 +71,8 @@ pub struct ServiceConfig {
     /// Seconds a registered client is served from memory. A client deleted through another
     /// process keeps authenticating here for at most this long. 0 disables the cache.
     pub client_cache_ttl: i64,
+    /// Back-off after failed sign-ins (the password grant).
+    pub sign_in: SignInPolicy,
 }
 
 impl ServiceConfig {
@@ -84,6 +87,7 @@ impl ServiceConfig {
             refresh_race_window: 2,
             key_refresh_interval: 30,
             client_cache_ttl: 5,
+            sign_in: SignInPolicy::default(),
         }
     }
 }
@@ -98,6 +102,7 @@ pub struct TokenService {
     config: ServiceConfig,
     keys: KeyCache,
     clients: ClientCache,
+    sign_in: SignInThrottle,
     /// Counts denylist writes that failed after their store commit. The denylist is behind
     /// the store while this is above `denylist_caught_up`.
     denylist_failures: AtomicU64,
@@ -108,11 +113,13 @@ pub struct TokenService {
 
 impl TokenService {
     pub fn new(ports: Ports, config: ServiceConfig) -> Self {
+        let sign_in = SignInThrottle::new(config.sign_in);
         Self {
             ports,
             config,
             keys: KeyCache::default(),
             clients: ClientCache::default(),
+            sign_in,
             denylist_failures: AtomicU64::new(0),
             denylist_caught_up: AtomicU64::new(0),
         }

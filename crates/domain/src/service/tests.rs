@@ -51,6 +51,7 @@ fn user_tokens(h: &Harness, client: &Client) -> IssuedTokens {
                 username: "alice".into(),
                 password: Secret::new("correct horse"),
                 scope: None,
+                client_address: None,
             },
         )
         .expect("password grant")
@@ -461,12 +462,80 @@ fn wrong_password_and_unknown_user_are_the_same_invalid_grant() {
             username: username.into(),
             password: Secret::new(password),
             scope: None,
+            client_address: None,
         };
         assert_eq!(
             h.service.issue(&client, request).err(),
             Some(OAuthError::InvalidGrant)
         );
     }
+}
+
+fn sign_in(
+    h: &Harness,
+    client: &Client,
+    username: &str,
+    password: &str,
+    address: &str,
+) -> Result<IssuedTokens, OAuthError> {
+    let request = GrantRequest::Password {
+        username: username.into(),
+        password: Secret::new(password),
+        scope: None,
+        client_address: Some(address.parse().expect("ip")),
+    };
+    h.service.issue(client, request)
+}
+
+#[test]
+fn repeated_failures_for_a_username_back_off_before_any_password_check() {
+    let h = harness();
+    let client = confidential(&h);
+    h.service
+        .create_user("alice", &Secret::new("correct horse"))
+        .expect("created");
+    let free = h.service.config().sign_in.per_username.free_failures;
+    for i in 0..=free {
+        assert_eq!(
+            sign_in(&h, &client, "alice", "guess", &format!("192.0.2.{i}")).err(),
+            Some(OAuthError::InvalidGrant),
+            "attempt {i}"
+        );
+    }
+    assert_eq!(
+        sign_in(&h, &client, "alice", "correct horse", "198.51.100.1").err(),
+        Some(OAuthError::TooManyAttempts { retry_after: 1 }),
+        "blocked even with the right password, from anywhere"
+    );
+    h.clock.advance(1);
+    assert!(sign_in(&h, &client, "alice", "correct horse", "198.51.100.1").is_ok());
+    assert_eq!(
+        sign_in(&h, &client, "alice", "guess", "198.51.100.1").err(),
+        Some(OAuthError::InvalidGrant),
+        "a success starts the username afresh"
+    );
+}
+
+#[test]
+fn repeated_failures_from_an_address_back_off_across_usernames() {
+    let h = harness();
+    let client = confidential(&h);
+    let free = h.service.config().sign_in.per_address.free_failures;
+    for i in 0..=free {
+        assert_eq!(
+            sign_in(&h, &client, &format!("user{i}"), "guess", "203.0.113.9").err(),
+            Some(OAuthError::InvalidGrant)
+        );
+    }
+    assert!(matches!(
+        sign_in(&h, &client, "someone-else", "guess", "203.0.113.9"),
+        Err(OAuthError::TooManyAttempts { .. })
+    ));
+    assert_eq!(
+        sign_in(&h, &client, "someone-else", "guess", "203.0.113.10").err(),
+        Some(OAuthError::InvalidGrant),
+        "other addresses are not held back"
+    );
 }
 
 #[test]
