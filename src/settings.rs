@@ -18,6 +18,7 @@
 //! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
 //! | `CIAM_CLIENT_CACHE_TTL` | `5` | seconds a client is served from memory (0: off) |
 //! | `CIAM_RECONCILE_INTERVAL` | `30` | seconds between denylist rebuilds from the store |
+//! | `CIAM_PRUNE_INTERVAL` | `300` | seconds between deletions of expired rows from the store (0: off) |
 
 use std::path::Path;
 
@@ -41,6 +42,7 @@ pub struct Settings {
     pub database_timeout_ms: u64,
     pub migrate_on_start: bool,
     pub reconcile_interval: u64,
+    pub prune_interval: u64,
     pub client_cache_ttl: i64,
 }
 
@@ -71,6 +73,7 @@ impl Settings {
             .set_default("database_timeout_ms", 5000)?
             .set_default("migrate_on_start", true)?
             .set_default("reconcile_interval", 30)?
+            .set_default("prune_interval", 300)?
             .set_default("client_cache_ttl", 5)?
             .add_source(file_source)
             .add_source(Environment::with_prefix("CIAM").try_parsing(true))

@@ -6,6 +6,7 @@ mod client_cache;
 mod introspect;
 mod issue;
 mod key_cache;
+mod prune;
 mod revoke;
 
 #[cfg(test)]
@@ -64,6 +65,9 @@ pub struct ServiceConfig {
     /// Seconds a registered client is served from memory. A client deleted through another
     /// process keeps authenticating here for at most this long. 0 disables the cache.
     pub client_cache_ttl: i64,
+    /// Seconds a row is kept past its expiry before `prune_expired` deletes it: clock skew
+    /// between nodes, so that no node still treats a deleted token as live.
+    pub prune_margin: i64,
 }
 
 impl ServiceConfig {
@@ -77,6 +81,7 @@ impl ServiceConfig {
             refresh_reuse_grace: 0,
             key_refresh_interval: 30,
             client_cache_ttl: 5,
+            prune_margin: 60,
         }
     }
 }
