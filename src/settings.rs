@@ -23,6 +23,7 @@
 //! | `CIAM_SIGNIN_FREE_FAILURES_PER_USER` | `5` | failed sign-ins per username before back-off |
 //! | `CIAM_SIGNIN_FREE_FAILURES_PER_ADDRESS` | `20` | failed sign-ins per client address (IPv6: per /64) before back-off |
 //! | `CIAM_SIGNIN_MAX_DELAY` | `900` | longest back-off, seconds; back-off doubles from 1 s |
+//! | `CIAM_PRUNE_INTERVAL` | `300` | seconds between deletions of expired rows from the store (0: off) |
 
 use std::path::Path;
 
@@ -48,6 +49,7 @@ pub struct Settings {
     pub database_timeout_ms: u64,
     pub migrate_on_start: bool,
     pub reconcile_interval: u64,
+    pub prune_interval: u64,
     pub client_cache_ttl: i64,
     pub password_hash_concurrency: usize,
     pub signin_free_failures_per_user: u32,
@@ -83,6 +85,7 @@ impl Settings {
             .set_default("database_timeout_ms", 5000)?
             .set_default("migrate_on_start", true)?
             .set_default("reconcile_interval", 30)?
+            .set_default("prune_interval", 300)?
             .set_default("client_cache_ttl", 5)?
             .set_default("password_hash_concurrency", 0)?
             .set_default("signin_free_failures_per_user", 5)?

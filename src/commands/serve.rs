@@ -22,6 +22,12 @@ pub fn run(settings: Settings) -> Result<(), CommandError> {
         Arc::clone(&service),
         Duration::from_secs(settings.reconcile_interval),
     );
+    if settings.prune_interval > 0 {
+        spawn_pruner(
+            Arc::clone(&service),
+            Duration::from_secs(settings.prune_interval),
+        );
+    }
     tracing::info!(listen = %settings.listen, issuer = %service.config().issuer, "ciam serving");
     actix_web::rt::System::new().block_on(async move {
         HttpServer::new(move || ciam_http::app(Arc::clone(&service)))
@@ -58,6 +64,20 @@ fn spawn_reconciler(service: Arc<TokenService>, full_every: Duration) {
                 Ok(None) => {}
                 Err(error) => tracing::warn!(%error, "denylist reconciliation failed; retrying"),
             }
+        }
+    });
+}
+
+/// Deletes expired revocations, refresh tokens and finished grants every `every`, so the
+/// store (and the SQLite file) stays the size of what is live. The first run is one interval
+/// after start, away from the start-up rebuild. A failure is retried at the next interval.
+fn spawn_pruner(service: Arc<TokenService>, every: Duration) {
+    thread::spawn(move || loop {
+        thread::sleep(every);
+        match service.prune_expired() {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "expired rows pruned from the store"),
+            Err(error) => tracing::warn!(%error, "pruning expired rows failed; retrying later"),
         }
     });
 }

@@ -4,6 +4,7 @@
 //! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP.
 //! - `oauth2_peer`: a third-party OAuth client (the `oauth2` crate) against the server.
 //! - `hexagon`: the dependency directions of docs/architecture.md.
+//! - `prune`: expired rows leave the store (through the real app and adapters).
 
 mod support;
 
@@ -18,3 +19,4 @@ mod http_introspect;
 mod http_revoke;
 mod http_token;
 mod oauth2_peer;
+mod prune;

@@ -93,6 +93,26 @@ pub trait RevocationStore: Send + Sync {
     /// Every revocation whose `until` is after `now`: what the denylist must hold.
     fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError>;
 
+    /// Deletes rows that can no longer affect any answer, at most `batch` of each kind per
+    /// call, and returns how many it deleted. Callers loop until a call deletes fewer than
+    /// `batch`: each call is a few short statements, so revocations and rotations never wait
+    /// long behind it. `cutoff` is the caller's "now" minus a safety margin for clock skew
+    /// between nodes; an adapter MUST delete only:
+    ///
+    /// - revoked access tokens whose `until` is at or before `cutoff`: the token's own `exp`
+    ///   rejects it;
+    /// - refresh tokens (rotated or not) whose `expires_at` is at or before `cutoff`: an
+    ///   expired refresh token can never be exchanged, so neither can it be reused;
+    /// - grants with no refresh token left whose `access_expires_at` is at or before
+    ///   `cutoff`: no token of the grant can still be live, and a revoked grant's denylist
+    ///   entry ends at `access_expires_at` anyway.
+    ///
+    /// Nothing else: never clients, users or signing keys. So for any `now` at or after
+    /// `cutoff`, `live_revocations(now)` and `is_revoked` of live tokens answer as before.
+    /// A grant that gains a refresh token or a later `access_expires_at` concurrently MUST
+    /// survive.
+    fn prune_expired(&self, cutoff: UnixTime, batch: usize) -> Result<usize, StoreError>;
+
     /// Cheap round trip for readiness checks.
     fn ping(&self) -> Result<(), StoreError>;
 }

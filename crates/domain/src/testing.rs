@@ -52,6 +52,14 @@ impl FakeStore {
     pub fn revoked_count(&self) -> usize {
         lock(&self.revoked).len()
     }
+
+    pub fn grant_count(&self) -> usize {
+        lock(&self.grants).len()
+    }
+
+    pub fn refresh_count(&self) -> usize {
+        lock(&self.refresh).len()
+    }
 }
 
 impl ClientStore for FakeStore {
@@ -216,6 +224,41 @@ impl RevocationStore for FakeStore {
                 }),
         );
         Ok(out)
+    }
+    fn prune_expired(&self, cutoff: UnixTime, batch: usize) -> Result<usize, StoreError> {
+        self.up()?;
+        let mut refresh = lock(&self.refresh);
+        let expired: Vec<String> = refresh
+            .iter()
+            .filter(|(_, record)| record.expires_at <= cutoff)
+            .map(|(hash, _)| hash.clone())
+            .take(batch)
+            .collect();
+        for hash in &expired {
+            refresh.remove(hash);
+        }
+        let mut grants = lock(&self.grants);
+        let done: Vec<GrantId> = grants
+            .values()
+            .filter(|g| g.access_expires_at <= cutoff)
+            .filter(|g| !refresh.values().any(|r| r.grant_id == g.id))
+            .map(|g| g.id.clone())
+            .take(batch)
+            .collect();
+        for id in &done {
+            grants.remove(id);
+        }
+        let mut revoked = lock(&self.revoked);
+        let gone: Vec<Jti> = revoked
+            .iter()
+            .filter(|(_, until)| **until <= cutoff)
+            .map(|(jti, _)| jti.clone())
+            .take(batch)
+            .collect();
+        for jti in &gone {
+            revoked.remove(jti);
+        }
+        Ok(expired.len() + done.len() + gone.len())
     }
     fn ping(&self) -> Result<(), StoreError> {
         self.up()

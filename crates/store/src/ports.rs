@@ -7,6 +7,7 @@ use ciam_domain::{
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use diesel::sql_types::{BigInt, Text};
 
 use crate::error::store_error;
 use crate::rows::{ClientRow, GrantRow, RefreshTokenRow, SigningKeyRow, UserRow};
@@ -340,12 +341,81 @@ impl RevocationStore for DieselStore {
         Ok(tokens.chain(revoked_grants).collect())
     }
 
+    fn prune_expired(&self, cutoff: UnixTime, batch: usize) -> Result<usize, StoreError> {
+        let limit = i64::try_from(batch).unwrap_or(i64::MAX);
+        let mut conn = self.conn()?;
+        // Each statement is its own short transaction (a statement is atomic on its own) and
+        // deletes at most `batch` rows, through `IN (SELECT … LIMIT)`, the bounded DELETE both
+        // backends understand. Refresh tokens go first, so a grant whose last token goes now
+        // can go in the same call.
+        let mut deleted = 0;
+        for sql in [PRUNE_REFRESH_TOKENS, PRUNE_REVOKED_ACCESS_TOKENS] {
+            deleted += diesel::sql_query(sql)
+                .bind::<BigInt, _>(cutoff.0)
+                .bind::<BigInt, _>(cutoff.0)
+                .bind::<BigInt, _>(limit)
+                .execute(&mut *conn)
+                .map_err(store_error)?;
+        }
+        // Finished grants are found by a plain read, outside any write: the search may pass
+        // many grants whose access tokens expired but whose refresh tokens live on (idle
+        // sessions), and a DELETE would hold SQLite's write lock all along. The DELETE then
+        // checks the conditions again, on rows a concurrent rotation may have changed.
+        let finished: Vec<GrantIdRow> = diesel::sql_query(FIND_FINISHED_GRANTS)
+            .bind::<BigInt, _>(cutoff.0)
+            .bind::<BigInt, _>(limit)
+            .load(&mut *conn)
+            .map_err(store_error)?;
+        if !finished.is_empty() {
+            let mut sql = String::from(DELETE_FINISHED_GRANTS);
+            let placeholders: Vec<String> =
+                (0..finished.len()).map(|i| format!("${}", i + 2)).collect();
+            sql.push_str(&placeholders.join(", "));
+            sql.push(')');
+            let mut query = diesel::sql_query(sql)
+                .into_boxed()
+                .bind::<BigInt, _>(cutoff.0);
+            for grant in finished {
+                query = query.bind::<Text, _>(grant.id);
+            }
+            deleted += query.execute(&mut *conn).map_err(store_error)?;
+        }
+        Ok(deleted)
+    }
+
     fn ping(&self) -> Result<(), StoreError> {
         diesel::sql_query("SELECT 1")
             .execute(&mut *self.conn()?)
             .map(drop)
             .map_err(store_error)
     }
+}
+
+// The pruning statements: $1 and $2 are the cutoff, $3 the batch size (the outer condition
+// repeats the inner one for Postgres, which re-checks it on the row version it deletes).
+// Indexed: migrations/*/2026-12-04-000000_prune_indexes.
+
+const PRUNE_REFRESH_TOKENS: &str = "DELETE FROM refresh_tokens WHERE expires_at <= $1 \
+     AND token_hash IN (SELECT token_hash FROM refresh_tokens WHERE expires_at <= $2 LIMIT $3)";
+
+const PRUNE_REVOKED_ACCESS_TOKENS: &str = "DELETE FROM revoked_access_tokens \
+     WHERE expires_at <= $1 AND jti IN \
+     (SELECT jti FROM revoked_access_tokens WHERE expires_at <= $2 LIMIT $3)";
+
+/// Grants no token of which can be live: $1 the cutoff, $2 the batch size.
+const FIND_FINISHED_GRANTS: &str = "SELECT g.id FROM grants g WHERE g.access_expires_at <= $1 \
+     AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = g.id) LIMIT $2";
+
+/// Followed by the ids ($2, $3, …) and `)`. The conditions are checked again: a grace-period
+/// successor (`add_refresh_token`) may have been added since the read, and it raises
+/// `access_expires_at` past the cutoff, which Postgres re-checks on the row it deletes.
+const DELETE_FINISHED_GRANTS: &str = "DELETE FROM grants WHERE access_expires_at <= $1 \
+     AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id) AND id IN (";
+
+#[derive(diesel::QueryableByName)]
+struct GrantIdRow {
+    #[diesel(sql_type = Text)]
+    id: String,
 }
 
 impl KeyStore for DieselStore {

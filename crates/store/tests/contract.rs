@@ -94,6 +94,8 @@ contract_suite! {
         deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens,
         adding_a_key_retires_the_others,
         migrations_are_idempotent,
+        pruning_deletes_exactly_what_can_no_longer_matter,
+        pruning_deletes_at_most_a_batch_of_each_kind,
     ],
     sqlite_only: [an_unreachable_database_is_refused_at_connect],
     postgres_only: [
@@ -586,6 +588,197 @@ fn adding_a_key_retires_the_others(store: &DieselStore) {
 
 fn migrations_are_idempotent(store: &DieselStore) {
     assert_eq!(store.migrate().expect("migrate"), 0);
+}
+
+fn expiring_grant(id: &str, access_expires_at: UnixTime) -> Grant {
+    Grant {
+        access_expires_at,
+        ..grant(id, "c1")
+    }
+}
+
+fn expiring_refresh(token: &str, grant_id: &str, expires_at: UnixTime) -> RefreshTokenRecord {
+    RefreshTokenRecord {
+        expires_at,
+        ..refresh(token, grant_id)
+    }
+}
+
+fn has_refresh_token(store: &DieselStore, token: &str) -> bool {
+    store
+        .find_refresh_token(&Secret::new(token).hash())
+        .expect("find")
+        .is_some()
+}
+
+/// Every revocation row the store holds, expired or not: `live_revocations` at the epoch.
+fn all_revocations(store: &DieselStore) -> Vec<Revocation> {
+    let mut all = store.live_revocations(UnixTime(0)).expect("all");
+    all.sort_by_key(|r| format!("{r:?}"));
+    all
+}
+
+fn pruning_deletes_exactly_what_can_no_longer_matter(store: &DieselStore) {
+    let cutoff = NOW;
+    store.insert_client(&client("c1")).expect("client");
+    let codec = ciam_crypto::JwtCodec::default();
+    let key = ciam_domain::ports::AccessTokenCodec::generate_key(&codec, Kid::new("k1"), NOW)
+        .expect("key");
+    store.add_key_retiring_others(&key, NOW).expect("key");
+    let c = ClientId::new("c1");
+    for (jti, until) in [("old", -10), ("at-cutoff", 0), ("live", 1)] {
+        store
+            .revoke_access_token(&Jti::new(jti), &c, NOW.plus_seconds(until), NOW)
+            .expect("revoke");
+    }
+    // g-live: live, one refresh token expired (goes) and one live (stays).
+    store
+        .create_grant(
+            &grant("g-live", "c1"),
+            &expiring_refresh("rt-expired", "g-live", cutoff),
+        )
+        .expect("create");
+    store
+        .add_refresh_token(&refresh("rt-live", "g-live"), NOW.plus_seconds(300))
+        .expect("add");
+    // g-done: access tokens and refresh token expired: all of it goes.
+    store
+        .create_grant(
+            &expiring_grant("g-done", NOW.plus_seconds(-5)),
+            &expiring_refresh("rt-done", "g-done", NOW.plus_seconds(-1)),
+        )
+        .expect("create");
+    // g-refreshable: access tokens expired, refresh token live: the grant stays.
+    store
+        .create_grant(
+            &expiring_grant("g-refreshable", NOW.plus_seconds(-5)),
+            &expiring_refresh("rt-refreshable", "g-refreshable", NOW.plus_seconds(100)),
+        )
+        .expect("create");
+    // g-revoked: revoked, refresh token expired, an access token maybe live: the grant stays.
+    store
+        .create_grant(
+            &expiring_grant("g-revoked", NOW.plus_seconds(60)),
+            &expiring_refresh("rt-revoked", "g-revoked", NOW.plus_seconds(-1)),
+        )
+        .expect("create");
+    store
+        .revoke_grant(&GrantId::new("g-revoked"), NOW.plus_seconds(-30))
+        .expect("revoke");
+    // g-revoked-done: revoked, every token expired: it goes.
+    store
+        .create_grant(
+            &expiring_grant("g-revoked-done", cutoff),
+            &expiring_refresh("rt-revoked-done", "g-revoked-done", NOW.plus_seconds(-1)),
+        )
+        .expect("create");
+    store
+        .revoke_grant(&GrantId::new("g-revoked-done"), NOW.plus_seconds(-30))
+        .expect("revoke");
+    let live_before = {
+        let mut live = store.live_revocations(NOW).expect("live");
+        live.sort_by_key(|r| format!("{r:?}"));
+        live
+    };
+
+    // 2 access tokens, 4 refresh tokens, 2 grants.
+    assert_eq!(store.prune_expired(cutoff, 100).expect("prune"), 8);
+    assert_eq!(store.prune_expired(cutoff, 100).expect("prune"), 0, "done");
+
+    assert_eq!(
+        all_revocations(store),
+        live_before,
+        "only live revocations are left, and all of them"
+    );
+    assert_eq!(
+        live_before,
+        vec![
+            Revocation::AccessToken {
+                jti: Jti::new("live"),
+                until: NOW.plus_seconds(1)
+            },
+            Revocation::Grant {
+                grant_id: GrantId::new("g-revoked"),
+                until: NOW.plus_seconds(60)
+            },
+        ]
+    );
+    assert!(store.is_revoked(&Jti::new("live"), None).expect("check"));
+    assert!(store
+        .is_revoked(&Jti::new("any"), Some(&GrantId::new("g-revoked")))
+        .expect("check"));
+    assert!(!store
+        .is_revoked(&Jti::new("any"), Some(&GrantId::new("g-live")))
+        .expect("check"));
+    for (token, kept) in [
+        ("rt-expired", false),
+        ("rt-live", true),
+        ("rt-done", false),
+        ("rt-refreshable", true),
+        ("rt-revoked", false),
+        ("rt-revoked-done", false),
+    ] {
+        assert_eq!(has_refresh_token(store, token), kept, "{token}");
+    }
+    // The kept grants still work: the live one rotates, the revoked one does not.
+    assert_eq!(
+        store
+            .rotate_refresh_token(
+                &Secret::new("rt-live").hash(),
+                &refresh("rt-next", "g-live"),
+                NOW,
+                NOW.plus_seconds(300),
+            )
+            .expect("rotate"),
+        RotateOutcome::Rotated
+    );
+    assert_eq!(
+        store
+            .revoke_grant(&GrantId::new("g-revoked"), NOW)
+            .expect("revoke")
+            .map(|g| g.revoked_at),
+        Some(Some(NOW.plus_seconds(-30))),
+        "kept with its revocation time"
+    );
+    // Clients and keys are never pruned.
+    assert_eq!(store.list_clients().expect("list"), vec![client("c1")]);
+    assert_eq!(store.list_keys().expect("keys"), vec![key]);
+}
+
+fn pruning_deletes_at_most_a_batch_of_each_kind(store: &DieselStore) {
+    let c = ClientId::new("c1");
+    for i in 0..5 {
+        store
+            .revoke_access_token(&Jti::new(format!("j{i}")), &c, NOW.plus_seconds(-1), NOW)
+            .expect("revoke");
+        let id = format!("g{i}");
+        store
+            .create_grant(
+                &expiring_grant(&id, NOW.plus_seconds(-1)),
+                &expiring_refresh(&format!("rt{i}"), &id, NOW.plus_seconds(-1)),
+            )
+            .expect("create");
+        store
+            .revoke_grant(&GrantId::new(id), NOW.plus_seconds(-100))
+            .expect("revoke");
+    }
+    let left = |store: &DieselStore| {
+        let all = all_revocations(store);
+        let tokens = all
+            .iter()
+            .filter(|r| matches!(r, Revocation::AccessToken { .. }))
+            .count();
+        let refresh = (0..5)
+            .filter(|i| has_refresh_token(store, &format!("rt{i}")))
+            .count();
+        (tokens, refresh, all.len() - tokens)
+    };
+    assert_eq!(left(store), (5, 5, 5));
+    // Access tokens, refresh tokens, grants: at most 2 of each per call.
+    for (deleted, remaining) in [(6, 3), (6, 1), (3, 0), (0, 0)] {
+        assert_eq!(store.prune_expired(NOW, 2).expect("prune"), deleted);
+        assert_eq!(left(store), (remaining, remaining, remaining));
+    }
 }
 
 // Backend-specific tests: outages.

@@ -37,8 +37,11 @@ enum Backing {
 /// The service under test, on adapters of its own.
 pub struct TestApp {
     pub service: Arc<TokenService>,
+    /// The service's store, for tests to look past the service (what rows are left).
+    pub store: Arc<DieselStore>,
     pub kind: Kind,
     backing: Backing,
+    config: ServiceConfig,
     _dir: Arc<tempfile::TempDir>,
 }
 
@@ -57,6 +60,13 @@ impl TestClient {
 
 impl TestApp {
     pub fn new(kind: Kind) -> TestApp {
+        TestApp::with_config(kind, |_| {})
+    }
+
+    /// An app whose service configuration `configure` changes (short lifetimes, say).
+    pub fn with_config(kind: Kind, configure: impl FnOnce(&mut ServiceConfig)) -> TestApp {
+        let mut config = ServiceConfig::new(ISSUER);
+        configure(&mut config);
         let dir = Arc::new(tempfile::tempdir().expect("temp dir"));
         let backing = match kind {
             Kind::Embedded => Backing::Embedded {
@@ -77,11 +87,13 @@ impl TestApp {
                 }
             }
         };
-        let service = Arc::new(build_service(&backing));
+        let (service, store) = build_service(&backing, &config);
         TestApp {
-            service,
+            service: Arc::new(service),
+            store,
             kind,
             backing,
+            config,
             _dir: dir,
         }
     }
@@ -94,11 +106,14 @@ impl TestApp {
             redis_url,
             redis_prefix: ciam_testkit::redis::unique_prefix("faults"),
         };
-        let service = Arc::new(build_service(&backing));
+        let config = ServiceConfig::new(ISSUER);
+        let (service, store) = build_service(&backing, &config);
         TestApp {
-            service,
+            service: Arc::new(service),
+            store,
             kind: Kind::FullStack,
             backing,
+            config,
             _dir: dir,
         }
     }
@@ -106,11 +121,13 @@ impl TestApp {
     /// A new service on the same database (and Redis keys), as after a restart: fresh
     /// process memory, denylist rebuilt from the store.
     pub fn restarted(&self) -> TestApp {
-        let service = Arc::new(build_service(&self.backing));
+        let (service, store) = build_service(&self.backing, &self.config);
         TestApp {
-            service,
+            service: Arc::new(service),
+            store,
             kind: self.kind,
             backing: self.backing.clone(),
+            config: self.config.clone(),
             _dir: Arc::clone(&self._dir),
         }
     }
@@ -158,7 +175,7 @@ impl TestApp {
     }
 }
 
-fn build_service(backing: &Backing) -> TokenService {
+fn build_service(backing: &Backing, config: &ServiceConfig) -> (TokenService, Arc<DieselStore>) {
     let (url, denylist): (_, Arc<dyn Denylist>) = match backing {
         Backing::Embedded { database } => (
             DatabaseUrl::parse(database.to_str().expect("utf-8 path")).expect("url"),
@@ -191,17 +208,17 @@ fn build_service(backing: &Backing) -> TokenService {
         users: store.clone(),
         grants: store.clone(),
         revocations: store.clone(),
-        keys: store,
+        keys: store.clone(),
         denylist,
         codec: Arc::new(JwtCodec::default()),
         passwords: Arc::new(Argon2idHasher::default()),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
     };
-    let service = TokenService::new(ports, ServiceConfig::new(ISSUER));
+    let service = TokenService::new(ports, config.clone());
     service.ensure_signing_key().expect("signing key");
     service.reconcile_denylist().expect("denylist rebuilt");
-    service
+    (service, store)
 }
 
 /// Runs each named `async fn(Kind)` as two tests: `embedded::name` and `full_stack::name`.

@@ -6,6 +6,7 @@ mod client_cache;
 mod introspect;
 mod issue;
 mod key_cache;
+mod prune;
 mod revoke;
 
 #[cfg(test)]
@@ -73,6 +74,9 @@ pub struct ServiceConfig {
     pub client_cache_ttl: i64,
     /// Back-off after failed sign-ins (the password grant).
     pub sign_in: SignInPolicy,
+    /// Seconds a row is kept past its expiry before `prune_expired` deletes it: clock skew
+    /// between nodes, so that no node still treats a deleted token as live.
+    pub prune_margin: i64,
 }
 
 impl ServiceConfig {
@@ -88,6 +92,7 @@ impl ServiceConfig {
             key_refresh_interval: 30,
             client_cache_ttl: 5,
             sign_in: SignInPolicy::default(),
+            prune_margin: 60,
         }
     }
 }

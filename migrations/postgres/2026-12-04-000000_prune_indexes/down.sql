@@ -1,0 +1,2 @@
+DROP INDEX grants_access_expires_at;
+DROP INDEX refresh_tokens_expires_at;
