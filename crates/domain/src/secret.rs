@@ -61,9 +61,14 @@ impl SecretHash {
 
     /// Constant-time check of a presented secret against this hash.
     pub fn matches(&self, presented: &Secret) -> bool {
-        let presented = SecretHash::of(presented.expose());
-        self.0.as_bytes().ct_eq(presented.0.as_bytes()).into()
+        hex_matches(&self.0, presented)
     }
+}
+
+/// Constant-time check of a presented secret against a stored hex SHA-256.
+pub(crate) fn hex_matches(stored: &str, presented: &Secret) -> bool {
+    let presented = SecretHash::of(presented.expose());
+    stored.as_bytes().ct_eq(presented.0.as_bytes()).into()
 }
 
 impl fmt::Debug for SecretHash {

@@ -4,7 +4,7 @@ use super::TokenService;
 use crate::client::Client;
 use crate::error::OAuthError;
 use crate::ids::ClientId;
-use crate::secret::{Secret, SecretHash};
+use crate::secret::{hex_matches, Secret};
 
 /// Credentials as the HTTP edge extracted them, from Basic or from the body.
 #[derive(Clone, Debug)]
@@ -13,6 +13,11 @@ pub struct ClientCredentials {
     /// `None` for a public client authenticating by `client_id` alone (RFC 7009 §5).
     pub secret: Option<Secret>,
 }
+
+/// What an unknown client's secret is compared with: 64 hex digits, as a stored hash,
+/// that no SHA-256 output is known to match.
+const UNKNOWN_CLIENT_HASH: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// Longest `client_id` looked up: ours are 32 characters; anything much longer is junk.
 const MAX_CLIENT_ID_LEN: usize = 256;
@@ -25,16 +30,19 @@ impl TokenService {
             return Err(OAuthError::InvalidClient);
         }
         let client = self.find_client_cached(&ClientId::new(credentials.client_id.as_str()))?;
+        // The client is copied out of the cache only on success: a failure must cost the
+        // same for known and unknown ids.
         match (client, &credentials.secret) {
             (Some(client), Some(secret)) => match &client.secret_hash {
                 // RFC 6749 §2.3.1: compared in constant time (SecretHash::matches).
-                Some(hash) if hash.matches(secret) => Ok(client),
+                Some(hash) if hash.matches(secret) => Ok(Client::clone(&client)),
                 _ => Err(OAuthError::InvalidClient),
             },
-            (Some(client), None) if client.is_public() => Ok(client),
+            (Some(client), None) if client.is_public() => Ok(Client::clone(&client)),
             (None, Some(secret)) => {
-                // Same work as a known client, so timing does not reveal which ids exist.
-                let _ = SecretHash::of(secret.expose());
+                // Same work as a known client, so timing does not reveal which ids exist;
+                // black_box keeps the optimiser from dropping work whose result is unused.
+                std::hint::black_box(hex_matches(UNKNOWN_CLIENT_HASH, secret));
                 Err(OAuthError::InvalidClient)
             }
             _ => Err(OAuthError::InvalidClient),

@@ -1,8 +1,12 @@
 //! Registered clients, cached for a few seconds: every token, revoke and introspect request
 //! authenticates a client, and a store round trip each time would bound the whole service.
+//!
+//! Unknown ids are cached too, for the same TTL and in the same map: an unknown id then costs
+//! what a known one costs (one lookup, no store read), so response times do not tell which
+//! ids exist, and a flood of made-up ids that repeat does not reach the store.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use super::TokenService;
 use crate::client::Client;
@@ -10,40 +14,65 @@ use crate::error::StoreError;
 use crate::ids::ClientId;
 use crate::time::UnixTime;
 
+/// Entries past which unknown ids are swept before another is added (expired ones first,
+/// then all of them): memory stays bounded whatever ids a flood makes up.
+const MAX_ENTRIES: usize = 50_000;
+
+/// The store's answer for an id (`None`: no such client), shared so that a hit costs no
+/// copy, and when it was read.
+type Entry = (Option<Arc<Client>>, UnixTime);
+
 #[derive(Default)]
 pub(super) struct ClientCache {
-    clients: RwLock<HashMap<ClientId, (Client, UnixTime)>>,
+    entries: RwLock<HashMap<ClientId, Entry>>,
 }
 
 impl ClientCache {
     pub(super) fn forget(&self, id: &ClientId) {
-        if let Ok(mut clients) = self.clients.write() {
-            clients.remove(id);
+        if let Ok(mut entries) = self.entries.write() {
+            entries.remove(id);
         }
+    }
+
+    /// `Some(answer)` if the cache holds one younger than `ttl`.
+    fn get(&self, id: &ClientId, now: UnixTime, ttl: i64) -> Option<Option<Arc<Client>>> {
+        let entries = self.entries.read().ok()?;
+        let (client, loaded_at) = entries.get(id)?;
+        (now.0 - loaded_at.0 < ttl).then(|| client.clone())
+    }
+
+    fn remember(&self, id: &ClientId, client: Option<Arc<Client>>, now: UnixTime, ttl: i64) {
+        let Ok(mut entries) = self.entries.write() else {
+            return;
+        };
+        if client.is_none() && entries.len() >= MAX_ENTRIES {
+            entries.retain(|_, (client, loaded_at)| client.is_some() || now.0 - loaded_at.0 < ttl);
+            if entries.len() >= MAX_ENTRIES {
+                entries.retain(|_, (client, _)| client.is_some());
+            }
+        }
+        entries.insert(id.clone(), (client, now));
     }
 }
 
 impl TokenService {
-    /// The client with this id, from the cache if it was read less than `client_cache_ttl`
-    /// seconds ago. Unknown ids are not cached (a flood of made-up ids must not fill memory),
-    /// and a deletion on another node is seen here within the TTL.
-    pub(super) fn find_client_cached(&self, id: &ClientId) -> Result<Option<Client>, StoreError> {
+    /// The client with this id, from the cache if the store was asked less than
+    /// `client_cache_ttl` seconds ago (whatever it answered). A client created or deleted
+    /// on another node is seen here within the TTL.
+    pub(super) fn find_client_cached(
+        &self,
+        id: &ClientId,
+    ) -> Result<Option<Arc<Client>>, StoreError> {
         let now = self.now();
         let ttl = self.config.client_cache_ttl;
         if ttl > 0 {
-            if let Ok(clients) = self.clients.clients.read() {
-                if let Some((client, loaded_at)) = clients.get(id) {
-                    if now.0 - loaded_at.0 < ttl {
-                        return Ok(Some(client.clone()));
-                    }
-                }
+            if let Some(answer) = self.clients.get(id, now, ttl) {
+                return Ok(answer);
             }
         }
-        let client = self.ports.clients.find_client(id)?;
-        if let (Some(client), true) = (&client, ttl > 0) {
-            if let Ok(mut clients) = self.clients.clients.write() {
-                clients.insert(id.clone(), (client.clone(), now));
-            }
+        let client = self.ports.clients.find_client(id)?.map(Arc::new);
+        if ttl > 0 {
+            self.clients.remember(id, client.clone(), now, ttl);
         }
         Ok(client)
     }

@@ -903,3 +903,31 @@ fn cached_clients_are_reread_after_the_ttl() {
         Err(OAuthError::InvalidClient)
     );
 }
+
+#[test]
+fn unknown_client_ids_are_cached_like_known_ones() {
+    let h = harness();
+    let unknown = ClientCredentials {
+        client_id: "made-up".into(),
+        secret: Some(Secret::new("guess")),
+    };
+    assert_eq!(
+        h.service.authenticate(&unknown),
+        Err(OAuthError::InvalidClient)
+    );
+    // No store read within the TTL: the store being down does not show.
+    h.store.down.store(true, Ordering::SeqCst);
+    assert_eq!(
+        h.service.authenticate(&unknown),
+        Err(OAuthError::InvalidClient),
+        "answered from the cache, as a known client would be"
+    );
+    h.clock.advance(h.service.config().client_cache_ttl);
+    assert!(
+        matches!(
+            h.service.authenticate(&unknown),
+            Err(OAuthError::Unavailable(_))
+        ),
+        "re-read after the TTL"
+    );
+}
