@@ -13,6 +13,7 @@ mod compose;
 mod faults;
 mod hexagon;
 mod hostile;
+mod hostile_inputs;
 mod http_discovery;
 mod http_full_stack;
 mod http_introspect;

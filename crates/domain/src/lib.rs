@@ -9,6 +9,7 @@ pub mod client;
 pub mod error;
 pub mod grant;
 pub mod ids;
+pub mod input;
 pub mod keys;
 pub mod ports;
 pub mod revocation;

@@ -4,6 +4,7 @@ use super::{TokenService, ID_BYTES, SECRET_BYTES};
 use crate::client::{Client, GrantType};
 use crate::error::{CodecError, DenylistError, StoreError};
 use crate::ids::{ClientId, Kid, UserId};
+use crate::input::{is_client_id, is_name, MAX_NAME_LEN};
 use crate::keys::SigningKey;
 use crate::scope::Scope;
 use crate::secret::Secret;
@@ -29,7 +30,6 @@ pub struct NewClient {
     pub public: bool,
 }
 
-const MAX_NAME_LEN: usize = 200;
 const MAX_PASSWORD_BYTES: usize = 1024;
 
 impl TokenService {
@@ -37,7 +37,7 @@ impl TokenService {
     /// never again: only its hash is stored.
     pub fn create_client(&self, new: NewClient) -> Result<(Client, Option<Secret>), AdminError> {
         let name = new.name.trim();
-        if name.is_empty() || name.len() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+        if !is_name(name) {
             return Err(AdminError::Invalid(format!(
                 "client name must be 1 to {MAX_NAME_LEN} printable characters"
             )));
@@ -81,6 +81,9 @@ impl TokenService {
     /// working. Its client_credentials access tokens carry no grant and live out their
     /// short lifetime (revocation by client is on the roadmap).
     pub fn delete_client(&self, id: &str) -> Result<bool, AdminError> {
+        if !is_client_id(id) {
+            return Ok(false);
+        }
         let now = self.now();
         let id = ClientId::new(id);
         self.clients.forget(&id);
@@ -92,10 +95,7 @@ impl TokenService {
     }
 
     pub fn create_user(&self, username: &str, password: &Secret) -> Result<User, AdminError> {
-        if username.is_empty()
-            || username.len() > MAX_NAME_LEN
-            || username.chars().any(char::is_control)
-        {
+        if !is_name(username) {
             return Err(AdminError::Invalid(format!(
                 "username must be 1 to {MAX_NAME_LEN} printable characters"
             )));

@@ -4,6 +4,7 @@ use super::TokenService;
 use crate::client::Client;
 use crate::error::OAuthError;
 use crate::ids::ClientId;
+use crate::input::is_client_id;
 use crate::secret::{hex_matches, Secret};
 
 /// Credentials as the HTTP edge extracted them, from Basic or from the body.
@@ -19,17 +20,17 @@ pub struct ClientCredentials {
 const UNKNOWN_CLIENT_HASH: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// Longest `client_id` looked up: ours are 32 characters; anything much longer is junk.
-const MAX_CLIENT_ID_LEN: usize = 256;
-
 impl TokenService {
     /// Authenticates a client. Every failure is the same `invalid_client`, so the answer
     /// does not tell which part was wrong.
     pub fn authenticate(&self, credentials: &ClientCredentials) -> Result<Client, OAuthError> {
-        if credentials.client_id.is_empty() || credentials.client_id.len() > MAX_CLIENT_ID_LEN {
-            return Err(OAuthError::InvalidClient);
-        }
-        let client = self.find_client_cached(&ClientId::new(credentials.client_id.as_str()))?;
+        // An id that cannot be one (a NUL, which Postgres refuses) names no client: it is
+        // not looked up, so it can never be mistaken for an outage.
+        let client = if is_client_id(&credentials.client_id) {
+            self.find_client_cached(&ClientId::new(credentials.client_id.as_str()))?
+        } else {
+            None
+        };
         // The client is copied out of the cache only on success: a failure must cost the
         // same for known and unknown ids.
         match (client, &credentials.secret) {

@@ -8,6 +8,7 @@ use crate::client::{Client, GrantType};
 use crate::error::OAuthError;
 use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
 use crate::ids::{GrantId, Jti};
+use crate::input::is_name;
 use crate::revocation::Revocation;
 use crate::scope::Scope;
 use crate::secret::Secret;
@@ -154,7 +155,13 @@ impl TokenService {
         if password.expose().len() > MAX_PASSWORD_BYTES {
             return Ok(None);
         }
-        let user = self.ports.users.find_user_by_username(username)?;
+        // A name no user can have (a NUL, which Postgres refuses) is not looked up: it is
+        // an unknown user, at the same cost, never an outage.
+        let user = if is_name(username) {
+            self.ports.users.find_user_by_username(username)?
+        } else {
+            None
+        };
         let verified = match &user {
             Some(user) => self
                 .ports
