@@ -13,7 +13,10 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    telemetry::init(cli.command.is_server());
+    if let Err(error) = telemetry::init(cli.command.is_server()) {
+        eprintln!("error: {error}");
+        return ExitCode::FAILURE;
+    }
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -19,5 +19,6 @@ mod http_full_stack;
 mod http_introspect;
 mod http_revoke;
 mod http_token;
+mod logs;
 mod oauth2_peer;
 mod prune;

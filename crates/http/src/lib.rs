@@ -21,6 +21,7 @@ use actix_web::{web, App};
 use ciam_domain::TokenService;
 
 pub use error::ApiError;
+pub use request_span::REQUEST_ID;
 
 /// Largest request body read: every OAuth form here fits in far less.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -103,13 +104,15 @@ where
         .default_service(web::to(error::method_not_allowed_get))
 }
 
-/// Runs a blocking domain call (store I/O) off the async workers.
+/// Runs a blocking domain call (store I/O) off the async workers, inside the request's
+/// span: a 503 logged in there names its method, path and request id.
 async fn blocking<T, F>(work: F) -> Result<T, ApiError>
 where
     F: FnOnce() -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
-    web::block(work)
+    let span = tracing::Span::current();
+    web::block(move || span.in_scope(work))
         .await
         .map_err(|_| ApiError::from(ciam_domain::OAuthError::Unavailable("worker pool".into())))?
 }

@@ -1,0 +1,76 @@
+//! What `ciam serve` writes to its log and which request id it answers with (issue 9).
+
+use std::time::Duration;
+
+use crate::support::server::{ciam, Server};
+
+fn request_with_id(server: &Server, id: &str) -> String {
+    let response = ureq::post(&server.url("/oauth2/token"))
+        .set("X-Request-Id", id)
+        .timeout(Duration::from_secs(10))
+        .send_form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "nobody"),
+        ]);
+    let response = match response {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    response
+        .header("x-request-id")
+        .expect("every response carries X-Request-Id")
+        .to_owned()
+}
+
+/// The log, once the server has written the lines of the requests made so far.
+fn log_after_requests(server: &Server) -> String {
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::read_to_string(server.dir.join("serve.log")).expect("serve.log")
+}
+
+#[test]
+fn a_log_file_has_no_colour_codes_and_names_each_request_by_its_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path(), &[]);
+    assert_eq!(request_with_id(&server, "trace-7f3a.1"), "trace-7f3a.1");
+    let replaced = request_with_id(&server, "not sane\"id");
+    assert_eq!(replaced.len(), 32, "a new id instead: {replaced}");
+    assert!(replaced.bytes().all(|b| b.is_ascii_hexdigit()));
+    let log = log_after_requests(&server);
+    assert!(!log.contains('\u{1b}'), "no ANSI escapes in a file:\n{log}");
+    assert!(log.contains("request_id=trace-7f3a.1"), "{log}");
+    assert!(log.contains(&format!("request_id={replaced}")), "{log}");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = Server::start(dir.path(), &[("CIAM_LOG_FORMAT", "json")]);
+    let id = request_with_id(&server, "json-trace-1");
+    let log = log_after_requests(&server);
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert_eq!(id, "json-trace-1");
+    let response = lines
+        .iter()
+        .find(|line| line["message"] == "response" && line["spans"][0]["request_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("a response line with the request's id:\n{log}"));
+    assert_eq!(response["spans"][0]["path"], "/oauth2/token");
+    assert_eq!(response["spans"][0]["status"], 401);
+    assert_eq!(response["level"], "INFO");
+}
+
+#[test]
+fn an_unknown_log_format_is_refused_at_start() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = ciam(dir.path(), &[("CIAM_LOG_FORMAT", "xml")], &["serve"], "");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("CIAM_LOG_FORMAT must be text or json"),
+        "{stderr}"
+    );
+}
