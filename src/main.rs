@@ -1,6 +1,7 @@
 //! The `ciam` binary: reads configuration, wires adapters into the domain, and runs a
 //! command. Nothing else happens here.
 
+mod background;
 mod cli;
 mod commands;
 mod settings;

@@ -22,3 +22,4 @@ mod http_token;
 mod logs;
 mod oauth2_peer;
 mod prune;
+mod shutdown;

@@ -81,6 +81,24 @@ impl Server {
         panic!("ciam serve did not become healthy within 30 s; its log:\n{log}");
     }
 
+    /// Sends SIGTERM, as an orchestrator stopping the server does, and waits (at most
+    /// `within`) for the process to exit. `None` if it did not.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -TERM failed");
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// The server's process id, to read its resource use from `/proc`.
     pub fn pid(&self) -> u32 {
         self.child.id()
