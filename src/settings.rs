@@ -29,6 +29,8 @@ use std::path::Path;
 
 use ciam_domain::throttle::{SignInPolicy, ThrottlePolicy};
 use config::{Config, Environment, File, FileFormat};
+
+use crate::secret_url::SecretUrl;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Deserialize)]
@@ -36,8 +38,8 @@ pub struct Settings {
     pub listen: String,
     pub issuer: Option<String>,
     pub audience: Option<String>,
-    pub database_url: String,
-    pub redis_url: Option<String>,
+    pub database_url: SecretUrl,
+    pub redis_url: Option<SecretUrl>,
     pub redis_prefix: String,
     pub redis_pool_size: u32,
     pub redis_timeout_ms: u64,

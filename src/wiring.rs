@@ -20,7 +20,7 @@ pub enum WiringError {
 }
 
 pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
-    let url = DatabaseUrl::parse(&settings.database_url)?;
+    let url = DatabaseUrl::parse(settings.database_url.expose())?;
     let pool = PoolSettings {
         max_size: settings.database_pool_size,
         connection_timeout: Duration::from_millis(settings.database_timeout_ms),
@@ -32,7 +32,7 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
     };
     let denylist: Arc<dyn Denylist> = match &settings.redis_url {
         Some(url) => Arc::new(RedisDenylist::connect(RedisSettings {
-            url: url.clone(),
+            url: url.expose().to_owned(),
             key_prefix: settings.redis_prefix.clone(),
             pool_size: settings.redis_pool_size,
             timeout: Duration::from_millis(settings.redis_timeout_ms),

@@ -16,7 +16,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
     match cli.command {
         Command::Serve => serve::run(settings),
         Command::Migrate => {
-            let url = ciam_store::DatabaseUrl::parse(&settings.database_url)?;
+            let url = ciam_store::DatabaseUrl::parse(settings.database_url.expose())?;
             let store = ciam_store::DieselStore::open(&url, &ciam_store::PoolSettings::default())?;
             let applied = store.migrate()?;
             print_json(&serde_json::json!({ "migrations_applied": applied }))

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use ciam_contract::{DenylistKeys, EventKind, RevocationEvent};
 use ciam_domain::ports::Denylist;
+use ciam_domain::redact::redact_url;
 use ciam_domain::{DenylistError, GrantId, Jti, Revocation, UnixTime};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 
@@ -45,20 +46,11 @@ impl fmt::Debug for RedisSettings {
     /// Leaves a password in the URL out.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSettings")
-            .field("url", &redact(&self.url))
+            .field("url", &redact_url(&self.url))
             .field("key_prefix", &self.key_prefix)
             .field("pool_size", &self.pool_size)
             .field("timeout", &self.timeout)
             .finish()
-    }
-}
-
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            format!("{}***{}", &url[..scheme_end + 3], &url[at..])
-        }
-        _ => url.to_owned(),
     }
 }
 

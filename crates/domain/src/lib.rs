@@ -12,6 +12,7 @@ pub mod ids;
 pub mod input;
 pub mod keys;
 pub mod ports;
+pub mod redact;
 pub mod revocation;
 pub mod scope;
 pub mod secret;

@@ -1,5 +1,6 @@
 //! Connections: the backend chosen from the URL, the pool, and per-connection settings.
 
+use ciam_domain::redact::redact_url;
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -96,12 +97,23 @@ fn with_connect_timeout(url: &str, timeout: Duration) -> String {
     format!("{url}{separator}connect_timeout={}", seconds.max(2))
 }
 
-/// Which backend a `CIAM_DATABASE_URL` names.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Which backend a `CIAM_DATABASE_URL` names. `Debug` hides a password in the URL.
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseUrl {
     Postgres(String),
     /// A file path (`sqlite://` stripped).
     Sqlite(String),
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseUrl::Postgres(url) => {
+                f.debug_tuple("Postgres").field(&redact_url(url)).finish()
+            }
+            DatabaseUrl::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+        }
+    }
 }
 
 impl DatabaseUrl {
@@ -111,14 +123,14 @@ impl DatabaseUrl {
         } else {
             let path = url.strip_prefix("sqlite://").unwrap_or(url);
             if path.is_empty() || path.contains("://") {
-                Err(ConnectError::UnsupportedUrl(url.to_owned()))
+                Err(ConnectError::UnsupportedUrl(redact_url(url)))
             } else if path == ":memory:"
                 || path.contains("mode=memory")
                 || path.starts_with("file::memory:")
             {
                 // Every pooled connection (and the revocation writer's own) would open a
                 // database of its own: the schema and every row would be in one of them only.
-                Err(ConnectError::InMemory(url.to_owned()))
+                Err(ConnectError::InMemory(redact_url(url)))
             } else {
                 Ok(DatabaseUrl::Sqlite(path.to_owned()))
             }
@@ -208,6 +220,15 @@ impl DieselStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_the_url_never_prints() {
+        let url = DatabaseUrl::parse("postgres://ciam:hunter2@db/ciam").expect("postgres");
+        assert_eq!(format!("{url:?}"), r#"Postgres("postgres://***@db/ciam")"#);
+        let error = DatabaseUrl::parse("mysql://ciam:hunter2@db/ciam").expect_err("unsupported");
+        assert!(!error.to_string().contains("hunter2"), "{error}");
+        assert!(!format!("{error:?}").contains("hunter2"), "{error:?}");
+    }
 
     #[test]
     fn backend_is_chosen_from_the_url() {
