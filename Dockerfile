@@ -36,7 +36,7 @@ COPY crates/resource/Cargo.toml crates/resource/Cargo.toml
 COPY crates/store/Cargo.toml crates/store/Cargo.toml
 COPY crates/testkit/Cargo.toml crates/testkit/Cargo.toml
 RUN mkdir -p src \
-    && echo 'fn main() {}' > src/main.rs \
+    && echo 'fn main() {}' > src/main.rs && : > src/lib.rs \
     && for crate in crates/*/; do mkdir -p "${crate}src" && : > "${crate}src/lib.rs"; done \
     && cargo build --release --locked --bin ciam \
     && rm -rf src crates/*/src

@@ -6,15 +6,10 @@
 //!
 //!     cargo run --release --example client_auth_timing -- embedded|postgres [PAIRS]
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
-use ciam_denylist::InProcessDenylist;
-use ciam_domain::{
-    ClientCredentials, GrantType, NewClient, Ports, Scope, Secret, ServiceConfig, TokenService,
-};
-use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
+use ciam::secret_url::SecretUrl;
+use ciam_domain::{ClientCredentials, GrantType, NewClient, Scope, Secret};
 use ciam_testkit::postgres::TestPostgres;
 
 fn main() {
@@ -34,29 +29,11 @@ fn main() {
         }
         _ => dir.path().join("ciam.db").display().to_string(),
     };
-    let store = Arc::new(
-        DieselStore::connect(
-            &DatabaseUrl::parse(&url).expect("url"),
-            &PoolSettings {
-                max_size: 4,
-                connection_timeout: Duration::from_secs(5),
-            },
-        )
-        .expect("store"),
-    );
-    let ports = Ports {
-        clients: store.clone(),
-        users: store.clone(),
-        grants: store.clone(),
-        revocations: store.clone(),
-        keys: store,
-        denylist: Arc::new(InProcessDenylist::new()),
-        codec: Arc::new(JwtCodec::default()),
-        passwords: Arc::new(Argon2idHasher::default()),
-        clock: Arc::new(SystemClock),
-        random: Arc::new(OsRandom),
-    };
-    let service = TokenService::new(ports, ServiceConfig::new("http://bench"));
+    // Built by the composition root, as `ciam serve` builds it.
+    let mut settings = ciam::Settings::defaults().expect("default settings");
+    settings.database_url = SecretUrl::new(url);
+    settings.database_pool_size = 4;
+    let service = ciam::service(&settings).expect("service");
     let (client, _) = service
         .create_client(NewClient {
             name: "bench".into(),

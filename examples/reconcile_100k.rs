@@ -6,13 +6,12 @@
 //!     cargo run --release --example reconcile_100k [-- COUNT]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
-use ciam_denylist::{RedisDenylist, RedisSettings};
-use ciam_domain::ports::{Clock, RevocationStore};
-use ciam_domain::{ClientId, Jti, Ports, ServiceConfig, TokenService};
-use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
+use ciam::secret_url::SecretUrl;
+use ciam_crypto::SystemClock;
+use ciam_domain::ports::Clock;
+use ciam_domain::{ClientId, Jti};
 use ciam_testkit::postgres::TestPostgres;
 use ciam_testkit::redis::TestRedis;
 
@@ -23,25 +22,16 @@ fn main() {
         .unwrap_or(100_000);
     let postgres = TestPostgres::start();
     let redis = TestRedis::start();
-    let url = DatabaseUrl::parse(&postgres.fresh_database("reconcile")).expect("url");
-    let store = Arc::new(
-        DieselStore::connect(
-            &url,
-            &PoolSettings {
-                max_size: 8,
-                connection_timeout: Duration::from_secs(5),
-            },
-        )
-        .expect("store"),
-    );
-    let denylist = Arc::new(
-        RedisDenylist::connect(RedisSettings {
-            url: redis.url.clone(),
-            timeout: Duration::from_secs(5),
-            ..RedisSettings::default()
-        })
-        .expect("redis"),
-    );
+    // Built by the composition root, as `ciam serve` builds it.
+    let mut settings = ciam::Settings::defaults().expect("default settings");
+    settings.database_url = SecretUrl::new(postgres.fresh_database("reconcile"));
+    settings.redis_url = Some(SecretUrl::new(redis.url.as_str()));
+    settings.redis_timeout_ms = 5000;
+    settings.database_pool_size = 8;
+    let mut wired = None;
+    let service =
+        ciam::service_with(&settings, |ports, _| wired = Some(ports.clone())).expect("service");
+    let store = wired.expect("ports").revocations;
 
     let now = SystemClock.now();
     let loading = Instant::now();
@@ -67,19 +57,6 @@ fn main() {
         loading.elapsed().as_secs_f64()
     );
 
-    let ports = Ports {
-        clients: store.clone(),
-        users: store.clone(),
-        grants: store.clone(),
-        revocations: store.clone(),
-        keys: store,
-        denylist,
-        codec: Arc::new(JwtCodec::default()),
-        passwords: Arc::new(Argon2idHasher::default()),
-        clock: Arc::new(SystemClock),
-        random: Arc::new(OsRandom),
-    };
-    let service = TokenService::new(ports, ServiceConfig::new("http://bench"));
     println!("| run | live revocations | reconcile after FLUSHALL |");
     println!("|---|---|---|");
     for run in 1..=3 {

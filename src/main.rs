@@ -4,10 +4,7 @@
 mod background;
 mod cli;
 mod commands;
-mod secret_url;
-mod settings;
 mod telemetry;
-mod wiring;
 
 use std::process::ExitCode;
 

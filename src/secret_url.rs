@@ -11,6 +11,10 @@ use serde::Deserialize;
 pub struct SecretUrl(String);
 
 impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
     /// The URL itself, for the driver that connects with it. Never for a log line.
     pub fn expose(&self) -> &str {
         &self.0

@@ -28,7 +28,8 @@
 use std::path::Path;
 
 use ciam_domain::throttle::{SignInPolicy, ThrottlePolicy};
-use config::{Config, Environment, File, FileFormat};
+use config::builder::DefaultState;
+use config::{Config, ConfigBuilder, Environment, File, FileFormat};
 
 use crate::secret_url::SecretUrl;
 use serde::Deserialize;
@@ -67,36 +68,48 @@ pub enum SettingsError {
     Invalid(String),
 }
 
+/// Every setting's default (the table above).
+fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
+    Config::builder()
+        .set_default("listen", "127.0.0.1:8080")?
+        .set_default("database_url", "ciam.db")?
+        .set_default("redis_prefix", "ciam")?
+        .set_default("redis_pool_size", 16)?
+        .set_default("redis_timeout_ms", 1000)?
+        .set_default("access_token_ttl", 300)?
+        .set_default("refresh_token_ttl", 14 * 24 * 3600)?
+        .set_default("refresh_reuse_grace", 0)?
+        .set_default("refresh_race_window", 2)?
+        .set_default("database_pool_size", 16)?
+        .set_default("database_timeout_ms", 5000)?
+        .set_default("migrate_on_start", true)?
+        .set_default("reconcile_interval", 30)?
+        .set_default("prune_interval", 300)?
+        .set_default("client_cache_ttl", 5)?
+        .set_default("password_hash_concurrency", 0)?
+        .set_default("signin_free_failures_per_user", 5)?
+        .set_default("signin_free_failures_per_address", 20)?
+        .set_default("signin_max_delay", 900)
+}
+
 impl Settings {
     pub fn load(file: Option<&Path>) -> Result<Settings, SettingsError> {
         let file_source = match file {
             Some(path) => File::from(path).format(FileFormat::Toml).required(true),
             None => File::new("ciam.toml", FileFormat::Toml).required(false),
         };
-        let settings: Settings = Config::builder()
-            .set_default("listen", "127.0.0.1:8080")?
-            .set_default("database_url", "ciam.db")?
-            .set_default("redis_prefix", "ciam")?
-            .set_default("redis_pool_size", 16)?
-            .set_default("redis_timeout_ms", 1000)?
-            .set_default("access_token_ttl", 300)?
-            .set_default("refresh_token_ttl", 14 * 24 * 3600)?
-            .set_default("refresh_reuse_grace", 0)?
-            .set_default("refresh_race_window", 2)?
-            .set_default("database_pool_size", 16)?
-            .set_default("database_timeout_ms", 5000)?
-            .set_default("migrate_on_start", true)?
-            .set_default("reconcile_interval", 30)?
-            .set_default("prune_interval", 300)?
-            .set_default("client_cache_ttl", 5)?
-            .set_default("password_hash_concurrency", 0)?
-            .set_default("signin_free_failures_per_user", 5)?
-            .set_default("signin_free_failures_per_address", 20)?
-            .set_default("signin_max_delay", 900)?
+        let settings: Settings = with_defaults()?
             .add_source(file_source)
             .add_source(Environment::with_prefix("CIAM").try_parsing(true))
             .build()?
             .try_deserialize()?;
+        settings.validate()
+    }
+
+    /// The defaults alone, without `ciam.toml` or the environment: a base for tests and
+    /// examples to change a few fields of.
+    pub fn defaults() -> Result<Settings, SettingsError> {
+        let settings: Settings = with_defaults()?.build()?.try_deserialize()?;
         settings.validate()
     }
 

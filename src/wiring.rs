@@ -19,7 +19,17 @@ pub enum WiringError {
     Redis(#[from] ciam_domain::DenylistError),
 }
 
+/// The token service on the adapters `settings` name.
 pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
+    service_with(settings, |_, _| {})
+}
+
+/// The same, after `customize` has changed what it needs: a test's fake password hasher,
+/// a setting that only tests change.
+pub fn service_with(
+    settings: &Settings,
+    customize: impl FnOnce(&mut Ports, &mut ServiceConfig),
+) -> Result<TokenService, WiringError> {
     let url = DatabaseUrl::parse(settings.database_url.expose())?;
     let pool = PoolSettings {
         max_size: settings.database_pool_size,
@@ -40,7 +50,7 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         None => Arc::new(InProcessDenylist::new()),
     };
     let store = Arc::new(store);
-    let ports = Ports {
+    let mut ports = Ports {
         clients: store.clone(),
         users: store.clone(),
         grants: store.clone(),
@@ -56,7 +66,7 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         random: Arc::new(OsRandom),
     };
     let issuer = settings.issuer();
-    let config = ServiceConfig {
+    let mut config = ServiceConfig {
         audience: settings.audience.clone().unwrap_or_else(|| issuer.clone()),
         access_token_ttl: settings.access_token_ttl,
         refresh_token_ttl: settings.refresh_token_ttl,
@@ -66,5 +76,6 @@ pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
         sign_in: settings.sign_in_policy(),
         ..ServiceConfig::new(issuer)
     };
+    customize(&mut ports, &mut config);
     Ok(TokenService::new(ports, config))
 }

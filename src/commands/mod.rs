@@ -6,8 +6,8 @@ mod serve;
 mod user;
 
 use crate::cli::{Cli, Command};
-use crate::settings::Settings;
-use crate::wiring;
+use ciam::settings::Settings;
+use ciam::wiring;
 
 pub type CommandError = Box<dyn std::error::Error>;
 

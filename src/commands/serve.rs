@@ -6,8 +6,8 @@ use ciam_domain::TokenService;
 
 use super::CommandError;
 use crate::background::Background;
-use crate::settings::Settings;
-use crate::wiring;
+use ciam::settings::Settings;
+use ciam::wiring;
 
 pub fn run(settings: Settings) -> Result<(), CommandError> {
     let service = Arc::new(wiring::service(&settings)?);

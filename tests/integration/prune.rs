@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use ciam_domain::ports::{GrantStore, RevocationStore};
 use ciam_domain::{Revocation, Secret, UnixTime};
 
 use crate::support::{Kind, TestApp};
@@ -15,7 +14,10 @@ const TTL: i64 = 4;
 
 /// Every revocation row in the store, expired or not.
 fn stored_revocations(app: &TestApp) -> Vec<Revocation> {
-    app.store.live_revocations(UnixTime(0)).expect("store")
+    app.ports
+        .revocations
+        .live_revocations(UnixTime(0))
+        .expect("store")
 }
 
 async fn expired_rows_leave_the_store_and_live_ones_stay(kind: Kind) {
@@ -36,7 +38,8 @@ async fn expired_rows_leave_the_store_and_live_ones_stay(kind: Kind) {
     assert_eq!(app.revoke(&client, &refresh).await.status, 200);
     let refresh_hash = Secret::new(refresh).hash();
     assert!(app
-        .store
+        .ports
+        .grants
         .find_refresh_token(&refresh_hash)
         .expect("store")
         .is_some());
@@ -48,7 +51,8 @@ async fn expired_rows_leave_the_store_and_live_ones_stay(kind: Kind) {
     let live = app.cc_token(&client).await;
     assert_eq!(app.revoke(&client, &live).await.status, 200);
     let live_before = app
-        .store
+        .ports
+        .revocations
         .live_revocations(app_now())
         .expect("live revocations");
     assert_eq!(live_before.len(), 1);
@@ -64,7 +68,10 @@ async fn expired_rows_leave_the_store_and_live_ones_stay(kind: Kind) {
         "only the live revocation is left"
     );
     assert_eq!(
-        app.store.find_refresh_token(&refresh_hash).expect("store"),
+        app.ports
+            .grants
+            .find_refresh_token(&refresh_hash)
+            .expect("store"),
         None
     );
     assert_eq!(app.service.prune_expired().expect("pruned"), 0);

@@ -2,13 +2,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
-use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
-use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
-use ciam_domain::ports::Denylist;
+use ciam::secret_url::SecretUrl;
 use ciam_domain::{GrantType, NewClient, Ports, Scope, Secret, ServiceConfig, TokenService};
-use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 
 pub const ISSUER: &str = "http://ciam.test";
 
@@ -37,8 +33,8 @@ enum Backing {
 /// The service under test, on adapters of its own.
 pub struct TestApp {
     pub service: Arc<TokenService>,
-    /// The service's store, for tests to look past the service (what rows are left).
-    pub store: Arc<DieselStore>,
+    /// The service's ports, for tests to look past the service (what rows are left).
+    pub ports: Ports,
     pub kind: Kind,
     backing: Backing,
     config: ServiceConfig,
@@ -87,10 +83,10 @@ impl TestApp {
                 }
             }
         };
-        let (service, store) = build_service(&backing, &config);
+        let (service, ports) = build_service(&backing, &config);
         TestApp {
             service: Arc::new(service),
-            store,
+            ports,
             kind,
             backing,
             config,
@@ -107,10 +103,10 @@ impl TestApp {
             redis_prefix: ciam_testkit::redis::unique_prefix("faults"),
         };
         let config = ServiceConfig::new(ISSUER);
-        let (service, store) = build_service(&backing, &config);
+        let (service, ports) = build_service(&backing, &config);
         TestApp {
             service: Arc::new(service),
-            store,
+            ports,
             kind: Kind::FullStack,
             backing,
             config,
@@ -121,10 +117,10 @@ impl TestApp {
     /// A new service on the same database (and Redis keys), as after a restart: fresh
     /// process memory, denylist rebuilt from the store.
     pub fn restarted(&self) -> TestApp {
-        let (service, store) = build_service(&self.backing, &self.config);
+        let (service, ports) = build_service(&self.backing, &self.config);
         TestApp {
             service: Arc::new(service),
-            store,
+            ports,
             kind: self.kind,
             backing: self.backing.clone(),
             config: self.config.clone(),
@@ -175,50 +171,37 @@ impl TestApp {
     }
 }
 
-fn build_service(backing: &Backing, config: &ServiceConfig) -> (TokenService, Arc<DieselStore>) {
-    let (url, denylist): (_, Arc<dyn Denylist>) = match backing {
-        Backing::Embedded { database } => (
-            DatabaseUrl::parse(database.to_str().expect("utf-8 path")).expect("url"),
-            Arc::new(InProcessDenylist::new()),
-        ),
+/// The service as `ciam serve` builds it (the composition root), on the test's own database
+/// and Redis keys, with the test's service configuration.
+fn build_service(backing: &Backing, config: &ServiceConfig) -> (TokenService, Ports) {
+    let mut settings = ciam::Settings::defaults().expect("default settings");
+    settings.database_pool_size = 8;
+    settings.database_timeout_ms = 1000;
+    settings.redis_pool_size = 8;
+    settings.redis_timeout_ms = 1000;
+    match backing {
+        Backing::Embedded { database } => {
+            settings.database_url = SecretUrl::new(database.to_str().expect("utf-8 path"));
+        }
         Backing::FullStack {
             database_url,
             redis_url,
             redis_prefix,
-        } => (
-            DatabaseUrl::parse(database_url).expect("url"),
-            Arc::new(
-                RedisDenylist::connect(RedisSettings {
-                    url: redis_url.clone(),
-                    key_prefix: redis_prefix.clone(),
-                    pool_size: 8,
-                    timeout: Duration::from_secs(1),
-                })
-                .expect("redis denylist"),
-            ),
-        ),
-    };
-    let pool = PoolSettings {
-        max_size: 8,
-        connection_timeout: Duration::from_secs(1),
-    };
-    let store = Arc::new(DieselStore::connect(&url, &pool).expect("store"));
-    let ports = Ports {
-        clients: store.clone(),
-        users: store.clone(),
-        grants: store.clone(),
-        revocations: store.clone(),
-        keys: store.clone(),
-        denylist,
-        codec: Arc::new(JwtCodec::default()),
-        passwords: Arc::new(Argon2idHasher::default()),
-        clock: Arc::new(SystemClock),
-        random: Arc::new(OsRandom),
-    };
-    let service = TokenService::new(ports, config.clone());
+        } => {
+            settings.database_url = SecretUrl::new(database_url.as_str());
+            settings.redis_url = Some(SecretUrl::new(redis_url.as_str()));
+            settings.redis_prefix = redis_prefix.clone();
+        }
+    }
+    let mut wired = None;
+    let service = ciam::service_with(&settings, |ports, service_config| {
+        *service_config = config.clone();
+        wired = Some(ports.clone());
+    })
+    .expect("service");
     service.ensure_signing_key().expect("signing key");
     service.reconcile_denylist().expect("denylist rebuilt");
-    (service, store)
+    (service, wired.expect("ports"))
 }
 
 /// Runs each named `async fn(Kind)` as two tests: `embedded::name` and `full_stack::name`.

@@ -9,13 +9,9 @@ use std::sync::{mpsc, Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use actix_web::dev::Service;
-use ciam_crypto::{JwtCodec, OsRandom, SystemClock};
-use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
-use ciam_domain::ports::{Denylist, PasswordHasher};
-use ciam_domain::{
-    CodecError, GrantType, NewClient, Ports, Scope, Secret, ServiceConfig, TokenService,
-};
-use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
+use ciam::secret_url::SecretUrl;
+use ciam_domain::ports::PasswordHasher;
+use ciam_domain::{CodecError, GrantType, NewClient, Scope, Secret, TokenService};
 use serde_json::Value;
 
 /// Where a ciam keeps its state.
@@ -105,55 +101,32 @@ impl Ciam {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = ciam_testkit::free_port();
         let issuer = format!("http://127.0.0.1:{port}");
-        let (url, denylist): (DatabaseUrl, Arc<dyn Denylist>) = match &options.backend {
-            Backend::Embedded => (
-                DatabaseUrl::parse(dir.path().join("ciam.db").to_str().expect("utf-8"))
-                    .expect("sqlite url"),
-                Arc::new(InProcessDenylist::new()),
-            ),
+        // Built as `ciam serve` builds it (the composition root), with plain passwords.
+        let mut settings = ciam::Settings::defaults().expect("default settings");
+        settings.issuer = Some(issuer.clone());
+        settings.access_token_ttl = options.access_token_ttl;
+        settings.database_pool_size = 8;
+        settings.database_timeout_ms = 2000;
+        settings.redis_pool_size = 8;
+        settings.redis_timeout_ms = 1000;
+        match &options.backend {
+            Backend::Embedded => {
+                settings.database_url =
+                    SecretUrl::new(dir.path().join("ciam.db").to_str().expect("utf-8"));
+            }
             Backend::FullStack { redis_url } => {
                 let database =
                     ciam_testkit::postgres::TestPostgres::shared().fresh_database("resource");
-                let redis = RedisDenylist::connect(RedisSettings {
-                    url: redis_url.clone(),
-                    key_prefix: options.redis_prefix.clone(),
-                    pool_size: 8,
-                    timeout: Duration::from_secs(1),
-                })
-                .expect("redis denylist");
-                (
-                    DatabaseUrl::parse(&database).expect("postgres url"),
-                    Arc::new(redis),
-                )
+                settings.database_url = SecretUrl::new(database);
+                settings.redis_url = Some(SecretUrl::new(redis_url.as_str()));
+                settings.redis_prefix = options.redis_prefix.clone();
             }
-        };
-        let store = Arc::new(
-            DieselStore::connect(
-                &url,
-                &PoolSettings {
-                    max_size: 8,
-                    connection_timeout: Duration::from_secs(2),
-                },
-            )
-            .expect("store"),
-        );
-        let ports = Ports {
-            clients: store.clone(),
-            users: store.clone(),
-            grants: store.clone(),
-            revocations: store.clone(),
-            keys: store,
-            denylist,
-            codec: Arc::new(JwtCodec::default()),
-            passwords: Arc::new(PlainHasher),
-            clock: Arc::new(SystemClock),
-            random: Arc::new(OsRandom),
-        };
-        let config = ServiceConfig {
-            access_token_ttl: options.access_token_ttl,
-            ..ServiceConfig::new(issuer.clone())
-        };
-        let service = Arc::new(TokenService::new(ports, config));
+        }
+        let service = ciam::service_with(&settings, |ports, _| {
+            ports.passwords = Arc::new(PlainHasher);
+        })
+        .expect("service");
+        let service = Arc::new(service);
         service.ensure_signing_key().expect("signing key");
         service.reconcile_denylist().expect("denylist rebuilt");
         service

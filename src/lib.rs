@@ -1,0 +1,10 @@
+//! ciam's composition root: settings, and the one place that builds the token service from
+//! them. `ciam` (the binary), the integration tests, the resource SDK's tests and the
+//! examples all build it here, so a new port or service is wired once.
+
+pub mod secret_url;
+pub mod settings;
+pub mod wiring;
+
+pub use settings::Settings;
+pub use wiring::{service, service_with, WiringError};
