@@ -5,7 +5,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::server::{ciam, Server};
+use crate::support::server::{ciam_json, Server};
 
 fn serve() -> (Server, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -54,7 +54,7 @@ fn answer_until_closed(stream: &mut TcpStream, deadline: Instant) -> Option<Stri
 /// A public client that may use the password grant, and a user `alice`, on a server.
 fn serve_with_a_user() -> (Server, tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let created = ciam(
+    let client = ciam_json(
         dir.path(),
         &[],
         &[
@@ -68,15 +68,12 @@ fn serve_with_a_user() -> (Server, tempfile::TempDir, String) {
         ],
         "",
     );
-    assert!(created.status.success(), "{created:?}");
-    let client: serde_json::Value = serde_json::from_slice(&created.stdout).expect("json");
-    let user = ciam(
+    ciam_json(
         dir.path(),
         &[],
         &["user", "create", "--username", "alice", "--password-stdin"],
         "correct horse battery\n",
     );
-    assert!(user.status.success(), "{user:?}");
     let server = Server::start(dir.path(), &[]);
     let client_id = client["client_id"].as_str().expect("client_id").to_owned();
     (server, dir, client_id)

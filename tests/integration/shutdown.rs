@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::server::{ciam, Server};
+use crate::support::server::{ciam_json, Server};
 
 fn post(url: &str, pairs: &[(&str, &str)]) -> Result<(u16, String), String> {
     let response = ureq::post(url)
@@ -21,7 +21,7 @@ fn post(url: &str, pairs: &[(&str, &str)]) -> Result<(u16, String), String> {
 #[test]
 fn sigterm_finishes_in_flight_revocations_and_loses_none() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let created = ciam(
+    let client = ciam_json(
         dir.path(),
         &[],
         &[
@@ -34,7 +34,6 @@ fn sigterm_finishes_in_flight_revocations_and_loses_none() {
         ],
         "",
     );
-    let client: serde_json::Value = serde_json::from_slice(&created.stdout).expect("json");
     let id = client["client_id"].as_str().expect("id").to_owned();
     let secret = client["client_secret"].as_str().expect("secret").to_owned();
     let mut server = Server::start(dir.path(), &[]);

@@ -29,6 +29,23 @@ pub fn ciam(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Out
     child.wait_with_output().expect("ciam finishes")
 }
 
+/// Runs a `ciam` command that must succeed and print JSON (`client create`, `user create`),
+/// and returns what it printed.
+pub fn ciam_json(
+    dir: &Path,
+    env: &[(&str, &str)],
+    args: &[&str],
+    stdin: &str,
+) -> serde_json::Value {
+    let output = ciam(dir, env, args, stdin);
+    assert!(
+        output.status.success(),
+        "ciam {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("ciam prints JSON")
+}
+
 /// `ciam serve`, killed when dropped.
 pub struct Server {
     child: Child,
