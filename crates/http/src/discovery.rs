@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use ciam_domain::{GrantType, PublicJwk, TokenService};
 use serde::Serialize;
 
-use crate::{blocking, ApiError};
+use crate::{blocking, routes, ApiError};
 
 #[derive(Serialize)]
 struct Jwks {
@@ -49,10 +49,10 @@ pub(crate) async fn metadata(service: web::Data<TokenService>) -> HttpResponse {
         methods
     };
     HttpResponse::Ok().json(Metadata {
-        token_endpoint: endpoint("/oauth2/token"),
-        jwks_uri: endpoint("/oauth2/jwks"),
-        revocation_endpoint: endpoint("/oauth2/revoke"),
-        introspection_endpoint: endpoint("/oauth2/introspect"),
+        token_endpoint: endpoint(routes::TOKEN.path),
+        jwks_uri: endpoint(routes::JWKS.path),
+        revocation_endpoint: endpoint(routes::REVOKE.path),
+        introspection_endpoint: endpoint(routes::INTROSPECT.path),
         issuer: issuer.clone(),
         grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
         // No authorization endpoint yet (hosted login is on the roadmap): no response types.

@@ -9,6 +9,7 @@ mod health;
 mod introspect;
 mod request_span;
 mod revoke;
+pub mod routes;
 mod token;
 
 use std::sync::Arc;
@@ -41,24 +42,24 @@ pub fn routes(service: Arc<TokenService>) -> impl FnOnce(&mut web::ServiceConfig
             .add((header::PRAGMA, "no-cache"));
         cfg.app_data(web::Data::from(service))
             .service(
-                web::scope("/oauth2")
+                web::scope(routes::OAUTH_SCOPE)
                     .wrap(no_store)
-                    .service(post_only("/token", token::token))
-                    .service(post_only("/revoke", revoke::revoke))
-                    .service(post_only("/introspect", introspect::introspect))
-                    .service(get_only("/jwks", discovery::jwks))
+                    .service(post_only(routes::TOKEN.in_scope, token::token))
+                    .service(post_only(routes::REVOKE.in_scope, revoke::revoke))
+                    .service(post_only(
+                        routes::INTROSPECT.in_scope,
+                        introspect::introspect,
+                    ))
+                    .service(get_only(routes::JWKS.in_scope, discovery::jwks))
                     .default_service(web::to(error::not_found)),
             )
+            .service(get_only(routes::OPENID_CONFIGURATION, discovery::metadata))
             .service(get_only(
-                "/.well-known/openid-configuration",
+                routes::OAUTH_AUTHORIZATION_SERVER,
                 discovery::metadata,
             ))
-            .service(get_only(
-                "/.well-known/oauth-authorization-server",
-                discovery::metadata,
-            ))
-            .service(get_only("/healthz", health::healthz))
-            .service(get_only("/readyz", health::readyz));
+            .service(get_only(routes::HEALTHZ, health::healthz))
+            .service(get_only(routes::READYZ, health::readyz));
     }
 }
 

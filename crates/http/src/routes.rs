@@ -1,0 +1,48 @@
+//! Every path the server answers, defined once: the router and the discovery document read
+//! these, so an endpoint cannot be advertised at one path and served at another.
+
+/// The scope of the OAuth endpoints.
+pub const OAUTH_SCOPE: &str = "/oauth2";
+
+/// An OAuth endpoint: its path inside [`OAUTH_SCOPE`] (for the router) and its full path
+/// (for the discovery document).
+pub struct Route {
+    pub in_scope: &'static str,
+    pub path: &'static str,
+}
+
+pub const TOKEN: Route = Route {
+    in_scope: "/token",
+    path: "/oauth2/token",
+};
+pub const REVOKE: Route = Route {
+    in_scope: "/revoke",
+    path: "/oauth2/revoke",
+};
+pub const INTROSPECT: Route = Route {
+    in_scope: "/introspect",
+    path: "/oauth2/introspect",
+};
+pub const JWKS: Route = Route {
+    in_scope: "/jwks",
+    path: "/oauth2/jwks",
+};
+
+/// OpenID Connect Discovery 1.0 §4 and RFC 8414 §3: the same metadata at both.
+pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
+
+pub const HEALTHZ: &str = "/healthz";
+pub const READYZ: &str = "/readyz";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_paths_are_the_scope_and_the_path_in_it() {
+        for route in [TOKEN, REVOKE, INTROSPECT, JWKS] {
+            assert_eq!(format!("{OAUTH_SCOPE}{}", route.in_scope), route.path);
+        }
+    }
+}
