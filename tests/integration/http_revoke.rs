@@ -217,6 +217,16 @@ async fn rule4_another_clients_token_is_401_invalid_client_and_stays_valid(kind:
             serde_json::json!({"error": "invalid_client"})
         );
     }
+    // RFC 6749 §5.2: a client that tried Basic gets the challenge with its 401, here as on
+    // introspection.
+    let basic = app
+        .post("/oauth2/revoke", Auth::Basic(&other), &[("token", &access)])
+        .await;
+    assert_eq!(basic.status, 401);
+    assert_eq!(
+        basic.header("www-authenticate"),
+        Some("Basic realm=\"ciam\"")
+    );
     assert!(app.is_active(&owner, &access).await);
     assert_eq!(
         app.refresh(&owner, &refresh).await.status,

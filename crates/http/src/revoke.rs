@@ -25,9 +25,11 @@ pub(crate) async fn revoke(
             .authenticate(&auth.credentials)
             .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))?;
         let token = token.ok_or(ApiError::invalid_request("token is required"))?;
+        // Rule 4's 401 answers a Basic attempt with its challenge too (RFC 6749 §5.2), as
+        // introspection does.
         service
             .revoke(&client, &token, hint)
-            .map_err(ApiError::from)
+            .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))
     })
     .await?;
     // RFC 7009 §2.2: 200, and the content of the body is ignored by the client: none is sent.
