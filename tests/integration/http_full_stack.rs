@@ -316,3 +316,50 @@ async fn an_unknown_client_id_is_answered_from_memory_like_a_known_one() {
         "and so is an unknown one: no store read tells them apart"
     );
 }
+
+/// Issue 13: a Redis restarted from a dump older than its last writes comes back with the
+/// completeness marker and without those writes (each had answered 200). The restart is
+/// noticed (a new `run_id`), the marker dropped, and the lost revocation rewritten.
+#[actix_web::test]
+async fn a_redis_restored_from_an_older_dump_is_caught_up() {
+    let redis = TestRedis::start();
+    let app = TestApp::full_stack_on(
+        TestPostgres::shared().fresh_database("old-dump"),
+        redis.url.clone(),
+    );
+    let client = app.confidential();
+    let prefix = app.redis_prefix().expect("prefix").to_owned();
+    let before = app.cc_token(&client).await;
+    let after = app.cc_token(&client).await;
+    assert_eq!(app.revoke(&client, &before).await.status, 200);
+    assert_eq!(redis.command(&["SAVE"]).expect("SAVE").trim(), "+OK");
+    assert_eq!(app.revoke(&client, &after).await.status, 200);
+
+    redis.stop(); // without saving: the dump predates the second revocation
+    redis.restart_from_dump();
+    let key = |token: &str| format!("{prefix}:v1:revoked:jti:{}", claim(token, "jti"));
+    let exists = |key: String| redis.command(&["EXISTS", &key]).expect("EXISTS");
+    assert_eq!(exists(key(&before)).trim(), ":1", "in the dump");
+    assert_eq!(exists(key(&after)).trim(), ":0", "lost with the restart");
+    assert_eq!(
+        exists(format!("{prefix}:v1:complete")).trim(),
+        ":1",
+        "yet marked complete"
+    );
+
+    assert_eq!(
+        app.service
+            .reconcile_denylist_if_incomplete()
+            .expect("reconciles"),
+        Some(2),
+        "the restart is noticed and Redis rebuilt"
+    );
+    assert_eq!(exists(key(&after)).trim(), ":1");
+    assert_eq!(
+        app.service
+            .reconcile_denylist_if_incomplete()
+            .expect("reconciles"),
+        None,
+        "complete again"
+    );
+}

@@ -8,6 +8,7 @@
 //! reply, and any failure is an `Err`: never a guess.
 
 use std::fmt;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use ciam_contract::{DenylistKeys, EventKind, RevocationEvent};
@@ -96,6 +97,10 @@ pub struct RedisDenylist {
     /// of the script text, and load the script only when the server answers `NOSCRIPT`.
     deny_script: redis::Script,
     finish_rebuild_script: redis::Script,
+    /// The `run_id` of the Redis process the last finished rebuild wrote to. A different one
+    /// means Redis restarted since, perhaps from a dump older than its last writes: the
+    /// marker in that dump no longer means what it says.
+    rebuilt_on: Mutex<Option<String>>,
 }
 
 impl fmt::Debug for RedisDenylist {
@@ -142,6 +147,7 @@ impl RedisDenylist {
             timeout: settings.timeout,
             deny_script: redis::Script::new(DENY_SCRIPT),
             finish_rebuild_script: redis::Script::new(FINISH_REBUILD_SCRIPT),
+            rebuilt_on: Mutex::new(None),
         })
     }
 
@@ -216,6 +222,13 @@ impl RedisDenylist {
             }
         }
     }
+}
+
+/// The `run_id` line of `INFO server`: a new value each time a Redis process starts.
+fn run_id(info: &str) -> Option<&str> {
+    info.lines()
+        .find_map(|line| line.strip_prefix("run_id:"))
+        .map(str::trim)
 }
 
 /// An error the server sent as a reply: the connection is still in step.
@@ -306,14 +319,32 @@ impl Denylist for RedisDenylist {
         self.run("ping", |conn| redis::cmd("PING").query::<()>(conn))
     }
 
-    /// Whether `{prefix}:v1:complete` exists. A flush or a restart without persistence
-    /// removes it with everything else.
+    /// Whether `{prefix}:v1:complete` exists, on the same Redis process the last rebuild
+    /// here finished on. A flush or a restart without persistence removes the marker with
+    /// everything else. A restart *with* persistence may bring back a dump older than the
+    /// last writes, marker included: then the marker is deleted (resource servers must not
+    /// trust it either) and the answer is `false`, so the reconciler rebuilds.
     fn is_complete(&self) -> Result<bool, DenylistError> {
         let key = self.complete_key();
-        self.run("is_complete", |conn| {
-            redis::cmd("EXISTS").arg(&key).query::<i64>(conn)
-        })
-        .map(|count| count > 0)
+        let (exists, info): (i64, String) = self.run("is_complete", |conn| {
+            redis::pipe()
+                .cmd("EXISTS")
+                .arg(&key)
+                .cmd("INFO")
+                .arg("server")
+                .query(conn)
+        })?;
+        let restarted = match (self.rebuilt_on.lock(), run_id(&info)) {
+            (Ok(rebuilt_on), Some(now)) => rebuilt_on.as_deref().is_some_and(|then| then != now),
+            _ => false,
+        };
+        if exists > 0 && restarted {
+            self.run("is_complete", |conn| {
+                redis::cmd("DEL").arg(&key).query::<()>(conn)
+            })?;
+            return Ok(false);
+        }
+        Ok(exists > 0)
     }
 
     /// Sets the rebuild's own key (with a day's expiry, in case this node dies half-way).
@@ -336,13 +367,22 @@ impl Denylist for RedisDenylist {
     fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError> {
         let rebuild_key = self.rebuild_key(rebuild_id);
         let complete_key = self.complete_key();
-        self.run("finish_rebuild", |conn| {
-            self.finish_rebuild_script
+        let (set, info) = self.run("finish_rebuild", |conn| {
+            let set = self
+                .finish_rebuild_script
                 .key(&rebuild_key)
                 .key(&complete_key)
-                .invoke::<i64>(conn)
-        })
-        .map(|set| set == 1)
+                .invoke::<i64>(conn)?;
+            // The same connection, so the same Redis process the marker was set on.
+            let info = redis::cmd("INFO").arg("server").query::<String>(conn)?;
+            Ok((set, info))
+        })?;
+        if set == 1 {
+            if let (Ok(mut rebuilt_on), Some(id)) = (self.rebuilt_on.lock(), run_id(&info)) {
+                *rebuilt_on = Some(id.to_owned());
+            }
+        }
+        Ok(set == 1)
     }
 }
 
