@@ -21,8 +21,10 @@ pub mod throttle;
 pub mod time;
 pub mod user;
 
-#[cfg(test)]
-mod testing;
+/// In-memory fakes of every port: the domain's unit tests run on them, and the store's
+/// contract suite checks the fake store like the real ones (feature `testing`).
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use claims::AccessClaims;
 pub use client::{Client, GrantType};

@@ -1,5 +1,6 @@
-//! In-memory fakes of every port, for the domain's unit tests only. The real adapters are
-//! proven by their own contract tests and by the integration tests against real servers.
+//! In-memory fakes of every port, for the domain's unit tests. The fake store is held to the
+//! same contract suite as the diesel store (`crates/store/tests/contract.rs`, feature
+//! `testing`), so a unit test cannot pass on behaviour the real store lacks.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
@@ -69,7 +70,11 @@ impl ClientStore for FakeStore {
     }
     fn insert_client(&self, client: &Client) -> Result<(), StoreError> {
         self.up()?;
-        lock(&self.clients).insert(client.id.clone(), client.clone());
+        let mut clients = lock(&self.clients);
+        if clients.contains_key(&client.id) {
+            return Err(StoreError::Duplicate(client.id.to_string()));
+        }
+        clients.insert(client.id.clone(), client.clone());
         Ok(())
     }
     fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
@@ -86,10 +91,14 @@ impl ClientStore for FakeStore {
             return Ok(None);
         }
         let mut out = vec![];
-        for grant in lock(&self.grants)
-            .values_mut()
+        let mut grants = lock(&self.grants);
+        let revoked: HashSet<GrantId> = grants
+            .values()
             .filter(|g| &g.client_id == id)
-        {
+            .map(|g| g.id.clone())
+            .collect();
+        lock(&self.refresh).retain(|_, record| !revoked.contains(&record.grant_id));
+        for grant in grants.values_mut().filter(|g| &g.client_id == id) {
             grant.revoked_at.get_or_insert(now);
             if grant.access_expires_at > now {
                 out.push(Revocation::Grant {
@@ -110,7 +119,7 @@ impl UserStore for FakeStore {
     fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         self.up()?;
         let mut users = lock(&self.users);
-        if users.contains_key(&user.username) {
+        if users.contains_key(&user.username) || users.values().any(|u| u.id == user.id) {
             return Err(StoreError::Duplicate(user.username.clone()));
         }
         users.insert(user.username.clone(), user.clone());
@@ -121,8 +130,13 @@ impl UserStore for FakeStore {
 impl GrantStore for FakeStore {
     fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError> {
         self.up()?;
-        lock(&self.grants).insert(grant.id.clone(), grant.clone());
-        lock(&self.refresh).insert(first.hash.as_str().to_owned(), first.clone());
+        let mut grants = lock(&self.grants);
+        let mut refresh = lock(&self.refresh);
+        if grants.contains_key(&grant.id) || refresh.contains_key(first.hash.as_str()) {
+            return Err(StoreError::Duplicate(grant.id.to_string()));
+        }
+        grants.insert(grant.id.clone(), grant.clone());
+        refresh.insert(first.hash.as_str().to_owned(), first.clone());
         Ok(())
     }
     fn find_refresh_token(
@@ -145,6 +159,9 @@ impl GrantStore for FakeStore {
         self.up()?;
         let mut grants = lock(&self.grants);
         let mut refresh = lock(&self.refresh);
+        if refresh.contains_key(next.hash.as_str()) {
+            return Err(StoreError::Duplicate("refresh token".into()));
+        }
         let Some(record) = refresh.get_mut(old.as_str()) else {
             return Ok(RotateOutcome::Lost);
         };
@@ -166,6 +183,9 @@ impl GrantStore for FakeStore {
     ) -> Result<RotateOutcome, StoreError> {
         self.up()?;
         let mut grants = lock(&self.grants);
+        if lock(&self.refresh).contains_key(next.hash.as_str()) {
+            return Err(StoreError::Duplicate("refresh token".into()));
+        }
         match grants.get_mut(&next.grant_id) {
             Some(grant) if grant.revoked_at.is_none() => {
                 grant.access_expires_at = grant.access_expires_at.max(access_expires_at);
@@ -266,13 +286,19 @@ impl RevocationStore for FakeStore {
 }
 
 impl KeyStore for FakeStore {
+    /// Newest first, as the diesel store lists them.
     fn list_keys(&self) -> Result<Vec<SigningKey>, StoreError> {
         self.up()?;
-        Ok(lock(&self.keys).clone())
+        let mut keys = lock(&self.keys).clone();
+        keys.reverse();
+        Ok(keys)
     }
     fn add_key_retiring_others(&self, key: &SigningKey, now: UnixTime) -> Result<(), StoreError> {
         self.up()?;
         let mut keys = lock(&self.keys);
+        if keys.iter().any(|k| k.kid == key.kid) {
+            return Err(StoreError::Duplicate(key.kid.to_string()));
+        }
         for other in keys.iter_mut() {
             other.retired_at.get_or_insert(now);
         }
@@ -300,6 +326,9 @@ impl FakeDenylist {
     }
     pub fn len(&self) -> usize {
         lock(&self.entries).len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 

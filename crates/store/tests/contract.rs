@@ -43,6 +43,7 @@ fn postgres_store(test: &str) -> TestStore {
 macro_rules! contract_suite {
     (
         contract: [$($test:ident),* $(,)?],
+        diesel: [$($diesel:ident),* $(,)?],
         sqlite_only: [$($sqlite_only:ident),* $(,)?],
         postgres_only: [$($postgres_only:ident),* $(,)?] $(,)?
     ) => {
@@ -50,7 +51,14 @@ macro_rules! contract_suite {
             $(
                 #[test]
                 fn $test() {
-                    super::$test(&super::sqlite_store().store);
+                    let test = super::sqlite_store();
+                    super::$test(&std::sync::Arc::new(test.store.clone()));
+                }
+            )*
+            $(
+                #[test]
+                fn $diesel() {
+                    super::$diesel(&super::sqlite_store().store);
                 }
             )*
             $(
@@ -65,7 +73,14 @@ macro_rules! contract_suite {
             $(
                 #[test]
                 fn $test() {
-                    super::$test(&super::postgres_store(stringify!($test)).store);
+                    let test = super::postgres_store(stringify!($test));
+                    super::$test(&std::sync::Arc::new(test.store.clone()));
+                }
+            )*
+            $(
+                #[test]
+                fn $diesel() {
+                    super::$diesel(&super::postgres_store(stringify!($diesel)).store);
                 }
             )*
             $(
@@ -75,7 +90,29 @@ macro_rules! contract_suite {
                 }
             )*
         }
+
+        /// The domain's in-memory fake, which the domain's unit tests run on: held to the
+        /// same contract, so that no unit test passes on behaviour the real store lacks.
+        mod fake {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test(&std::sync::Arc::new(ciam_domain::testing::FakeStore::default()));
+                }
+            )*
+        }
     };
+}
+
+/// Every store port: what the contract functions are written against.
+trait Store:
+    ClientStore + UserStore + GrantStore + RevocationStore + KeyStore + Send + Sync + 'static
+{
+}
+
+impl<T> Store for T where
+    T: ClientStore + UserStore + GrantStore + RevocationStore + KeyStore + Send + Sync + 'static
+{
 }
 
 contract_suite! {
@@ -93,10 +130,10 @@ contract_suite! {
         live_revocations_hold_exactly_the_unexpired_ones,
         deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens,
         adding_a_key_retires_the_others,
-        migrations_are_idempotent,
         pruning_deletes_exactly_what_can_no_longer_matter,
         pruning_deletes_at_most_a_batch_of_each_kind,
     ],
+    diesel: [migrations_are_idempotent],
     sqlite_only: [an_unreachable_database_is_refused_at_connect],
     postgres_only: [
         rotations_queued_on_the_row_lock_have_exactly_one_winner,
@@ -141,7 +178,7 @@ fn refresh(token: &str, grant_id: &str) -> RefreshTokenRecord {
     }
 }
 
-fn clients_round_trip_and_duplicates_are_refused(store: &DieselStore) {
+fn clients_round_trip_and_duplicates_are_refused<T: Store>(store: &Arc<T>) {
     let c = client("c1");
     store.insert_client(&c).expect("insert");
     assert_eq!(store.find_client(&c.id).expect("find"), Some(c.clone()));
@@ -156,7 +193,7 @@ fn clients_round_trip_and_duplicates_are_refused(store: &DieselStore) {
     assert_eq!(store.list_clients().expect("list"), vec![c]);
 }
 
-fn users_round_trip_and_usernames_are_unique(store: &DieselStore) {
+fn users_round_trip_and_usernames_are_unique<T: Store>(store: &Arc<T>) {
     let user = User {
         id: UserId::new("u1"),
         username: "alice".into(),
@@ -188,7 +225,7 @@ fn users_round_trip_and_usernames_are_unique(store: &DieselStore) {
     assert_eq!(store.find_user_by_username("bob").expect("find"), None);
 }
 
-fn grant_and_refresh_token_are_found_by_hash_only(store: &DieselStore) {
+fn grant_and_refresh_token_are_found_by_hash_only<T: Store>(store: &Arc<T>) {
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-1", "g1"))
         .expect("create");
@@ -206,7 +243,7 @@ fn grant_and_refresh_token_are_found_by_hash_only(store: &DieselStore) {
     );
 }
 
-fn rotation_is_a_compare_and_set_with_exactly_one_winner(store: &DieselStore) {
+fn rotation_is_a_compare_and_set_with_exactly_one_winner<T: Store>(store: &Arc<T>) {
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
@@ -274,7 +311,7 @@ fn rotation_is_a_compare_and_set_with_exactly_one_winner(store: &DieselStore) {
     assert_eq!(written, 1, "losers write nothing");
 }
 
-fn a_revoked_grant_cannot_rotate(store: &DieselStore) {
+fn a_revoked_grant_cannot_rotate<T: Store>(store: &Arc<T>) {
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
@@ -300,7 +337,7 @@ fn a_revoked_grant_cannot_rotate(store: &DieselStore) {
 
 /// A unique violation inside a transaction (which on Postgres aborts it) rolls the whole
 /// transaction back, reads as `Duplicate`, and leaves every pooled connection usable.
-fn a_revoked_grant_gets_no_grace_period_successor(store: &DieselStore) {
+fn a_revoked_grant_gets_no_grace_period_successor<T: Store>(store: &Arc<T>) {
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
@@ -332,7 +369,7 @@ fn a_revoked_grant_gets_no_grace_period_successor(store: &DieselStore) {
     );
 }
 
-fn a_failed_write_writes_nothing_and_leaves_the_store_usable(store: &DieselStore) {
+fn a_failed_write_writes_nothing_and_leaves_the_store_usable<T: Store>(store: &Arc<T>) {
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
@@ -384,7 +421,7 @@ fn a_failed_write_writes_nothing_and_leaves_the_store_usable(store: &DieselStore
     assert_eq!(outcome, RotateOutcome::Rotated);
 }
 
-fn grant_revocation_is_idempotent_and_keeps_the_first_time(store: &DieselStore) {
+fn grant_revocation_is_idempotent_and_keeps_the_first_time<T: Store>(store: &Arc<T>) {
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
@@ -408,7 +445,7 @@ fn grant_revocation_is_idempotent_and_keeps_the_first_time(store: &DieselStore) 
 
 /// The second revocation hits the primary key: it must succeed and change nothing, and (on
 /// Postgres, where a unique violation aborts a transaction) leave its connection usable.
-fn access_token_revocation_is_idempotent(store: &DieselStore) {
+fn access_token_revocation_is_idempotent<T: Store>(store: &Arc<T>) {
     let (jti, c) = (Jti::new("j1"), ClientId::new("c1"));
     store
         .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
@@ -434,7 +471,7 @@ fn access_token_revocation_is_idempotent(store: &DieselStore) {
 
 /// Concurrent revocations are group-committed: every caller returns only once its row is
 /// stored, duplicates (within a batch or across batches) are stored once.
-fn concurrent_revocations_are_all_committed_once(store: &DieselStore) {
+fn concurrent_revocations_are_all_committed_once<T: Store>(store: &Arc<T>) {
     let threads = 16;
     let per_thread = 25;
     let barrier = Arc::new(Barrier::new(threads));
@@ -467,7 +504,7 @@ fn concurrent_revocations_are_all_committed_once(store: &DieselStore) {
     );
 }
 
-fn live_revocations_hold_exactly_the_unexpired_ones(store: &DieselStore) {
+fn live_revocations_hold_exactly_the_unexpired_ones<T: Store>(store: &Arc<T>) {
     let (jti, c) = (Jti::new("j1"), ClientId::new("c1"));
     store
         .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
@@ -516,7 +553,7 @@ fn live_revocations_hold_exactly_the_unexpired_ones(store: &DieselStore) {
         .is_empty());
 }
 
-fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens(store: &DieselStore) {
+fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens<T: Store>(store: &Arc<T>) {
     store.insert_client(&client("c1")).expect("insert");
     store.insert_client(&client("c2")).expect("insert");
     store
@@ -562,7 +599,7 @@ fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens(store: &D
         .expect("check"));
 }
 
-fn adding_a_key_retires_the_others(store: &DieselStore) {
+fn adding_a_key_retires_the_others<T: Store>(store: &Arc<T>) {
     use ciam_domain::ports::AccessTokenCodec;
     let codec = ciam_crypto::JwtCodec::default();
     let first = codec.generate_key(Kid::new("k1"), NOW).expect("key");
@@ -604,7 +641,7 @@ fn expiring_refresh(token: &str, grant_id: &str, expires_at: UnixTime) -> Refres
     }
 }
 
-fn has_refresh_token(store: &DieselStore, token: &str) -> bool {
+fn has_refresh_token<T: Store>(store: &Arc<T>, token: &str) -> bool {
     store
         .find_refresh_token(&Secret::new(token).hash())
         .expect("find")
@@ -612,13 +649,13 @@ fn has_refresh_token(store: &DieselStore, token: &str) -> bool {
 }
 
 /// Every revocation row the store holds, expired or not: `live_revocations` at the epoch.
-fn all_revocations(store: &DieselStore) -> Vec<Revocation> {
+fn all_revocations<T: Store>(store: &Arc<T>) -> Vec<Revocation> {
     let mut all = store.live_revocations(UnixTime(0)).expect("all");
     all.sort_by_key(|r| format!("{r:?}"));
     all
 }
 
-fn pruning_deletes_exactly_what_can_no_longer_matter(store: &DieselStore) {
+fn pruning_deletes_exactly_what_can_no_longer_matter<T: Store>(store: &Arc<T>) {
     let cutoff = NOW;
     store.insert_client(&client("c1")).expect("client");
     let codec = ciam_crypto::JwtCodec::default();
@@ -745,7 +782,7 @@ fn pruning_deletes_exactly_what_can_no_longer_matter(store: &DieselStore) {
     assert_eq!(store.list_keys().expect("keys"), vec![key]);
 }
 
-fn pruning_deletes_at_most_a_batch_of_each_kind(store: &DieselStore) {
+fn pruning_deletes_at_most_a_batch_of_each_kind<T: Store>(store: &Arc<T>) {
     let c = ClientId::new("c1");
     for i in 0..5 {
         store
@@ -762,7 +799,7 @@ fn pruning_deletes_at_most_a_batch_of_each_kind(store: &DieselStore) {
             .revoke_grant(&GrantId::new(id), NOW.plus_seconds(-100))
             .expect("revoke");
     }
-    let left = |store: &DieselStore| {
+    let left = |store: &Arc<T>| {
         let all = all_revocations(store);
         let tokens = all
             .iter()
