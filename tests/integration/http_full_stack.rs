@@ -19,6 +19,17 @@ pub fn claim(token: &str, name: &str) -> String {
     }
 }
 
+/// A full-stack app on a fresh Postgres database and a Redis of its own, which the test may
+/// stop, flush or restart.
+fn on_a_redis_of_its_own(name: &str) -> (TestRedis, TestApp) {
+    let redis = TestRedis::start();
+    let app = TestApp::full_stack_on(
+        TestPostgres::shared().fresh_database(name),
+        redis.url.clone(),
+    );
+    (redis, app)
+}
+
 fn ttl(redis: &TestRedis, key: &str) -> i64 {
     redis
         .command(&["TTL", key])
@@ -57,11 +68,7 @@ async fn revoked_keys_are_in_redis_with_the_right_ttl_when_revoke_returns() {
 
 #[actix_web::test]
 async fn redis_down_means_503_then_the_reconciler_propagates_the_stored_revocation() {
-    let redis = TestRedis::start();
-    let app = TestApp::full_stack_on(
-        TestPostgres::shared().fresh_database("redis-down"),
-        redis.url.clone(),
-    );
+    let (redis, app) = on_a_redis_of_its_own("redis-down");
     let client = app.confidential();
     let token = app.cc_token(&client).await;
 
@@ -104,11 +111,7 @@ async fn redis_down_means_503_then_the_reconciler_propagates_the_stored_revocati
 
 #[actix_web::test]
 async fn a_flushed_redis_is_rebuilt_from_postgres() {
-    let redis = TestRedis::start();
-    let app = TestApp::full_stack_on(
-        TestPostgres::shared().fresh_database("flushed"),
-        redis.url.clone(),
-    );
+    let (redis, app) = on_a_redis_of_its_own("flushed");
     let client = app.confidential();
     let tokens: Vec<String> =
         futures_util::future::join_all((0..5).map(|_| app.cc_token(&client))).await;
@@ -179,11 +182,7 @@ async fn postgres_down_means_503_and_nothing_half_written() {
 /// committed to Postgres). A rebuild that failed while Redis was down must not forget them.
 #[actix_web::test]
 async fn revocations_made_while_redis_was_down_reach_a_redis_restarted_from_its_dump() {
-    let redis = TestRedis::start();
-    let app = TestApp::full_stack_on(
-        TestPostgres::shared().fresh_database("dump"),
-        redis.url.clone(),
-    );
+    let (redis, app) = on_a_redis_of_its_own("dump");
     let client = app.confidential();
     let token = app.cc_token(&client).await;
     let prefix = app.redis_prefix().expect("prefix").to_owned();
@@ -322,11 +321,7 @@ async fn an_unknown_client_id_is_answered_from_memory_like_a_known_one() {
 /// noticed (a new `run_id`), the marker dropped, and the lost revocation rewritten.
 #[actix_web::test]
 async fn a_redis_restored_from_an_older_dump_is_caught_up() {
-    let redis = TestRedis::start();
-    let app = TestApp::full_stack_on(
-        TestPostgres::shared().fresh_database("old-dump"),
-        redis.url.clone(),
-    );
+    let (redis, app) = on_a_redis_of_its_own("old-dump");
     let client = app.confidential();
     let prefix = app.redis_prefix().expect("prefix").to_owned();
     let before = app.cc_token(&client).await;
