@@ -24,13 +24,17 @@ impl Background {
         let spawned = std::thread::Builder::new()
             .name(format!("ciam-{name}"))
             .spawn(move || {
-                while wait_or_stop(&stopping, period) {
+                // Fixed rate, not fixed delay: a run that took long (a Redis call waiting out
+                // its timeout) does not push every later run back by as much.
+                let mut next = Instant::now() + period;
+                while wait_or_stop(&stopping, next) {
                     if catch_unwind(AssertUnwindSafe(&mut tick)).is_err() {
                         tracing::error!(
                             task = name,
                             "background task panicked; it runs again at its next tick"
                         );
                     }
+                    next = (next + period).max(Instant::now());
                 }
             });
         match spawned {
@@ -54,10 +58,9 @@ impl Background {
     }
 }
 
-/// Sleeps `period` unless asked to stop first; `true` if the task should run now.
-fn wait_or_stop(stopping: &(Mutex<bool>, Condvar), period: Duration) -> bool {
+/// Sleeps until `deadline` unless asked to stop first; `true` if the task should run now.
+fn wait_or_stop(stopping: &(Mutex<bool>, Condvar), deadline: Instant) -> bool {
     let (flag, wake) = stopping;
-    let deadline = Instant::now() + period;
     let Ok(mut stop) = flag.lock() else {
         return false;
     };

@@ -13,7 +13,7 @@ mod revoke;
 mod tests;
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -114,7 +114,15 @@ pub struct TokenService {
     /// The `denylist_failures` count read before the store by the last rebuild that
     /// finished: every failure up to it is in the denylist now.
     denylist_caught_up: AtomicU64,
+    /// The entries of failed denylist writes, each with its failure's number, so that the
+    /// next rebuild writes them first, in one round trip, before it rewrites every live
+    /// revocation (which takes seconds with hundreds of thousands). Bounded: past
+    /// `MAX_PENDING` the full rebuild alone catches up.
+    pending: Mutex<Vec<(u64, crate::revocation::Revocation)>>,
 }
+
+/// Failed denylist writes remembered for a fast catch-up.
+const MAX_PENDING: usize = 10_000;
 
 impl TokenService {
     pub fn new(ports: Ports, config: ServiceConfig) -> Self {
@@ -127,6 +135,7 @@ impl TokenService {
             sign_in,
             denylist_failures: AtomicU64::new(0),
             denylist_caught_up: AtomicU64::new(0),
+            pending: Mutex::new(Vec::new()),
         }
     }
 
@@ -163,9 +172,15 @@ impl TokenService {
         // Read before the store: a failure counted after this may belong to a revocation
         // the store read below misses, so it stays pending for the next rebuild.
         let failures_before = self.denylist_failures.load(Ordering::SeqCst);
+        let now = self.now();
+        // What failed here first: visible within one round trip of the denylist answering
+        // again, instead of after the whole rebuild.
+        let pending: Vec<_> = self.pending_denies().into_iter().map(|(_, r)| r).collect();
+        if !pending.is_empty() {
+            self.ports.denylist.deny(&pending, now)?;
+        }
         let rebuild_id = self.random_string(ID_BYTES);
         self.ports.denylist.begin_rebuild(&rebuild_id)?;
-        let now = self.now();
         let live = self.ports.revocations.live_revocations(now)?;
         self.ports.denylist.deny(&live, now)?;
         if !self.ports.denylist.finish_rebuild(&rebuild_id)? {
@@ -175,7 +190,14 @@ impl TokenService {
         }
         self.denylist_caught_up
             .fetch_max(failures_before, Ordering::SeqCst);
+        if let Ok(mut pending) = self.pending.lock() {
+            pending.retain(|(failure, _)| *failure > failures_before);
+        }
         Ok(live.len())
+    }
+
+    fn pending_denies(&self) -> Vec<(u64, crate::revocation::Revocation)> {
+        self.pending.lock().map(|p| p.clone()).unwrap_or_default()
     }
 
     /// Whether a denylist write failed here since the last rebuild that succeeded began.
@@ -206,7 +228,12 @@ impl TokenService {
         now: crate::time::UnixTime,
     ) -> Result<(), crate::error::DenylistError> {
         self.ports.denylist.deny(entries, now).inspect_err(|_| {
-            self.denylist_failures.fetch_add(1, Ordering::SeqCst);
+            let failure = self.denylist_failures.fetch_add(1, Ordering::SeqCst) + 1;
+            if let Ok(mut pending) = self.pending.lock() {
+                if pending.len() + entries.len() <= MAX_PENDING {
+                    pending.extend(entries.iter().map(|entry| (failure, entry.clone())));
+                }
+            }
         })
     }
 }

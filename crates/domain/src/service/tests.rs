@@ -931,3 +931,22 @@ fn unknown_client_ids_are_cached_like_known_ones() {
         "re-read after the TTL"
     );
 }
+
+#[test]
+fn failed_denylist_writes_are_written_first_before_the_full_rebuild() {
+    let h = harness();
+    let client = confidential(&h);
+    let token = cc_token(&h, &client);
+    h.denylist.down.store(true, Ordering::SeqCst);
+    assert!(h.service.revoke(&client, &token, None).is_err());
+    h.denylist.down.store(false, Ordering::SeqCst);
+    // The store is down for the rebuild's read: the rebuild fails, yet what failed here
+    // before is already written.
+    h.store.down.store(true, Ordering::SeqCst);
+    assert!(h.service.reconcile_denylist_if_incomplete().is_err());
+    assert_eq!(h.denylist.len(), 1, "the failed write, caught up at once");
+    h.store.down.store(false, Ordering::SeqCst);
+    assert!(!active(&h, &client, &token));
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(Some(1)));
+    assert_eq!(h.service.reconcile_denylist_if_incomplete(), Ok(None));
+}
