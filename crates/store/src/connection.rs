@@ -154,9 +154,10 @@ impl Default for PoolSettings {
     }
 }
 
-/// SQLite settings every pooled connection needs: wait for the writer instead of failing,
-/// WAL so readers never block, and `synchronous=FULL` so a committed revocation survives
-/// a power cut (a 200 from revoke means durable).
+/// SQLite settings every connection needs: wait for the writer instead of failing, WAL so
+/// readers never block, `synchronous=FULL` so a committed revocation survives a power cut
+/// (a 200 from revoke means durable), and a WAL file cut back to 16 MiB when a checkpoint
+/// empties it (without the limit it keeps the size of its largest burst, e.g. of pruning).
 #[derive(Debug)]
 struct SqlitePragmas;
 
@@ -165,7 +166,8 @@ impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for SqlitePragmas {
         if let AnyConnection::Sqlite(conn) = conn {
             conn.batch_execute(
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                 PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+                 PRAGMA journal_size_limit = 16777216;",
             )
             .map_err(diesel::r2d2::Error::QueryError)?;
         }
