@@ -91,6 +91,8 @@ const DENY_CHUNK: usize = 1000;
 /// The denylist in Redis, through a pool of connections opened on demand.
 pub struct RedisDenylist {
     pool: r2d2::Pool<Manager>,
+    /// For connecting without the pool while it holds no connection (see `checkout`).
+    client: redis::Client,
     keys: DenylistKeys,
     timeout: Duration,
     /// `DENY_SCRIPT` and its SHA1: calls send `EVALSHA` with the 40-character hash instead
@@ -128,7 +130,7 @@ impl RedisDenylist {
         let client = redis::Client::open(settings.url.as_str())
             .map_err(|e| DenylistError(format!("redis: bad url: {e}")))?;
         let manager = Manager {
-            client,
+            client: client.clone(),
             timeout: settings.timeout,
         };
         let pool = r2d2::Pool::builder()
@@ -143,6 +145,7 @@ impl RedisDenylist {
             .build_unchecked(manager);
         Ok(RedisDenylist {
             pool,
+            client,
             keys: DenylistKeys::new(settings.key_prefix),
             timeout: settings.timeout,
             deny_script: redis::Script::new(DENY_SCRIPT),
@@ -201,8 +204,7 @@ impl RedisDenylist {
                 )));
             }
             let mut conn = self
-                .pool
-                .get_timeout(remaining)
+                .checkout(remaining)
                 .map_err(|e| DenylistError(format!("redis {what}: no connection: {e}")))?;
             let stale_possible = conn.opened < started;
             let result = conn
@@ -229,6 +231,68 @@ fn run_id(info: &str) -> Option<&str> {
     info.lines()
         .find_map(|line| line.strip_prefix("run_id:"))
         .map(str::trim)
+}
+
+/// A connection for one call: from the pool, or opened for this call alone.
+enum Checkout {
+    Pooled(r2d2::PooledConnection<Manager>),
+    Direct(Conn),
+}
+
+impl std::ops::Deref for Checkout {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        match self {
+            Checkout::Pooled(conn) => conn,
+            Checkout::Direct(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Checkout {
+    fn deref_mut(&mut self) -> &mut Conn {
+        match self {
+            Checkout::Pooled(conn) => conn,
+            Checkout::Direct(conn) => conn,
+        }
+    }
+}
+
+impl RedisDenylist {
+    /// A pooled connection, except while the pool holds none (Redis was away, or nothing
+    /// has connected yet): r2d2 then connects in the background with a back-off of up to
+    /// half the timeout between attempts, so a call would wait that long after Redis is
+    /// back, and the whole timeout while it is away. Instead the call connects itself: a
+    /// refused connection fails at once, an answering Redis is used at once. The pool is
+    /// nudged to fill meanwhile.
+    fn checkout(&self, within: Duration) -> Result<Checkout, String> {
+        if self.pool.state().connections > 0 {
+            return self
+                .pool
+                .get_timeout(within)
+                .map(Checkout::Pooled)
+                .map_err(|e| e.to_string());
+        }
+        // Asks the pool for a connection without waiting: it starts connecting if it is
+        // not already trying.
+        if let Ok(pooled) = self.pool.get_timeout(Duration::ZERO) {
+            return Ok(Checkout::Pooled(pooled));
+        }
+        open(&self.client, within)
+            .map(Checkout::Direct)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A connection with `timeout` on connecting.
+fn open(client: &redis::Client, timeout: Duration) -> Result<Conn, RedisError> {
+    let inner = client.get_connection_with_timeout(timeout)?;
+    Ok(Conn {
+        inner,
+        broken: false,
+        opened: Instant::now(),
+        socket_timeout: None,
+    })
 }
 
 /// An error the server sent as a reply: the connection is still in step.
@@ -429,13 +493,7 @@ impl r2d2::ManageConnection for Manager {
     type Error = RedisError;
 
     fn connect(&self) -> Result<Conn, RedisError> {
-        let inner = self.client.get_connection_with_timeout(self.timeout)?;
-        Ok(Conn {
-            inner,
-            broken: false,
-            opened: Instant::now(),
-            socket_timeout: None,
-        })
+        open(&self.client, self.timeout)
     }
 
     fn is_valid(&self, conn: &mut Conn) -> Result<(), RedisError> {

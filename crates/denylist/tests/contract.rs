@@ -694,6 +694,46 @@ mod redis_contract {
         assert!(denied(&*denylist, "c", None, now));
     }
 
+    /// While Redis refuses connections, a call fails at once instead of waiting out its
+    /// timeout for the pool, and once Redis is back the first call succeeds without waiting
+    /// for the pool's reconnect back-off (issue 13: revocations made while Redis was down
+    /// reach it within a second of its return).
+    #[test]
+    fn a_refused_redis_fails_at_once_and_a_returned_one_answers_at_once() {
+        let server = TestRedis::spawn();
+        let denylist = RedisDenylist::connect(settings(
+            &server,
+            unique_prefix("refused"),
+            Duration::from_secs(2),
+        ))
+        .expect("connect");
+        let now = real_now();
+        denylist
+            .deny(&[token("a", now.plus_seconds(60))], now)
+            .expect("deny");
+        server.stop();
+        for _ in 0..5 {
+            let started = Instant::now();
+            assert!(denylist.ping().is_err());
+            assert!(
+                started.elapsed() < Duration::from_millis(500),
+                "refused at once, not after the 2 s timeout: {:?}",
+                started.elapsed()
+            );
+        }
+        server.restart();
+        let started = Instant::now();
+        denylist
+            .deny(&[token("b", now.plus_seconds(60))], now)
+            .expect("deny once Redis is back");
+        assert!(
+            started.elapsed() < Duration::from_millis(200),
+            "no reconnect back-off: {:?}",
+            started.elapsed()
+        );
+        assert!(denied(&denylist, "b", None, now));
+    }
+
     #[test]
     fn fails_within_the_timeout_while_redis_hangs() {
         // A frozen server accepts connections and never answers: without read timeouts
