@@ -75,13 +75,11 @@ pub(crate) async fn introspect(
         .and_then(|hint| hint.parse::<TokenTypeHint>().ok());
     let answer = blocking(move || {
         // RFC 7662 §2.1: the caller MUST be authorized to call the endpoint.
-        let caller = service
-            .authenticate(&auth.credentials)
-            .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))?;
+        let caller = auth.authenticate(&service)?;
         let token = token.ok_or(ApiError::invalid_request("token is required"))?;
         service
             .introspect(&caller, &token, hint)
-            .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))
+            .map_err(|e| auth.error(e))
     })
     .await?;
     Ok(HttpResponse::Ok().json(IntrospectionResponse::from(answer)))

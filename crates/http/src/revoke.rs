@@ -21,15 +21,13 @@ pub(crate) async fn revoke(
         .and_then(|hint| hint.parse::<TokenTypeHint>().ok());
     blocking(move || {
         // Rule 1: the client is authenticated before anything about the token is looked at.
-        let client = service
-            .authenticate(&auth.credentials)
-            .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))?;
+        let client = auth.authenticate(&service)?;
         let token = token.ok_or(ApiError::invalid_request("token is required"))?;
         // Rule 4's 401 answers a Basic attempt with its challenge too (RFC 6749 §5.2), as
         // introspection does.
         service
             .revoke(&client, &token, hint)
-            .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))
+            .map_err(|e| auth.error(e))
     })
     .await?;
     // RFC 7009 §2.2: 200, and the content of the body is ignored by the client: none is sent.

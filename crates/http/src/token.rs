@@ -31,9 +31,7 @@ pub(crate) async fn token(
     let client_address = req.peer_addr().map(|peer| peer.ip());
     let grant = grant_request(&mut form, client_address);
     let issued = blocking(move || {
-        let client = service
-            .authenticate(&auth.credentials)
-            .map_err(|e| ApiError::from(e).with_basic_challenge(auth.basic))?;
+        let client = auth.authenticate(&service)?;
         let grant = grant?;
         service.issue(&client, grant).map_err(ApiError::from)
     })
