@@ -14,6 +14,10 @@ use crate::user::User;
 pub enum AdminError {
     #[error("{0}")]
     Invalid(String),
+    /// The name or id is taken: the caller's mistake (a 409 at an HTTP edge), never an
+    /// outage.
+    #[error("{0}")]
+    Conflict(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -112,7 +116,12 @@ impl TokenService {
             password_hash: self.ports.passwords.hash(password.expose())?,
             created_at: self.now(),
         };
-        self.ports.users.insert_user(&user)?;
+        self.ports.users.insert_user(&user).map_err(|e| match e {
+            StoreError::Duplicate(_) => {
+                AdminError::Conflict(format!("the username {username:?} is taken"))
+            }
+            other => AdminError::Store(other),
+        })?;
         Ok(user)
     }
 

@@ -789,10 +789,10 @@ fn duplicate_username_is_refused() {
     h.service
         .create_user("alice", &Secret::new("correct horse"))
         .expect("created");
-    assert!(h
-        .service
-        .create_user("alice", &Secret::new("another one"))
-        .is_err());
+    assert!(matches!(
+        h.service.create_user("alice", &Secret::new("another one")),
+        Err(crate::service::AdminError::Conflict(_))
+    ));
     assert!(
         h.service.create_user("bob", &Secret::new("short")).is_err(),
         "password too short"
