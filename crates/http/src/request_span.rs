@@ -6,6 +6,8 @@
 //! follows a request through a proxy or a gateway), else a new random one. Every log line
 //! of the request carries it, as a field of the `request` span.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
@@ -28,17 +30,27 @@ fn is_sane(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:@/+=".contains(&b))
 }
 
-/// 128 random bits, hex: unique enough to find one request among all.
+/// A new id: 64 random bits drawn once per process, then a counter, in hex. Unique across
+/// processes and restarts in practice, and free of a system call on every request (ids
+/// need to be unique, not secret).
 fn new_request_id() -> String {
-    let mut bytes = [0u8; 16];
-    if getrandom::fill(&mut bytes).is_err() {
-        // No entropy (should not happen): a time-based id still tells requests apart.
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        bytes = nanos.to_be_bytes();
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let prefix = *PREFIX.get_or_init(|| {
+        let mut bytes = [0u8; 8];
+        if getrandom::fill(&mut bytes).is_err() {
+            // No entropy (should not happen): the start time still tells processes apart.
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            bytes = (nanos as u64).to_be_bytes();
+        }
+        u64::from_be_bytes(bytes)
+    });
+    format!(
+        "{prefix:016x}{:016x}",
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub(crate) async fn request_span(
