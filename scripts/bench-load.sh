@@ -67,17 +67,8 @@ case "$SECS" in '' | *[!0-9]*) die "BENCH_SECONDS must be a whole number of seco
 [ "$SECS" -ge 1 ] || die "BENCH_SECONDS must be at least 1"
 
 # --- tools ---------------------------------------------------------------------------------
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-apt_updated=0
-apt_install() {
-    if [ "$apt_updated" -eq 0 ]; then
-        $sudo apt-get update -qq
-        apt_updated=1
-    fi
-    log "installing: $*"
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=scripts/bench-common.sh
+. "$ROOT/scripts/bench-common.sh"
 command -v wrk >/dev/null 2>&1 || apt_install wrk
 command -v curl >/dev/null 2>&1 || apt_install curl
 if [[ " $BACKENDS " == *" full "* ]]; then
@@ -88,14 +79,7 @@ if [ "$PERF" = 1 ]; then
     command -v perf >/dev/null 2>&1 || apt_install linux-perf
 fi
 
-if [ -n "${BENCH_BINARY:-}" ]; then
-    CIAM=$(realpath "$BENCH_BINARY")
-    [ -x "$CIAM" ] || die "BENCH_BINARY=$BENCH_BINARY is not an executable"
-else
-    log "building: cargo build --release --bin ciam"
-    cargo build --release --bin ciam
-    CIAM=$ROOT/target/release/ciam
-fi
+ciam_binary
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.wrk.txt "$OUT"/*.perf.txt "$OUT"/*.perf.data "$OUT"/*.log "$OUT"/summary.md "$OUT"/meta.txt
@@ -109,18 +93,6 @@ PG_PID=""
 PG_DATA=""
 PG_PORT=""
 PERF_PIDS=()
-stop_pid() { # pid [seconds]: TERM, wait, then KILL
-    local pid=$1 wait=${2:-10} i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < wait * 10; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 as_pg() { # a Postgres binary, as the postgres OS user when root (initdb refuses root)
     if [ "$(id -u)" -eq 0 ]; then (cd / && exec runuser -u postgres -- "$@"); else (cd / && exec "$@"); fi
 }
@@ -150,18 +122,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- helpers -------------------------------------------------------------------------------
-free_port() { # a loopback port nobody listens on, below the ephemeral range
-    local port i
-    for ((i = 0; i < 200; i++)); do
-        port=$((20000 + RANDOM % 12000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    die "no free port found"
-}
-
 cpu_ticks() { # utime+stime (clock ticks) of the given pids and all their descendants
     local pids total=0 t p
     pids=$(ps -e -o pid=,ppid= | awk -v roots="$*" '

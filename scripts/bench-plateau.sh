@@ -50,42 +50,18 @@ for v in SECS RATE CONNS INTERVAL; do
     [ "${!v}" -ge 1 ] || die "$v must be at least 1"
 done
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-apt_install() {
-    log "installing: $*"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
+# shellcheck source=scripts/bench-common.sh
+. "$ROOT/scripts/bench-common.sh"
 command -v wrk >/dev/null 2>&1 || apt_install wrk
 command -v curl >/dev/null 2>&1 || apt_install curl
 command -v sqlite3 >/dev/null 2>&1 || apt_install sqlite3 || log "no sqlite3: row counts skipped"
 
-if [ -n "${BENCH_BINARY:-}" ]; then
-    CIAM=$(realpath "$BENCH_BINARY")
-    [ -x "$CIAM" ] || die "BENCH_BINARY=$BENCH_BINARY is not an executable"
-else
-    log "building: cargo build --release --bin ciam"
-    cargo build --release --bin ciam
-    CIAM=${CARGO_TARGET_DIR:-$ROOT/target}/release/ciam
-fi
+ciam_binary
 
 mkdir -p "$OUT"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ciam-plateau-XXXXXX")
 CIAM_PID=""
 WRK_PID=""
-stop_pid() { # pid: TERM, wait up to 10 s, then KILL
-    local pid=$1 i
-    [ -n "$pid" ] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
@@ -96,18 +72,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() {
-    local port i
-    for ((i = 0; i < 200; i++)); do
-        port=$((20000 + RANDOM % 12000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            echo "$port"
-            return 0
-        fi
-    done
-    die "no free port found"
-}
 
 # --- the load: one token, then its revocation -----------------------------------------------
 # delay() per request, in ms: CONNS connections at most 2 * RATE requests/s together.
