@@ -33,8 +33,8 @@ fn main() {
     let mut settings = ciam::Settings::defaults().expect("default settings");
     settings.database_url = SecretUrl::new(url);
     settings.database_pool_size = 4;
-    let service = ciam::service(&settings).expect("service");
-    let (client, _) = service
+    let clients = ciam::services(&settings).expect("services").clients;
+    let (client, _) = clients
         .create_client(NewClient {
             name: "bench".into(),
             grant_types: vec![GrantType::ClientCredentials],
@@ -52,7 +52,7 @@ fn main() {
     };
     let time = |credentials: &ClientCredentials| {
         let started = Instant::now();
-        assert!(service.authenticate(credentials).is_err());
+        assert!(clients.authenticate(credentials).is_err());
         started.elapsed()
     };
     for _ in 0..200 {

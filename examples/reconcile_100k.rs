@@ -29,9 +29,9 @@ fn main() {
     settings.redis_timeout_ms = 5000;
     settings.database_pool_size = 8;
     let mut wired = None;
-    let service =
-        ciam::service_with(&settings, |ports, _| wired = Some(ports.clone())).expect("service");
-    let store = wired.expect("ports").revocations;
+    let services =
+        ciam::services_with(&settings, |ports, _| wired = Some(ports.clone())).expect("services");
+    let store = wired.expect("ports").store;
 
     let now = SystemClock.now();
     let loading = Instant::now();
@@ -62,7 +62,10 @@ fn main() {
     for run in 1..=3 {
         redis.flushall();
         let started = Instant::now();
-        let written = service.reconcile_denylist().expect("reconciled");
+        let written = services
+            .revocation
+            .reconcile_denylist()
+            .expect("reconciled");
         let elapsed = started.elapsed();
         let keys = redis.command(&["DBSIZE"]).expect("DBSIZE");
         assert_eq!(

@@ -1,4 +1,4 @@
-//! ciam's composition root: settings, and the one place that builds the token service from
+//! ciam's composition root: settings, and the one place that builds the use cases from
 //! them. `ciam` (the binary), the integration tests, the resource SDK's tests and the
 //! examples all build it here, so a new port or service is wired once.
 
@@ -7,4 +7,4 @@ pub mod settings;
 pub mod wiring;
 
 pub use settings::Settings;
-pub use wiring::{service, service_with, WiringError};
+pub use wiring::{services, services_with, WiringError};

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", ciam_domain::Chain(error.as_ref()));
             ExitCode::FAILURE
         }
     }

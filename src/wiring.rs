@@ -1,4 +1,4 @@
-//! Builds the token service from configuration: the one place that knows every adapter.
+//! Builds ciam's use cases from configuration: the one place that knows every adapter.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -6,7 +6,7 @@ use std::time::Duration;
 use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
 use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
 use ciam_domain::ports::Denylist;
-use ciam_domain::{Ports, ServiceConfig, TokenService};
+use ciam_domain::{Ports, ServiceConfig, Services};
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 
 use crate::settings::Settings;
@@ -15,21 +15,21 @@ use crate::settings::Settings;
 pub enum WiringError {
     #[error(transparent)]
     Store(#[from] ciam_store::ConnectError),
-    #[error("Redis denylist: {0}")]
+    #[error("Redis denylist")]
     Redis(#[from] ciam_domain::DenylistError),
 }
 
-/// The token service on the adapters `settings` name.
-pub fn service(settings: &Settings) -> Result<TokenService, WiringError> {
-    service_with(settings, |_, _| {})
+/// The use cases on the adapters `settings` name.
+pub fn services(settings: &Settings) -> Result<Services, WiringError> {
+    services_with(settings, |_, _| {})
 }
 
 /// The same, after `customize` has changed what it needs: a test's fake password hasher,
 /// a setting that only tests change.
-pub fn service_with(
+pub fn services_with(
     settings: &Settings,
     customize: impl FnOnce(&mut Ports, &mut ServiceConfig),
-) -> Result<TokenService, WiringError> {
+) -> Result<Services, WiringError> {
     let url = DatabaseUrl::parse(settings.database_url.expose())?;
     let pool = PoolSettings {
         max_size: settings.database_pool_size,
@@ -49,13 +49,8 @@ pub fn service_with(
         })?),
         None => Arc::new(InProcessDenylist::new()),
     };
-    let store = Arc::new(store);
     let mut ports = Ports {
-        clients: store.clone(),
-        users: store.clone(),
-        grants: store.clone(),
-        revocations: store.clone(),
-        keys: store,
+        store: Arc::new(store),
         denylist,
         codec: Arc::new(JwtCodec::default()),
         passwords: Arc::new(match settings.password_hash_concurrency {
@@ -77,5 +72,5 @@ pub fn service_with(
         ..ServiceConfig::new(issuer)
     };
     customize(&mut ports, &mut config);
-    Ok(TokenService::new(ports, config))
+    Ok(Services::new(ports, config))
 }

@@ -1,17 +1,17 @@
-use ciam_domain::{Client, GrantType, NewClient, Scope, TokenService};
+use ciam_domain::{Client, Clients, GrantType, NewClient, Scope};
 use serde_json::{json, Value};
 
 use super::{print_json, CommandError};
 use crate::cli::{ClientCommand, GrantTypeArg};
 
-pub fn run(service: &TokenService, command: ClientCommand) -> Result<(), CommandError> {
+pub fn run(clients: &Clients, command: ClientCommand) -> Result<(), CommandError> {
     match command {
         ClientCommand::Create(args) => {
             let scope = Scope::parse(&args.scope).map_err(|_| {
                 "invalid --scope: scope tokens are printable ASCII without '\"' or '\\'"
             })?;
             let grant_types = args.grant_types.iter().map(|g| grant_type(*g)).collect();
-            let (client, secret) = service.create_client(NewClient {
+            let (client, secret) = clients.create_client(NewClient {
                 name: args.name,
                 grant_types,
                 scope,
@@ -24,15 +24,15 @@ pub fn run(service: &TokenService, command: ClientCommand) -> Result<(), Command
             print_json(&out)
         }
         ClientCommand::List => {
-            let clients: Vec<Value> = service.list_clients()?.iter().map(describe).collect();
+            let clients: Vec<Value> = clients.list_clients()?.iter().map(describe).collect();
             print_json(&Value::Array(clients))
         }
-        ClientCommand::Show { client_id } => match service.find_client(&client_id)? {
+        ClientCommand::Show { client_id } => match clients.find_client(&client_id)? {
             Some(client) => print_json(&describe(&client)),
             None => Err(format!("no client with client_id {client_id:?}").into()),
         },
         ClientCommand::Delete { client_id } => {
-            if service.delete_client(&client_id)? {
+            if clients.delete_client(&client_id)? {
                 print_json(&json!({ "client_id": client_id, "deleted": true }))
             } else {
                 Err(format!("no client with client_id {client_id:?}").into())

@@ -1,16 +1,16 @@
-use ciam_domain::{SigningKey, TokenService};
+use ciam_domain::{AccessTokens, SigningKey};
 use serde_json::{json, Value};
 
 use super::{print_json, CommandError};
 use crate::cli::KeysCommand;
 
-pub fn run(service: &TokenService, command: KeysCommand) -> Result<(), CommandError> {
+pub fn run(access_tokens: &AccessTokens, command: KeysCommand) -> Result<(), CommandError> {
     match command {
         KeysCommand::List => {
-            let keys: Vec<Value> = service.list_keys()?.iter().map(describe).collect();
+            let keys: Vec<Value> = access_tokens.list_keys()?.iter().map(describe).collect();
             print_json(&Value::Array(keys))
         }
-        KeysCommand::Rotate => print_json(&describe(&service.rotate_signing_key()?)),
+        KeysCommand::Rotate => print_json(&describe(&access_tokens.rotate_signing_key()?)),
     }
 }
 

@@ -21,9 +21,9 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
             let applied = store.migrate()?;
             print_json(&serde_json::json!({ "migrations_applied": applied }))
         }
-        Command::Client(command) => client::run(&wiring::service(&settings)?, command),
-        Command::User(command) => user::run(&wiring::service(&settings)?, command),
-        Command::Keys(command) => keys::run(&wiring::service(&settings)?, command),
+        Command::Client(command) => client::run(&wiring::services(&settings)?.clients, command),
+        Command::User(command) => user::run(&wiring::services(&settings)?.accounts, command),
+        Command::Keys(command) => keys::run(&wiring::services(&settings)?.access_tokens, command),
     }
 }
 

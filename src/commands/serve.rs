@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
-use ciam_domain::TokenService;
+use ciam_domain::{Chain, Revoker};
 
 use super::CommandError;
 use crate::background::Background;
@@ -10,36 +10,38 @@ use ciam::settings::Settings;
 use ciam::wiring;
 
 pub fn run(settings: Settings) -> Result<(), CommandError> {
-    let service = Arc::new(wiring::service(&settings)?);
-    service.ensure_signing_key()?;
+    let services = wiring::services(&settings)?;
+    services.access_tokens.ensure_signing_key()?;
     // A denylist that cannot be filled now (Redis down) is not fatal: the server starts,
     // answers 503 where it needs the denylist, and the reconciler fills it when it returns.
-    match service.reconcile_denylist() {
+    match services.revocation.reconcile_denylist() {
         Ok(restored) => tracing::info!(restored, "denylist rebuilt from the store"),
-        Err(error) => tracing::warn!(%error, "denylist not rebuilt yet; the reconciler retries"),
+        Err(error) => {
+            tracing::warn!(error = %Chain(&error), "denylist not rebuilt yet; the reconciler retries")
+        }
     }
     let mut background = Background::default();
     background.every(
         "reconciler",
         COMPLETENESS_CHECK,
         reconciler(
-            Arc::clone(&service),
+            Arc::clone(&services.revocation),
             Duration::from_secs(settings.reconcile_interval),
         ),
     );
     if settings.prune_interval > 0 {
-        let service = Arc::clone(&service);
+        let revocation = Arc::clone(&services.revocation);
         background.every(
             "pruner",
             Duration::from_secs(settings.prune_interval),
-            move || prune(&service),
+            move || prune(&revocation),
         );
     }
-    tracing::info!(listen = %settings.listen, issuer = %service.config().issuer, "ciam serving");
+    tracing::info!(listen = %settings.listen, issuer = %services.config().issuer, "ciam serving");
     // On SIGTERM or SIGINT actix stops accepting, lets in-flight requests finish (a revoke
     // answers only once its batch has committed, so none is half-written), then returns.
     let served = actix_web::rt::System::new().block_on(async move {
-        HttpServer::new(move || ciam_http::app(Arc::clone(&service)))
+        HttpServer::new(move || ciam_http::app(services.clone()))
             .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
             .bind(&settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?
@@ -63,20 +65,22 @@ const COMPLETENESS_CHECK: Duration = Duration::from_secs(1);
 ///   `FLUSHALL`), or a write to it failed here, it is rebuilt at once;
 /// - every `full_every`, it is rebuilt regardless, so a revocation that another process
 ///   made (`ciam client delete`) arrives.
-fn reconciler(service: Arc<TokenService>, full_every: Duration) -> impl FnMut() + Send {
+fn reconciler(revocation: Arc<Revoker>, full_every: Duration) -> impl FnMut() + Send {
     let mut since_full = Duration::ZERO;
     move || {
         since_full += COMPLETENESS_CHECK;
         let result = if since_full >= full_every {
             since_full = Duration::ZERO;
-            service.reconcile_denylist().map(Some)
+            revocation.reconcile_denylist().map(Some)
         } else {
-            service.reconcile_denylist_if_incomplete()
+            revocation.reconcile_denylist_if_incomplete()
         };
         match result {
             Ok(Some(count)) => tracing::info!(count, "denylist rebuilt from the store"),
             Ok(None) => {}
-            Err(error) => tracing::warn!(%error, "denylist reconciliation failed; retrying"),
+            Err(error) => {
+                tracing::warn!(error = %Chain(&error), "denylist reconciliation failed; retrying")
+            }
         }
     }
 }
@@ -84,10 +88,12 @@ fn reconciler(service: Arc<TokenService>, full_every: Duration) -> impl FnMut() 
 /// Deletes expired revocations, refresh tokens and finished grants, so the store (and the
 /// SQLite file) stays the size of what is live. The first run is one interval after start,
 /// away from the start-up rebuild. A failure is retried at the next interval.
-fn prune(service: &TokenService) {
-    match service.prune_expired() {
+fn prune(revocation: &Revoker) {
+    match revocation.prune_expired() {
         Ok(0) => {}
         Ok(deleted) => tracing::info!(deleted, "expired rows pruned from the store"),
-        Err(error) => tracing::warn!(%error, "pruning expired rows failed; retrying later"),
+        Err(error) => {
+            tracing::warn!(error = %Chain(&error), "pruning expired rows failed; retrying later")
+        }
     }
 }

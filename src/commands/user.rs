@@ -1,12 +1,12 @@
 use std::io::BufRead;
 
-use ciam_domain::{Secret, TokenService};
+use ciam_domain::{Accounts, Secret};
 use serde_json::json;
 
 use super::{print_json, CommandError};
 use crate::cli::UserCommand;
 
-pub fn run(service: &TokenService, command: UserCommand) -> Result<(), CommandError> {
+pub fn run(accounts: &Accounts, command: UserCommand) -> Result<(), CommandError> {
     match command {
         UserCommand::Create {
             username,
@@ -19,7 +19,7 @@ pub fn run(service: &TokenService, command: UserCommand) -> Result<(), CommandEr
             if password.is_empty() {
                 return Err("no password on standard input".into());
             }
-            let user = service.create_user(&username, &Secret::new(password))?;
+            let user = accounts.create_user(&username, &Secret::new(password))?;
             print_json(&json!({ "id": user.id.as_str(), "username": user.username }))
         }
     }

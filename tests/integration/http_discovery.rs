@@ -44,7 +44,11 @@ async fn rotated_keys_stay_published_and_new_tokens_use_the_new_key(kind: Kind) 
     let app = TestApp::new(kind);
     let client = app.confidential();
     let before = app.cc_token(&client).await;
-    let rotated = app.service.rotate_signing_key().expect("rotated");
+    let rotated = app
+        .services
+        .access_tokens
+        .rotate_signing_key()
+        .expect("rotated");
     let after = app.cc_token(&client).await;
     assert_eq!(
         decode_header(&after).expect("header").kid.as_deref(),

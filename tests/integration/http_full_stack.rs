@@ -93,7 +93,8 @@ async fn redis_down_means_503_then_the_reconciler_propagates_the_stored_revocati
 
     redis.restart();
     let rebuilt = app
-        .service
+        .services
+        .revocation
         .reconcile_denylist_if_incomplete()
         .expect("reconciles");
     assert_eq!(rebuilt, Some(1), "an empty Redis is noticed and refilled");
@@ -120,13 +121,15 @@ async fn a_flushed_redis_is_rebuilt_from_postgres() {
     }
     redis.flushall();
     assert_eq!(
-        app.service
+        app.services
+            .revocation
             .reconcile_denylist_if_incomplete()
             .expect("reconciles"),
         Some(5)
     );
     assert_eq!(
-        app.service
+        app.services
+            .revocation
             .reconcile_denylist_if_incomplete()
             .expect("reconciles"),
         None,
@@ -190,7 +193,10 @@ async fn revocations_made_while_redis_was_down_reach_a_redis_restarted_from_its_
     redis.stop_saving();
     assert_eq!(app.revoke(&client, &token).await.status, 503);
     assert!(
-        app.service.reconcile_denylist_if_incomplete().is_err(),
+        app.services
+            .revocation
+            .reconcile_denylist_if_incomplete()
+            .is_err(),
         "Redis is down: the catch-up fails, and must stay pending"
     );
     redis.restart_from_dump();
@@ -201,7 +207,8 @@ async fn revocations_made_while_redis_was_down_reach_a_redis_restarted_from_its_
         "the dump holds the marker"
     );
     assert_eq!(
-        app.service
+        app.services
+            .revocation
             .reconcile_denylist_if_incomplete()
             .expect("reconciles"),
         Some(1),
@@ -239,7 +246,10 @@ async fn the_completeness_marker_returns_only_after_the_rebuild_wrote_everything
             now + 600
         ),
     );
-    app.service.reconcile_denylist().expect("first rebuild");
+    app.services
+        .revocation
+        .reconcile_denylist()
+        .expect("first rebuild");
     redis.flushall();
 
     let sample: Vec<String> = (1..=SEEDED)
@@ -250,8 +260,8 @@ async fn the_completeness_marker_returns_only_after_the_rebuild_wrote_everything
     exists.extend(sample.iter().map(String::as_str));
     let marker = format!("{prefix}:v1:complete");
 
-    let service = std::sync::Arc::clone(&app.service);
-    let rebuild = std::thread::spawn(move || service.reconcile_denylist_if_incomplete());
+    let revocation = std::sync::Arc::clone(&app.services.revocation);
+    let rebuild = std::thread::spawn(move || revocation.reconcile_denylist_if_incomplete());
     let mut polls = 0;
     let mut lies = 0;
     while !rebuild.is_finished() {
@@ -343,7 +353,8 @@ async fn a_redis_restored_from_an_older_dump_is_caught_up() {
     );
 
     assert_eq!(
-        app.service
+        app.services
+            .revocation
             .reconcile_denylist_if_incomplete()
             .expect("reconciles"),
         Some(2),
@@ -351,7 +362,8 @@ async fn a_redis_restored_from_an_older_dump_is_caught_up() {
     );
     assert_eq!(exists(key(&after)).trim(), ":1");
     assert_eq!(
-        app.service
+        app.services
+            .revocation
             .reconcile_denylist_if_incomplete()
             .expect("reconciles"),
         None,

@@ -173,7 +173,7 @@ async fn password_grant_gives_a_refresh_token_that_rotates(kind: Kind) {
     assert!(app.is_active(&client, &access).await);
     // RFC 9700 §4.14.2: replaying the rotated token revokes the family, once the replay
     // cannot be a request that lost a race with the rotation.
-    let race_window = app.service.config().refresh_race_window;
+    let race_window = app.services.config().refresh_race_window;
     actix_web::rt::time::sleep(std::time::Duration::from_secs(race_window as u64)).await;
     let replay = app.refresh(&client, &refresh).await;
     assert_eq!(

@@ -15,7 +15,7 @@ const TTL: i64 = 4;
 /// Every revocation row in the store, expired or not.
 fn stored_revocations(app: &TestApp) -> Vec<Revocation> {
     app.ports
-        .revocations
+        .store
         .live_revocations(UnixTime(0))
         .expect("store")
 }
@@ -39,7 +39,7 @@ async fn expired_rows_leave_the_store_and_live_ones_stay(kind: Kind) {
     let refresh_hash = Secret::new(refresh).hash();
     assert!(app
         .ports
-        .grants
+        .store
         .find_refresh_token(&refresh_hash)
         .expect("store")
         .is_some());
@@ -52,14 +52,14 @@ async fn expired_rows_leave_the_store_and_live_ones_stay(kind: Kind) {
     assert_eq!(app.revoke(&client, &live).await.status, 200);
     let live_before = app
         .ports
-        .revocations
+        .store
         .live_revocations(app_now())
         .expect("live revocations");
     assert_eq!(live_before.len(), 1);
 
     // The revoked access tokens, the refresh token and its grant.
     assert_eq!(
-        app.service.prune_expired().expect("pruned"),
+        app.services.revocation.prune_expired().expect("pruned"),
         revoked + 1 + 1
     );
     assert_eq!(
@@ -69,12 +69,12 @@ async fn expired_rows_leave_the_store_and_live_ones_stay(kind: Kind) {
     );
     assert_eq!(
         app.ports
-            .grants
+            .store
             .find_refresh_token(&refresh_hash)
             .expect("store"),
         None
     );
-    assert_eq!(app.service.prune_expired().expect("pruned"), 0);
+    assert_eq!(app.services.revocation.prune_expired().expect("pruned"), 0);
 
     // The live revocation still holds, here and after a restart's rebuild from the store.
     assert!(!app.is_active(&client, &live).await);

@@ -51,7 +51,7 @@ impl InProcessDenylist {
 }
 
 fn poisoned() -> DenylistError {
-    DenylistError("in-process denylist lock poisoned".into())
+    DenylistError::new("in-process denylist lock poisoned")
 }
 
 /// Keeps the later of two expiries: a re-deny never shortens an entry.

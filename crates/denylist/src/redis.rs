@@ -119,16 +119,16 @@ impl RedisDenylist {
     /// answers 503) while Redis is down, and every call reconnects as needed.
     pub fn connect(settings: RedisSettings) -> Result<RedisDenylist, DenylistError> {
         if settings.pool_size == 0 {
-            return Err(DenylistError("redis: pool_size must be at least 1".into()));
+            return Err(DenylistError::new("redis: pool_size must be at least 1"));
         }
         if settings.timeout.is_zero() {
-            return Err(DenylistError("redis: timeout must not be zero".into()));
+            return Err(DenylistError::new("redis: timeout must not be zero"));
         }
         if settings.key_prefix.is_empty() {
-            return Err(DenylistError("redis: key_prefix must not be empty".into()));
+            return Err(DenylistError::new("redis: key_prefix must not be empty"));
         }
         let client = redis::Client::open(settings.url.as_str())
-            .map_err(|e| DenylistError(format!("redis: bad url: {e}")))?;
+            .map_err(|e| DenylistError::caused_by("redis: bad url", e))?;
         let manager = Manager {
             client: client.clone(),
             timeout: settings.timeout,
@@ -198,14 +198,14 @@ impl RedisDenylist {
         loop {
             let remaining = deadline.saturating_duration_since(Instant::now());
             if remaining.is_zero() {
-                return Err(DenylistError(format!(
+                return Err(DenylistError::new(format!(
                     "redis {what}: no reply within {:?}",
                     self.timeout
                 )));
             }
             let mut conn = self
                 .checkout(remaining)
-                .map_err(|e| DenylistError(format!("redis {what}: no connection: {e}")))?;
+                .map_err(|e| DenylistError::new(format!("redis {what}: no connection: {e}")))?;
             let stale_possible = conn.opened < started;
             let result = conn
                 .bound(remaining, self.timeout)
@@ -218,7 +218,7 @@ impl RedisDenylist {
                         conn.broken = true;
                     }
                     if !(stale_possible && error.is_connection_dropped()) {
-                        return Err(DenylistError(format!("redis {what}: {error}")));
+                        return Err(DenylistError::caused_by(format!("redis {what}"), error));
                     }
                 }
             }

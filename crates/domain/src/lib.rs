@@ -3,41 +3,55 @@
 //! Nothing here performs I/O. Everything outside (storage, the denylist, signing,
 //! password hashing, clocks, randomness) is reached through the traits in [`ports`],
 //! which the adapter crates implement. docs/architecture.md explains the hexagon.
+//!
+//! Each context has a folder of its own, holding its model, its ports, its service and
+//! its tests: [`clients`], [`accounts`], [`access_token`], [`issuance`], [`revocation`],
+//! [`introspection`]. They stand on a shared kernel (the ports, the configuration, the
+//! clock and randomness) and are built together as [`Services`].
 
-pub mod claims;
-pub mod client;
+pub mod access_token;
+pub mod accounts;
+pub mod clients;
 pub mod error;
-pub mod grant;
 pub mod ids;
 pub mod input;
-pub mod keys;
+pub mod introspection;
+pub mod issuance;
+mod kernel;
 pub mod ports;
 pub mod redact;
 pub mod revocation;
 pub mod scope;
 pub mod secret;
-pub mod service;
-pub mod throttle;
+pub mod services;
 pub mod time;
-pub mod user;
 
 /// In-memory fakes of every port: the domain's unit tests run on them, and the store's
 /// contract suite checks the fake store like the real ones (feature `testing`).
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 
+// The models under the names the adapters know them by.
+pub use access_token::{claims, keys};
+pub use accounts::{model as user, throttle};
+pub use clients::model as client;
+pub use issuance::model as grant;
+
+pub use access_token::AccessTokens;
+pub use accounts::{Accounts, SignInError};
 pub use claims::AccessClaims;
 pub use client::{Client, GrantType};
-pub use error::{CodecError, DenylistError, OAuthError, StoreError};
+pub use clients::{AuthError, ClientCredentials, Clients, NewClient};
+pub use error::{AdminError, Cause, Chain, CodecError, DenylistError, Fault, StoreError};
 pub use grant::{Grant, RefreshTokenRecord, RotateOutcome};
 pub use ids::{ClientId, GrantId, Jti, Kid, UserId};
+pub use introspection::{IntrospectError, Introspection, Introspector};
+pub use issuance::{GrantRequest, IssuedTokens, TokenError, TokenIssuer};
+pub use kernel::{Ports, ServiceConfig};
 pub use keys::{KeyRing, PublicJwk, SigningKey};
-pub use revocation::Revocation;
-pub use scope::Scope;
+pub use revocation::{Revocation, RevokeError, Revoker, TokenTypeHint};
+pub use scope::{InvalidScope, Scope};
 pub use secret::{Secret, SecretHash};
-pub use service::{
-    ClientCredentials, GrantRequest, Introspection, IssuedTokens, NewClient, Ports, ServiceConfig,
-    TokenService, TokenTypeHint,
-};
+pub use services::{Readiness, Services};
 pub use time::UnixTime;
 pub use user::User;

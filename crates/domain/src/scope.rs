@@ -3,21 +3,24 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use crate::error::OAuthError;
+/// A `scope` value outside the RFC 6749 §3.3 grammar, or beyond what is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid_scope")]
+pub struct InvalidScope;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Scope(BTreeSet<String>);
 
 impl Scope {
     /// Parses a `scope` parameter. RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ).
-    pub fn parse(value: &str) -> Result<Scope, OAuthError> {
+    pub fn parse(value: &str) -> Result<Scope, InvalidScope> {
         let mut tokens = BTreeSet::new();
         for token in value.split(' ').filter(|t| !t.is_empty()) {
             let valid = token
                 .bytes()
                 .all(|b| b == 0x21 || (0x23..=0x5b).contains(&b) || (0x5d..=0x7e).contains(&b));
             if !valid {
-                return Err(OAuthError::InvalidScope);
+                return Err(InvalidScope);
             }
             tokens.insert(token.to_owned());
         }
@@ -34,11 +37,11 @@ impl Scope {
 
     /// The scope a request gets: what it asked for, if every token is allowed;
     /// everything allowed when it asked for nothing (RFC 6749 §3.3 default).
-    pub fn grant(requested: Option<&Scope>, allowed: &Scope) -> Result<Scope, OAuthError> {
+    pub fn grant(requested: Option<&Scope>, allowed: &Scope) -> Result<Scope, InvalidScope> {
         match requested {
             None => Ok(allowed.clone()),
             Some(requested) if requested.is_subset_of(allowed) => Ok(requested.clone()),
-            Some(_) => Err(OAuthError::InvalidScope),
+            Some(_) => Err(InvalidScope),
         }
     }
 }
@@ -69,9 +72,9 @@ mod tests {
 
     #[test]
     fn rejects_characters_outside_the_grammar() {
-        assert_eq!(Scope::parse("a\"b"), Err(OAuthError::InvalidScope));
-        assert_eq!(Scope::parse("a\\b"), Err(OAuthError::InvalidScope));
-        assert_eq!(Scope::parse("é"), Err(OAuthError::InvalidScope));
+        assert_eq!(Scope::parse("a\"b"), Err(InvalidScope));
+        assert_eq!(Scope::parse("a\\b"), Err(InvalidScope));
+        assert_eq!(Scope::parse("é"), Err(InvalidScope));
     }
 
     #[test]
@@ -81,9 +84,6 @@ mod tests {
         assert_eq!(Scope::grant(Some(&read), &allowed), Ok(read.clone()));
         assert_eq!(Scope::grant(None, &allowed), Ok(allowed.clone()));
         let admin = Scope::parse("admin").expect("valid");
-        assert_eq!(
-            Scope::grant(Some(&admin), &allowed),
-            Err(OAuthError::InvalidScope)
-        );
+        assert_eq!(Scope::grant(Some(&admin), &allowed), Err(InvalidScope));
     }
 }

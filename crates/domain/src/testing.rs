@@ -14,11 +14,12 @@ use crate::client::Client;
 use crate::error::{CodecError, DenylistError, StoreError};
 use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
 use crate::ids::{ClientId, GrantId, Jti, Kid};
+use crate::kernel::{Ports, ServiceConfig};
 use crate::keys::{KeyRing, PublicJwk, SigningKey};
 use crate::ports::*;
 use crate::revocation::Revocation;
 use crate::secret::SecretHash;
-use crate::service::{Ports, ServiceConfig, TokenService};
+use crate::services::Services;
 use crate::time::UnixTime;
 use crate::user::User;
 
@@ -40,7 +41,9 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl FakeStore {
     fn up(&self) -> Result<(), StoreError> {
         if self.down.load(Ordering::SeqCst) {
-            Err(StoreError::Unavailable("fake store down".into()))
+            Err(StoreError::Unavailable(crate::error::Cause::message(
+                "fake store down",
+            )))
         } else {
             Ok(())
         }
@@ -319,7 +322,7 @@ pub struct FakeDenylist {
 impl FakeDenylist {
     fn up(&self) -> Result<(), DenylistError> {
         if self.down.load(Ordering::SeqCst) {
-            Err(DenylistError("fake denylist down".into()))
+            Err(DenylistError::new("fake denylist down"))
         } else {
             Ok(())
         }
@@ -522,7 +525,7 @@ impl Random for CountingRandom {
 
 /// A service on fakes, with handles to the fakes for tests to inspect and break.
 pub struct Harness {
-    pub service: TokenService,
+    pub services: Services,
     pub store: Arc<FakeStore>,
     pub denylist: Arc<FakeDenylist>,
     pub clock: Arc<FakeClock>,
@@ -534,11 +537,7 @@ impl Harness {
         let denylist = Arc::new(FakeDenylist::default());
         let clock = Arc::new(FakeClock(AtomicI64::new(1_700_000_000)));
         let ports = Ports {
-            clients: store.clone(),
-            users: store.clone(),
-            grants: store.clone(),
-            revocations: store.clone(),
-            keys: store.clone(),
+            store: store.clone(),
             denylist: denylist.clone(),
             codec: Arc::new(FakeCodec),
             passwords: Arc::new(FakeHasher),
@@ -547,10 +546,13 @@ impl Harness {
         };
         let mut service_config = ServiceConfig::new("https://issuer.test");
         config(&mut service_config);
-        let service = TokenService::new(ports, service_config);
-        service.ensure_signing_key().expect("fake store is up");
+        let services = Services::new(ports, service_config);
+        services
+            .access_tokens
+            .ensure_signing_key()
+            .expect("fake store is up");
         Harness {
-            service,
+            services,
             store,
             denylist,
             clock,
@@ -567,5 +569,93 @@ impl FakeStore {
 impl Harness {
     pub fn clock_now(&self) -> UnixTime {
         self.clock.now()
+    }
+}
+
+/// The steps most unit tests start with: a harness, a client, a user's tokens.
+pub mod scenario {
+    use super::Harness;
+    use crate::client::{Client, GrantType};
+    use crate::clients::NewClient;
+    use crate::introspection::Introspection;
+    use crate::issuance::{GrantRequest, IssuedTokens, TokenError};
+    use crate::scope::Scope;
+    use crate::secret::Secret;
+
+    pub fn harness() -> Harness {
+        Harness::new(|_| {})
+    }
+
+    pub fn client(h: &Harness, grants: &[GrantType], public: bool) -> (Client, Option<Secret>) {
+        h.services
+            .clients
+            .create_client(NewClient {
+                name: "app".into(),
+                grant_types: grants.to_vec(),
+                scope: Scope::parse("read write").expect("valid"),
+                public,
+            })
+            .expect("created")
+    }
+
+    pub fn confidential(h: &Harness) -> Client {
+        client(
+            h,
+            &[
+                GrantType::ClientCredentials,
+                GrantType::Password,
+                GrantType::RefreshToken,
+            ],
+            false,
+        )
+        .0
+    }
+
+    pub fn user_tokens(h: &Harness, client: &Client) -> IssuedTokens {
+        let _ = h
+            .services
+            .accounts
+            .create_user("alice", &Secret::new("correct horse"));
+        h.services
+            .tokens
+            .issue(
+                client,
+                GrantRequest::Password {
+                    username: "alice".into(),
+                    password: Secret::new("correct horse"),
+                    scope: None,
+                    client_address: None,
+                },
+            )
+            .expect("password grant")
+    }
+
+    pub fn refresh(
+        h: &Harness,
+        client: &Client,
+        token: &Secret,
+    ) -> Result<IssuedTokens, TokenError> {
+        h.services.tokens.issue(
+            client,
+            GrantRequest::RefreshToken {
+                refresh_token: token.clone(),
+                scope: None,
+            },
+        )
+    }
+
+    pub fn cc_token(h: &Harness, client: &Client) -> String {
+        h.services
+            .tokens
+            .issue(client, GrantRequest::ClientCredentials { scope: None })
+            .expect("client credentials")
+            .access_token
+    }
+
+    pub fn active(h: &Harness, caller: &Client, token: &str) -> bool {
+        !matches!(
+            h.services.introspection.introspect(caller, token, None),
+            Ok(Introspection::Inactive)
+        )
     }
 }

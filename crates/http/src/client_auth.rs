@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::HttpRequest;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use ciam_domain::{Client, ClientCredentials, OAuthError, Secret, TokenService};
+use ciam_domain::{Client, ClientCredentials, Clients, Secret};
 use percent_encoding::percent_decode_str;
 
 use crate::form::Form;
@@ -21,15 +21,15 @@ pub(crate) struct ClientAuth {
 impl ClientAuth {
     /// Authenticates the client (a blocking call: the client may have to be read from the
     /// store). A failure answers a Basic attempt with the Basic challenge (RFC 6749 §5.2).
-    pub(crate) fn authenticate(&self, service: &TokenService) -> Result<Client, ApiError> {
-        service
+    pub(crate) fn authenticate(&self, clients: &Clients) -> Result<Client, ApiError> {
+        clients
             .authenticate(&self.credentials)
             .map_err(|e| self.error(e))
     }
 
     /// The response to a domain error, with the Basic challenge when the client used Basic.
-    pub(crate) fn error(&self, error: OAuthError) -> ApiError {
-        ApiError::from(error).with_basic_challenge(self.basic)
+    pub(crate) fn error(&self, error: impl Into<ApiError>) -> ApiError {
+        error.into().with_basic_challenge(self.basic)
     }
 
     pub(crate) fn extract(req: &HttpRequest, form: &Form) -> Result<ClientAuth, ApiError> {

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use ciam_domain::{GrantType, PublicJwk, TokenService};
+use ciam_domain::{GrantType, PublicJwk, Services};
 use serde::Serialize;
 
 use crate::{blocking, routes, ApiError};
@@ -12,8 +12,14 @@ struct Jwks {
     keys: Vec<PublicJwk>,
 }
 
-pub(crate) async fn jwks(service: web::Data<TokenService>) -> Result<HttpResponse, ApiError> {
-    let keys = blocking(move || service.published_keys().map_err(ApiError::from)).await?;
+pub(crate) async fn jwks(services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let keys = blocking(move || {
+        services
+            .access_tokens
+            .published_keys()
+            .map_err(ApiError::from)
+    })
+    .await?;
     // Short enough that a rotated key reaches verifiers well within a token's lifetime.
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
@@ -40,8 +46,8 @@ struct Metadata {
 
 const SECRET_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 
-pub(crate) async fn metadata(service: web::Data<TokenService>) -> HttpResponse {
-    let issuer = service.config().issuer.clone();
+pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
+    let issuer = services.config().issuer.clone();
     let endpoint = |path: &str| format!("{issuer}{path}");
     let with_public = || {
         let mut methods = SECRET_METHODS.to_vec();

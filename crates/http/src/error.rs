@@ -2,10 +2,12 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use ciam_domain::OAuthError;
+use ciam_domain::{
+    AuthError, Chain, Fault, IntrospectError, InvalidScope, RevokeError, TokenError,
+};
 use serde::Serialize;
 
-/// An error answer. Built from a domain `OAuthError` or from a request the edge could not
+/// An error answer. Built from a use case's error or from a request the edge could not
 /// parse; rendered as `{"error": ..., "error_description": ...}`.
 #[derive(Debug)]
 pub struct ApiError {
@@ -55,6 +57,16 @@ impl ApiError {
         )
     }
 
+    /// A 503 for a failure of the edge itself (no domain fault behind it).
+    pub fn unavailable(what: &'static str) -> Self {
+        tracing::error!(what, "unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            None,
+        )
+    }
+
     fn new(status: StatusCode, code: &'static str, description: Option<&'static str>) -> Self {
         Self {
             status,
@@ -77,21 +89,56 @@ impl ApiError {
     }
 }
 
-impl From<OAuthError> for ApiError {
-    fn from(error: OAuthError) -> Self {
+impl From<Fault> for ApiError {
+    fn from(fault: Fault) -> Self {
+        // The cause names internals: logged here, once, with its whole chain; never sent.
+        if fault.is_saturation() {
+            tracing::warn!(error = %Chain(&fault), "at capacity");
+        } else {
+            tracing::error!(error = %Chain(&fault), "dependency unavailable");
+        }
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "temporarily_unavailable",
+            None,
+        )
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
         match error {
-            OAuthError::InvalidRequest(description) => ApiError::invalid_request(description),
-            OAuthError::InvalidClient => ApiError::invalid_client(false),
-            OAuthError::Unavailable(detail) => {
-                // The detail names internals: logged here, once, never sent.
-                tracing::error!(%detail, "dependency unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "temporarily_unavailable",
-                    None,
-                )
-            }
-            OAuthError::TooManyAttempts { retry_after } => Self {
+            AuthError::InvalidClient => ApiError::invalid_client(false),
+            AuthError::Unavailable(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<RevokeError> for ApiError {
+    fn from(error: RevokeError) -> Self {
+        match error {
+            // RFC 7009 §2.1: the token was issued to another client.
+            RevokeError::ForeignToken => ApiError::invalid_client(false),
+            RevokeError::Unavailable(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<IntrospectError> for ApiError {
+    fn from(error: IntrospectError) -> Self {
+        match error {
+            IntrospectError::PublicClient => ApiError::invalid_client(false),
+            IntrospectError::Unavailable(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        match error {
+            TokenError::InvalidRequest(description) => ApiError::invalid_request(description),
+            TokenError::Unavailable(fault) => fault.into(),
+            TokenError::TooManyAttempts { retry_after } => Self {
                 retry_after: Some(retry_after.max(1)),
                 ..Self::new(
                     StatusCode::TOO_MANY_REQUESTS,
@@ -101,6 +148,12 @@ impl From<OAuthError> for ApiError {
             },
             other => Self::new(StatusCode::BAD_REQUEST, other.code(), None),
         }
+    }
+}
+
+impl From<InvalidScope> for ApiError {
+    fn from(error: InvalidScope) -> Self {
+        TokenError::from(error).into()
     }
 }
 

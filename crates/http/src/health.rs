@@ -1,7 +1,7 @@
 //! `GET /healthz` (the process answers) and `GET /readyz` (its dependencies answer).
 
 use actix_web::{web, HttpResponse};
-use ciam_domain::TokenService;
+use ciam_domain::Services;
 use serde::Serialize;
 
 use crate::{blocking, ApiError};
@@ -27,8 +27,8 @@ fn state(result: &Result<(), String>, name: &str) -> &'static str {
     }
 }
 
-pub(crate) async fn readyz(service: web::Data<TokenService>) -> Result<HttpResponse, ApiError> {
-    let readiness = blocking(move || Ok(service.readiness())).await?;
+pub(crate) async fn readyz(services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
+    let readiness = blocking(move || Ok(services.readiness())).await?;
     let body = Readiness {
         status: if readiness.is_ready() {
             "ready"

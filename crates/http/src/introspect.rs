@@ -1,7 +1,7 @@
 //! `POST /oauth2/introspect` (RFC 7662).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use ciam_domain::{Introspection, TokenService, TokenTypeHint};
+use ciam_domain::{Introspection, Services, TokenTypeHint};
 use serde::Serialize;
 
 use crate::client_auth::ClientAuth;
@@ -65,7 +65,7 @@ impl From<Introspection> for IntrospectionResponse {
 pub(crate) async fn introspect(
     req: HttpRequest,
     payload: web::Payload,
-    service: web::Data<TokenService>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = Form::read(&req, payload).await?;
     let auth = ClientAuth::extract(&req, &form)?;
@@ -75,9 +75,10 @@ pub(crate) async fn introspect(
         .and_then(|hint| hint.parse::<TokenTypeHint>().ok());
     let answer = blocking(move || {
         // RFC 7662 §2.1: the caller MUST be authorized to call the endpoint.
-        let caller = auth.authenticate(&service)?;
+        let caller = auth.authenticate(&services.clients)?;
         let token = token.ok_or(ApiError::invalid_request("token is required"))?;
-        service
+        services
+            .introspection
             .introspect(&caller, &token, hint)
             .map_err(|e| auth.error(e))
     })

@@ -1,4 +1,4 @@
-//! The HTTP edge. Handlers parse the request, call the domain's `TokenService`, and map its
+//! The HTTP edge. Handlers parse the request, call the domain's use cases, and map their
 //! errors to responses in one place ([`error`]). No rule lives here.
 
 mod client_auth;
@@ -12,14 +12,12 @@ mod revoke;
 pub mod routes;
 mod token;
 
-use std::sync::Arc;
-
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App};
-use ciam_domain::TokenService;
+use ciam_domain::Services;
 
 pub use error::ApiError;
 pub use request_span::REQUEST_ID;
@@ -33,14 +31,14 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Registers every route on an actix app:
-/// `App::new().configure(ciam_http::routes(service))`.
-pub fn routes(service: Arc<TokenService>) -> impl FnOnce(&mut web::ServiceConfig) {
+/// `App::new().configure(ciam_http::routes(services))`.
+pub fn routes(services: Services) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         // RFC 6749 §5.1: token responses (and errors) carry no-store / no-cache.
         let no_store = DefaultHeaders::new()
             .add((header::CACHE_CONTROL, "no-store"))
             .add((header::PRAGMA, "no-cache"));
-        cfg.app_data(web::Data::from(service))
+        cfg.app_data(web::Data::new(services))
             .service(
                 web::scope(routes::OAUTH_SCOPE)
                     .wrap(no_store)
@@ -66,7 +64,7 @@ pub fn routes(service: Arc<TokenService>) -> impl FnOnce(&mut web::ServiceConfig
 /// The whole application: routes, a JSON 404 for unknown paths, and a tracing span per
 /// request. The binary serves it; the integration tests drive the same one.
 pub fn app(
-    service: Arc<TokenService>,
+    services: Services,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -78,7 +76,7 @@ pub fn app(
 > {
     App::new()
         .wrap(from_fn(request_span::request_span))
-        .configure(routes(service))
+        .configure(routes(services))
         .default_service(web::to(error::not_found))
 }
 
@@ -115,5 +113,5 @@ where
     let span = tracing::Span::current();
     web::block(move || span.in_scope(work))
         .await
-        .map_err(|_| ApiError::from(ciam_domain::OAuthError::Unavailable("worker pool".into())))?
+        .map_err(|_| ApiError::unavailable("the blocking worker pool is gone"))?
 }

@@ -1,7 +1,7 @@
 //! `POST /oauth2/revoke` (RFC 7009). The rules are the domain's; this only parses and maps.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use ciam_domain::{TokenService, TokenTypeHint};
+use ciam_domain::{Services, TokenTypeHint};
 
 use crate::client_auth::ClientAuth;
 use crate::form::Form;
@@ -10,7 +10,7 @@ use crate::{blocking, ApiError};
 pub(crate) async fn revoke(
     req: HttpRequest,
     payload: web::Payload,
-    service: web::Data<TokenService>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = Form::read(&req, payload).await?;
     let auth = ClientAuth::extract(&req, &form)?;
@@ -21,11 +21,12 @@ pub(crate) async fn revoke(
         .and_then(|hint| hint.parse::<TokenTypeHint>().ok());
     blocking(move || {
         // Rule 1: the client is authenticated before anything about the token is looked at.
-        let client = auth.authenticate(&service)?;
+        let client = auth.authenticate(&services.clients)?;
         let token = token.ok_or(ApiError::invalid_request("token is required"))?;
         // Rule 4's 401 answers a Basic attempt with its challenge too (RFC 6749 §5.2), as
         // introspection does.
-        service
+        services
+            .revocation
             .revoke(&client, &token, hint)
             .map_err(|e| auth.error(e))
     })

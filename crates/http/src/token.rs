@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use ciam_domain::{GrantRequest, Scope, Secret, TokenService};
+use ciam_domain::{GrantRequest, Scope, Secret, Services, TokenError};
 use serde::Serialize;
 
 use crate::client_auth::ClientAuth;
@@ -24,16 +24,19 @@ struct TokenResponse {
 pub(crate) async fn token(
     req: HttpRequest,
     payload: web::Payload,
-    service: web::Data<TokenService>,
+    services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let mut form = Form::read(&req, payload).await?;
     let auth = ClientAuth::extract(&req, &form)?;
     let client_address = req.peer_addr().map(|peer| peer.ip());
     let grant = grant_request(&mut form, client_address);
     let issued = blocking(move || {
-        let client = auth.authenticate(&service)?;
+        let client = auth.authenticate(&services.clients)?;
         let grant = grant?;
-        service.issue(&client, grant).map_err(ApiError::from)
+        services
+            .tokens
+            .issue(&client, grant)
+            .map_err(ApiError::from)
     })
     .await?;
     Ok(HttpResponse::Ok().json(TokenResponse {
@@ -84,8 +87,6 @@ fn grant_request(
                 scope,
             })
         }
-        _ => Err(ApiError::from(
-            ciam_domain::OAuthError::UnsupportedGrantType,
-        )),
+        _ => Err(ApiError::from(TokenError::UnsupportedGrantType)),
     }
 }

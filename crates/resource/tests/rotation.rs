@@ -55,7 +55,10 @@ fn key_rotation_is_followed_and_refetches_are_floored() {
 
     // Rotate: the next token has a kid the verifier has not seen, and the floor has not
     // passed since the forged ones: refused without a fetch...
-    ciam.service.rotate_signing_key().expect("rotated");
+    ciam.services
+        .access_tokens
+        .rotate_signing_key()
+        .expect("rotated");
     let new = ciam.client_token(&client);
     assert_ne!(kid(&new), kid(&old));
     assert_eq!(

@@ -131,7 +131,10 @@ fn a_restarted_redis_is_resubscribed_and_the_copy_kept() {
         "the in-memory copy outlives Redis's loss"
     );
     // ciam's reconciler would do this within a second; the copy follows its events.
-    ciam.service.reconcile_denylist().expect("rebuilt");
+    ciam.services
+        .revocation
+        .reconcile_denylist()
+        .expect("rebuilt");
     ciam.revoke(&client, &token);
     assert_eventually(
         &verifier,
@@ -160,7 +163,10 @@ fn synced_mode_waits_for_a_complete_denylist_at_start() {
         verifier.verify(&token).map(|_| ()),
         Err(Rejection::DenylistUnavailable)
     );
-    ciam.service.reconcile_denylist().expect("rebuilt");
+    ciam.services
+        .revocation
+        .reconcile_denylist()
+        .expect("rebuilt");
     let (answer, took) = until_answer(&verifier, &token, Ok(()), Duration::from_secs(5));
     assert!(answer.is_ok(), "ready once the marker is back: {answer:?}");
     assert!(took < Duration::from_secs(3), "{took:?}");

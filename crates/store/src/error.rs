@@ -21,10 +21,10 @@ pub(crate) fn store_error(error: DieselError) -> StoreError {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             StoreError::Duplicate(info.message().to_owned())
         }
-        other => StoreError::Unavailable(other.to_string()),
+        other => StoreError::unavailable(other),
     }
 }
 
 pub(crate) fn pool_error(error: r2d2::Error) -> StoreError {
-    StoreError::Unavailable(format!("no database connection: {error}"))
+    StoreError::unavailable(error)
 }

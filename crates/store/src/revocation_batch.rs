@@ -15,7 +15,7 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
 use std::time::Duration;
 
-use ciam_domain::StoreError;
+use ciam_domain::{Cause, StoreError};
 use diesel::sql_types::{BigInt, Text};
 use diesel::RunQueryDsl;
 
@@ -59,14 +59,14 @@ impl RevocationBatcher {
     /// Returns once `row` is committed (or was already stored: idempotent).
     pub(crate) fn revoke(&self, row: RevokedRow) -> Result<(), StoreError> {
         let (committed, outcome) = mpsc::sync_channel(1);
-        self.jobs
-            .send(Job { row, committed })
-            .map_err(|_| StoreError::Unavailable("the revocation writer has stopped".into()))?;
+        self.jobs.send(Job { row, committed }).map_err(|_| {
+            StoreError::Unavailable(Cause::message("the revocation writer has stopped"))
+        })?;
         outcome.recv_timeout(self.wait).unwrap_or_else(|_| {
-            Err(StoreError::Unavailable(format!(
+            Err(StoreError::Unavailable(Cause::message(format!(
                 "revocation not committed within {:?}",
                 self.wait
-            )))
+            ))))
         })
     }
 }
@@ -121,9 +121,11 @@ fn insert_on(
 ) -> Result<(), StoreError> {
     let conn = match conn {
         Some(conn) => conn,
-        None => conn.insert(manager.open_unpooled().map_err(|error| {
-            StoreError::Unavailable(format!("no database connection: {error}"))
-        })?),
+        None => conn.insert(
+            manager
+                .open_unpooled()
+                .map_err(StoreError::unavailable)?,
+        ),
     };
     insert_all(conn, batch)
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
+use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, Store, UserStore};
 use ciam_domain::*;
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 use ciam_testkit::postgres::TestPostgres;
@@ -102,17 +102,6 @@ macro_rules! contract_suite {
             )*
         }
     };
-}
-
-/// Every store port: what the contract functions are written against.
-trait Store:
-    ClientStore + UserStore + GrantStore + RevocationStore + KeyStore + Send + Sync + 'static
-{
-}
-
-impl<T> Store for T where
-    T: ClientStore + UserStore + GrantStore + RevocationStore + KeyStore + Send + Sync + 'static
-{
 }
 
 contract_suite! {

@@ -1,10 +1,10 @@
-//! A `TokenService` on the real adapters, and the actix app around it.
+//! ciam's use cases on the real adapters, and the actix app around them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use ciam::secret_url::SecretUrl;
-use ciam_domain::{GrantType, NewClient, Ports, Scope, Secret, ServiceConfig, TokenService};
+use ciam_domain::{GrantType, NewClient, Ports, Scope, Secret, ServiceConfig, Services};
 
 pub const ISSUER: &str = "http://ciam.test";
 
@@ -30,10 +30,10 @@ enum Backing {
     },
 }
 
-/// The service under test, on adapters of its own.
+/// The use cases under test, on adapters of its own.
 pub struct TestApp {
-    pub service: Arc<TokenService>,
-    /// The service's ports, for tests to look past the service (what rows are left).
+    pub services: Services,
+    /// Their ports, for tests to look past the use cases (what rows are left).
     pub ports: Ports,
     pub kind: Kind,
     backing: Backing,
@@ -83,9 +83,9 @@ impl TestApp {
                 }
             }
         };
-        let (service, ports) = build_service(&backing, &config);
+        let (services, ports) = build_services(&backing, &config);
         TestApp {
-            service: Arc::new(service),
+            services,
             ports,
             kind,
             backing,
@@ -103,9 +103,9 @@ impl TestApp {
             redis_prefix: ciam_testkit::redis::unique_prefix("faults"),
         };
         let config = ServiceConfig::new(ISSUER);
-        let (service, ports) = build_service(&backing, &config);
+        let (services, ports) = build_services(&backing, &config);
         TestApp {
-            service: Arc::new(service),
+            services,
             ports,
             kind: Kind::FullStack,
             backing,
@@ -114,12 +114,12 @@ impl TestApp {
         }
     }
 
-    /// A new service on the same database (and Redis keys), as after a restart: fresh
+    /// New use cases on the same database (and Redis keys), as after a restart: fresh
     /// process memory, denylist rebuilt from the store.
     pub fn restarted(&self) -> TestApp {
-        let (service, ports) = build_service(&self.backing, &self.config);
+        let (services, ports) = build_services(&self.backing, &self.config);
         TestApp {
-            service: Arc::new(service),
+            services,
             ports,
             kind: self.kind,
             backing: self.backing.clone(),
@@ -138,7 +138,8 @@ impl TestApp {
 
     pub fn client(&self, grants: &[GrantType], public: bool) -> TestClient {
         let (client, secret) = self
-            .service
+            .services
+            .clients
             .create_client(NewClient {
                 name: "test client".into(),
                 grant_types: grants.to_vec(),
@@ -165,15 +166,16 @@ impl TestApp {
     }
 
     pub fn user(&self, username: &str, password: &str) {
-        self.service
+        self.services
+            .accounts
             .create_user(username, &Secret::new(password))
             .expect("user created");
     }
 }
 
-/// The service as `ciam serve` builds it (the composition root), on the test's own database
+/// The use cases as `ciam serve` builds them (the composition root), on the test's own database
 /// and Redis keys, with the test's service configuration.
-fn build_service(backing: &Backing, config: &ServiceConfig) -> (TokenService, Ports) {
+fn build_services(backing: &Backing, config: &ServiceConfig) -> (Services, Ports) {
     let mut settings = ciam::Settings::defaults().expect("default settings");
     settings.database_pool_size = 8;
     settings.database_timeout_ms = 1000;
@@ -194,14 +196,20 @@ fn build_service(backing: &Backing, config: &ServiceConfig) -> (TokenService, Po
         }
     }
     let mut wired = None;
-    let service = ciam::service_with(&settings, |ports, service_config| {
+    let services = ciam::services_with(&settings, |ports, service_config| {
         *service_config = config.clone();
         wired = Some(ports.clone());
     })
-    .expect("service");
-    service.ensure_signing_key().expect("signing key");
-    service.reconcile_denylist().expect("denylist rebuilt");
-    (service, wired.expect("ports"))
+    .expect("services");
+    services
+        .access_tokens
+        .ensure_signing_key()
+        .expect("signing key");
+    services
+        .revocation
+        .reconcile_denylist()
+        .expect("denylist rebuilt");
+    (services, wired.expect("ports"))
 }
 
 /// Runs each named `async fn(Kind)` as two tests: `embedded::name` and `full_stack::name`.

@@ -46,7 +46,7 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
 
 impl TestApp {
     pub async fn request(&self, request: TestRequest) -> Response {
-        let app = init_service(ciam_http::app(self.service.clone())).await;
+        let app = init_service(ciam_http::app(self.services.clone())).await;
         let response = call_service(&app, request.to_request()).await;
         let status = response.status().as_u16();
         let headers = response.headers().clone();

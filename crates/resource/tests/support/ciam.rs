@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use actix_web::dev::Service;
 use ciam::secret_url::SecretUrl;
 use ciam_domain::ports::PasswordHasher;
-use ciam_domain::{CodecError, GrantType, NewClient, Scope, Secret, TokenService};
+use ciam_domain::{CodecError, GrantType, NewClient, Scope, Secret, Services};
 use serde_json::Value;
 
 /// Where a ciam keeps its state.
@@ -58,7 +58,7 @@ impl Options {
 
 /// A running ciam. Stopped when dropped.
 pub struct Ciam {
-    pub service: Arc<TokenService>,
+    pub services: Services,
     /// `http://127.0.0.1:{port}`: the issuer, the audience and the base URL.
     pub issuer: String,
     pub options: Options,
@@ -122,21 +122,27 @@ impl Ciam {
                 settings.redis_prefix = options.redis_prefix.clone();
             }
         }
-        let service = ciam::service_with(&settings, |ports, _| {
+        let services = ciam::services_with(&settings, |ports, _| {
             ports.passwords = Arc::new(PlainHasher);
         })
-        .expect("service");
-        let service = Arc::new(service);
-        service.ensure_signing_key().expect("signing key");
-        service.reconcile_denylist().expect("denylist rebuilt");
-        service
+        .expect("services");
+        services
+            .access_tokens
+            .ensure_signing_key()
+            .expect("signing key");
+        services
+            .revocation
+            .reconcile_denylist()
+            .expect("denylist rebuilt");
+        services
+            .accounts
             .create_user(USERNAME, &Secret::new(PASSWORD))
             .expect("user");
 
         let jwks_requests = Arc::new(AtomicUsize::new(0));
-        let server = serve(Arc::clone(&service), port, Arc::clone(&jwks_requests));
+        let server = serve(services.clone(), port, Arc::clone(&jwks_requests));
         let ciam = Ciam {
-            service,
+            services,
             issuer,
             options,
             jwks_requests,
@@ -181,7 +187,8 @@ impl Ciam {
 
     pub fn client(&self) -> Client {
         let (client, secret) = self
-            .service
+            .services
+            .clients
             .create_client(NewClient {
                 name: "resource test".into(),
                 grant_types: vec![
@@ -287,7 +294,7 @@ pub fn basic(client: &Client) -> String {
 
 /// Serves the ciam app on `port` from a thread of its own; returns once it listens.
 fn serve(
-    service: Arc<TokenService>,
+    services: Services,
     port: u16,
     jwks_requests: Arc<AtomicUsize>,
 ) -> actix_web::dev::ServerHandle {
@@ -298,7 +305,7 @@ fn serve(
             actix_web::rt::System::new().block_on(async move {
                 let server = actix_web::HttpServer::new(move || {
                     let counter = Arc::clone(&jwks_requests);
-                    ciam_http::app(Arc::clone(&service)).wrap_fn(move |req, srv| {
+                    ciam_http::app(services.clone()).wrap_fn(move |req, srv| {
                         if req.path() == "/oauth2/jwks" {
                             counter.fetch_add(1, Ordering::SeqCst);
                         }

@@ -1,22 +1,25 @@
 //! Deleting what has expired, so that the store holds only what can still matter.
 
-use super::TokenService;
-use crate::error::OAuthError;
+use super::Revoker;
+use crate::error::Fault;
 
 /// Rows deleted per statement (of each kind): small enough that a batch commits in
 /// milliseconds, so revocations queued behind it barely wait.
 const PRUNE_BATCH: usize = 500;
 
-impl TokenService {
+impl Revoker {
     /// Deletes every expired revocation, refresh token and finished grant older than
     /// `prune_margin` (see `RevocationStore::prune_expired` for exactly what), in batches,
     /// and returns how many rows went. Answers are unchanged: nothing deleted is live.
-    pub fn prune_expired(&self) -> Result<usize, OAuthError> {
+    pub fn prune_expired(&self) -> Result<usize, Fault> {
         // One cutoff for the whole run: rows expiring meanwhile wait for the next run.
-        let cutoff = self.now().plus_seconds(-self.config.prune_margin.max(0));
+        let cutoff = self
+            .core
+            .now()
+            .plus_seconds(-self.core.config.prune_margin.max(0));
         let mut total = 0;
         loop {
-            let deleted = self.ports.revocations.prune_expired(cutoff, PRUNE_BATCH)?;
+            let deleted = self.core.ports.store.prune_expired(cutoff, PRUNE_BATCH)?;
             total += deleted;
             // Fewer than one batch in all means no kind filled its batch: nothing is left.
             if deleted < PRUNE_BATCH {
@@ -29,10 +32,11 @@ impl TokenService {
 #[cfg(test)]
 mod tests {
     use crate::client::GrantType;
-    use crate::error::OAuthError;
+    use crate::clients::NewClient;
+    use crate::error::Fault;
+    use crate::issuance::GrantRequest;
     use crate::scope::Scope;
     use crate::secret::Secret;
-    use crate::service::{GrantRequest, NewClient};
     use crate::testing::Harness;
 
     /// Margin 60 s; the given lifetimes (access, refresh).
@@ -43,7 +47,8 @@ mod tests {
             c.prune_margin = 60;
         });
         let (client, _) = h
-            .service
+            .services
+            .clients
             .create_client(NewClient {
                 name: "app".into(),
                 grant_types: vec![GrantType::Password, GrantType::RefreshToken],
@@ -51,7 +56,8 @@ mod tests {
                 public: false,
             })
             .expect("client");
-        h.service
+        h.services
+            .accounts
             .create_user("alice", &Secret::new("correct horse"))
             .expect("user");
         (h, client)
@@ -62,7 +68,8 @@ mod tests {
     }
 
     fn password_grant(h: &Harness, client: &crate::client::Client) -> crate::IssuedTokens {
-        h.service
+        h.services
+            .tokens
             .issue(
                 client,
                 GrantRequest::Password {
@@ -81,7 +88,8 @@ mod tests {
         // More revoked access tokens than one batch, so the loop must run again.
         for _ in 0..super::PRUNE_BATCH + 7 {
             let tokens = password_grant(&h, &client);
-            h.service
+            h.services
+                .revocation
                 .revoke(&client, &tokens.access_token, None)
                 .expect("revoked");
         }
@@ -90,16 +98,17 @@ mod tests {
 
         // Expired, but not yet past the margin: nothing goes.
         h.clock.advance(61);
-        assert_eq!(h.service.prune_expired().expect("pruned"), 0);
+        assert_eq!(h.services.revocation.prune_expired().expect("pruned"), 0);
 
         // Past access expiry and margin, refresh tokens still live: only revocations go.
         h.clock.advance(60);
         let live = password_grant(&h, &client);
-        h.service
+        h.services
+            .revocation
             .revoke(&client, &live.access_token, None)
             .expect("revoked");
         assert_eq!(
-            h.service.prune_expired().expect("pruned"),
+            h.services.revocation.prune_expired().expect("pruned"),
             super::PRUNE_BATCH + 7
         );
         assert_eq!(h.store.revoked_count(), 1, "the live revocation stays");
@@ -111,7 +120,7 @@ mod tests {
         h.clock.advance(600 + 60);
         let refresh_tokens = h.store.refresh_count();
         assert_eq!(
-            h.service.prune_expired().expect("pruned"),
+            h.services.revocation.prune_expired().expect("pruned"),
             1 + refresh_tokens + grants + 1
         );
         assert_eq!(h.store.grant_count(), 0);
@@ -125,7 +134,8 @@ mod tests {
         let (h, client) = harness_with(120, 10);
         let tokens = password_grant(&h, &client);
         let refresh = tokens.refresh_token.expect("refresh token");
-        h.service
+        h.services
+            .revocation
             .revoke(&client, refresh.expose(), None)
             .expect("revoked");
         let revocation = h.store.live_revocations_for_test(h.clock_now());
@@ -133,7 +143,7 @@ mod tests {
 
         // The refresh token is past expiry and margin; the grant's access token is not.
         h.clock.advance(75);
-        assert_eq!(h.service.prune_expired().expect("pruned"), 1);
+        assert_eq!(h.services.revocation.prune_expired().expect("pruned"), 1);
         assert_eq!(h.store.refresh_count(), 0);
         assert_eq!(
             h.store.grant_count(),
@@ -144,7 +154,7 @@ mod tests {
 
         // Past the access token's expiry and margin: the grant goes too.
         h.clock.advance(106);
-        assert_eq!(h.service.prune_expired().expect("pruned"), 1);
+        assert_eq!(h.services.revocation.prune_expired().expect("pruned"), 1);
         assert_eq!(h.store.grant_count(), 0);
     }
 
@@ -155,8 +165,8 @@ mod tests {
             .down
             .store(true, std::sync::atomic::Ordering::SeqCst);
         assert!(matches!(
-            h.service.prune_expired(),
-            Err(OAuthError::Unavailable(_))
+            h.services.revocation.prune_expired(),
+            Err(Fault::Store(_))
         ));
     }
 }

@@ -1,8 +1,7 @@
 //! Client authentication (RFC 6749 §2.3).
 
-use super::TokenService;
+use super::{AuthError, Clients};
 use crate::client::Client;
-use crate::error::OAuthError;
 use crate::ids::ClientId;
 use crate::input::is_client_id;
 use crate::secret::{hex_matches, Secret};
@@ -20,14 +19,14 @@ pub struct ClientCredentials {
 const UNKNOWN_CLIENT_HASH: &str =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
-impl TokenService {
+impl Clients {
     /// Authenticates a client. Every failure is the same `invalid_client`, so the answer
     /// does not tell which part was wrong.
-    pub fn authenticate(&self, credentials: &ClientCredentials) -> Result<Client, OAuthError> {
+    pub fn authenticate(&self, credentials: &ClientCredentials) -> Result<Client, AuthError> {
         // An id that cannot be one (a NUL, which Postgres refuses) names no client: it is
         // not looked up, so it can never be mistaken for an outage.
         let client = if is_client_id(&credentials.client_id) {
-            self.find_client_cached(&ClientId::new(credentials.client_id.as_str()))?
+            self.find_cached(&ClientId::new(credentials.client_id.as_str()))?
         } else {
             None
         };
@@ -37,16 +36,16 @@ impl TokenService {
             (Some(client), Some(secret)) => match &client.secret_hash {
                 // RFC 6749 §2.3.1: compared in constant time (SecretHash::matches).
                 Some(hash) if hash.matches(secret) => Ok(Client::clone(&client)),
-                _ => Err(OAuthError::InvalidClient),
+                _ => Err(AuthError::InvalidClient),
             },
             (Some(client), None) if client.is_public() => Ok(Client::clone(&client)),
             (None, Some(secret)) => {
                 // Same work as a known client, so timing does not reveal which ids exist;
                 // black_box keeps the optimiser from dropping work whose result is unused.
                 std::hint::black_box(hex_matches(UNKNOWN_CLIENT_HASH, secret));
-                Err(OAuthError::InvalidClient)
+                Err(AuthError::InvalidClient)
             }
-            _ => Err(OAuthError::InvalidClient),
+            _ => Err(AuthError::InvalidClient),
         }
     }
 }

@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::TokenService;
+use super::Clients;
 use crate::client::Client;
 use crate::error::StoreError;
 use crate::ids::ClientId;
@@ -55,24 +55,21 @@ impl ClientCache {
     }
 }
 
-impl TokenService {
+impl Clients {
     /// The client with this id, from the cache if the store was asked less than
     /// `client_cache_ttl` seconds ago (whatever it answered). A client created or deleted
     /// on another node is seen here within the TTL.
-    pub(super) fn find_client_cached(
-        &self,
-        id: &ClientId,
-    ) -> Result<Option<Arc<Client>>, StoreError> {
-        let now = self.now();
-        let ttl = self.config.client_cache_ttl;
+    pub(super) fn find_cached(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
+        let now = self.core.now();
+        let ttl = self.core.config.client_cache_ttl;
         if ttl > 0 {
-            if let Some(answer) = self.clients.get(id, now, ttl) {
+            if let Some(answer) = self.cache.get(id, now, ttl) {
                 return Ok(answer);
             }
         }
-        let client = self.ports.clients.find_client(id)?.map(Arc::new);
+        let client = self.core.ports.store.find_client(id)?.map(Arc::new);
         if ttl > 0 {
-            self.clients.remember(id, client.clone(), now, ttl);
+            self.cache.remember(id, client.clone(), now, ttl);
         }
         Ok(client)
     }

@@ -1,15 +1,20 @@
-//! Token introspection (RFC 7662).
+//! Token introspection (RFC 7662): whether a token is active, and what it carries, for a
+//! resource server or for the client the token was issued to.
 
-use super::revoke::MAX_TOKEN_LEN;
-use super::TokenService;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use crate::access_token::{AccessTokens, MAX_TOKEN_LEN};
 use crate::claims::AccessClaims;
 use crate::client::Client;
-use crate::error::OAuthError;
+use crate::error::{faults_become, Fault};
 use crate::grant::{Grant, RefreshTokenRecord};
+use crate::kernel::Core;
+use crate::revocation::TokenTypeHint;
 use crate::secret::Secret;
 use crate::time::UnixTime;
-
-use super::revoke::TokenTypeHint;
 
 /// What introspection may say about a token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +29,34 @@ pub enum Introspection {
     },
 }
 
-impl TokenService {
+pub struct Introspector {
+    core: Arc<Core>,
+    access_tokens: Arc<AccessTokens>,
+}
+
+/// Why introspection was refused, or could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IntrospectError {
+    /// Public clients may not introspect: their `client_id` proves nothing (RFC 7662 §4).
+    /// Answered `invalid_client`.
+    #[error("public clients may not introspect")]
+    PublicClient,
+    /// Never answered "inactive" for want of an answer: a revoked token must not look
+    /// active, nor a live one revoked.
+    #[error(transparent)]
+    Unavailable(#[from] Fault),
+}
+
+faults_become!(IntrospectError::Unavailable);
+
+impl Introspector {
+    pub(crate) fn new(core: Arc<Core>, access_tokens: Arc<AccessTokens>) -> Introspector {
+        Introspector {
+            core,
+            access_tokens,
+        }
+    }
+
     /// Introspects `token` for the authenticated `caller`.
     ///
     /// Access tokens are answered to any confidential client (resource servers are clients
@@ -35,14 +67,14 @@ impl TokenService {
         caller: &Client,
         token: &str,
         hint: Option<TokenTypeHint>,
-    ) -> Result<Introspection, OAuthError> {
+    ) -> Result<Introspection, IntrospectError> {
         if caller.is_public() {
-            return Err(OAuthError::InvalidClient);
+            return Err(IntrospectError::PublicClient);
         }
         if token.len() > MAX_TOKEN_LEN {
             return Ok(Introspection::Inactive);
         }
-        let now = self.now();
+        let now = self.core.now();
         for kind in TokenTypeHint::lookup_order(hint) {
             let answer = match kind {
                 TokenTypeHint::AccessToken => self.introspect_access(token, now)?,
@@ -61,22 +93,23 @@ impl TokenService {
         &self,
         token: &str,
         now: UnixTime,
-    ) -> Result<Option<Introspection>, OAuthError> {
-        let Some(claims) = self.live_access_claims(token, now)? else {
+    ) -> Result<Option<Introspection>, Fault> {
+        let Some(claims) = self.access_tokens.live_claims(token, now)? else {
             return Ok(None);
         };
         // The denylist answers fast; when it cannot, the store (the source of truth) does.
         // Never report a revoked token active because a cache was down.
-        let revoked = match self
-            .ports
-            .denylist
-            .is_denied(&claims.jti, claims.gid.as_ref(), now)
-        {
+        let revoked = match self.core.ports.denylist.is_denied(
+            &claims.jti,
+            claims.gid.as_ref(),
+            now,
+        ) {
             Ok(revoked) => revoked,
             Err(error) => {
                 tracing::warn!(%error, "denylist unavailable, introspection falls back to the store");
-                self.ports
-                    .revocations
+                self.core
+                    .ports
+                    .store
                     .is_revoked(&claims.jti, claims.gid.as_ref())?
             }
         };
@@ -92,9 +125,9 @@ impl TokenService {
         caller: &Client,
         token: &str,
         now: UnixTime,
-    ) -> Result<Option<Introspection>, OAuthError> {
+    ) -> Result<Option<Introspection>, Fault> {
         let hash = Secret::new(token).hash();
-        let Some((record, grant)) = self.ports.grants.find_refresh_token(&hash)? else {
+        let Some((record, grant)) = self.core.ports.store.find_refresh_token(&hash)? else {
             return Ok(None);
         };
         let active = grant.client_id == caller.id && record.is_live(&grant, now);

@@ -1,0 +1,155 @@
+//! JWT access tokens (RFC 9068): minting them, recognising ours, and the signing keys they
+//! are signed with (rotation, the JWKS of RFC 7517).
+
+pub mod claims;
+pub mod keys;
+pub mod ports;
+mod ring;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use crate::client::Client;
+use crate::error::{CodecError, Fault};
+use crate::ids::{GrantId, Jti, Kid};
+use crate::kernel::{Core, ID_BYTES};
+use crate::scope::Scope;
+use crate::time::UnixTime;
+use claims::AccessClaims;
+use keys::{KeyRing, PublicJwk, SigningKey};
+use ring::RingCache;
+
+/// Tokens longer than this are not ours, whatever they are: ours are well under 1 KiB.
+pub(crate) const MAX_TOKEN_LEN: usize = 4096;
+
+pub struct AccessTokens {
+    core: Arc<Core>,
+    ring: RingCache,
+}
+
+impl AccessTokens {
+    pub(crate) fn new(core: Arc<Core>) -> AccessTokens {
+        AccessTokens {
+            core,
+            ring: RingCache::default(),
+        }
+    }
+
+    /// A signed access token for `subject`, valid for `access_token_ttl` from `now`.
+    pub(crate) fn mint(
+        &self,
+        client: &Client,
+        subject: &str,
+        scope: &Scope,
+        gid: Option<GrantId>,
+        now: UnixTime,
+    ) -> Result<String, Fault> {
+        let config = &self.core.config;
+        let ring = self.key_ring()?;
+        let key = ring.active().ok_or(Fault::NoActiveKey)?;
+        let claims = AccessClaims {
+            iss: config.issuer.clone(),
+            sub: subject.to_owned(),
+            aud: config.audience.clone(),
+            exp: now.plus_seconds(config.access_token_ttl),
+            iat: now,
+            jti: Jti::new(self.core.random_string(ID_BYTES)),
+            client_id: client.id.clone(),
+            scope: scope.to_string(),
+            gid,
+        };
+        Ok(self.core.ports.codec.sign(key, &claims)?)
+    }
+
+    /// The claims of a token that is one of our access tokens, correctly signed, for our
+    /// issuer and not expired. `None` for anything else: to revocation and introspection
+    /// such a token is simply not a live access token. Whether it was revoked is not
+    /// checked here.
+    pub(crate) fn live_claims(
+        &self,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<Option<AccessClaims>, Fault> {
+        if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
+            return Ok(None);
+        }
+        let codec = &self.core.ports.codec;
+        let ring = self.key_ring()?;
+        let claims = match codec.decode(token, &ring) {
+            Ok(claims) => claims,
+            Err(CodecError::UnknownKey) => match self.key_ring_after_unknown_kid()? {
+                Some(ring) => match codec.decode(token, &ring) {
+                    Ok(claims) => claims,
+                    Err(_) => return Ok(None),
+                },
+                None => return Ok(None),
+            },
+            Err(_) => return Ok(None),
+        };
+        if claims.iss != self.core.config.issuer || claims.exp <= now {
+            return Ok(None);
+        }
+        Ok(Some(claims))
+    }
+
+    /// The public keys of the JWKS (RFC 7517 §5): the active key and the retired ones whose
+    /// tokens may still be live.
+    pub fn published_keys(&self) -> Result<Vec<PublicJwk>, Fault> {
+        let ring = self.key_ring()?;
+        Ok(ring
+            .published(self.core.now(), self.core.config.access_token_ttl)
+            .map(|key| key.public.clone())
+            .collect())
+    }
+
+    pub fn list_keys(&self) -> Result<Vec<SigningKey>, Fault> {
+        Ok(self.core.ports.store.list_keys()?)
+    }
+
+    /// Adds a new signing key and retires the others. Retired keys stay in the JWKS until
+    /// the tokens they signed have expired.
+    pub fn rotate_signing_key(&self) -> Result<SigningKey, Fault> {
+        let now = self.core.now();
+        let kid = Kid::new(self.core.random_string(ID_BYTES));
+        let key = self.core.ports.codec.generate_key(kid, now)?;
+        self.core.ports.store.add_key_retiring_others(&key, now)?;
+        self.ring.invalidate();
+        Ok(key)
+    }
+
+    /// Creates the first signing key if the store has none: zero set-up on first start.
+    pub fn ensure_signing_key(&self) -> Result<(), Fault> {
+        let keys = self.core.ports.store.list_keys()?;
+        if keys.iter().all(|key| key.retired_at.is_some()) {
+            self.rotate_signing_key()?;
+        }
+        Ok(())
+    }
+
+    /// The key ring, re-read when older than `key_refresh_interval`.
+    pub fn key_ring(&self) -> Result<Arc<KeyRing>, Fault> {
+        let now = self.core.now();
+        if let Some(ring) = self.ring.fresh(now, self.core.config.key_refresh_interval) {
+            return Ok(ring);
+        }
+        self.reload_key_ring(now)
+    }
+
+    /// Re-reads the ring after meeting an unknown `kid`, at most once a second so that
+    /// tokens with forged `kid`s cannot turn into a store query each.
+    fn key_ring_after_unknown_kid(&self) -> Result<Option<Arc<KeyRing>>, Fault> {
+        let now = self.core.now();
+        if self.ring.loaded_since(now) {
+            return Ok(None);
+        }
+        self.reload_key_ring(now).map(Some)
+    }
+
+    fn reload_key_ring(&self, now: UnixTime) -> Result<Arc<KeyRing>, Fault> {
+        let ring = Arc::new(KeyRing::new(self.core.ports.store.list_keys()?));
+        self.ring.store(Arc::clone(&ring), now);
+        Ok(ring)
+    }
+}

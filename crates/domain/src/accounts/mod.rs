@@ -1,0 +1,125 @@
+//! Resource owners (users): creating them, and signing them in with a password, behind a
+//! brute-force throttle (RFC 6749 §4.3.2). The hosted login page will sign in here too.
+
+pub mod model;
+pub mod ports;
+pub mod throttle;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use crate::error::{faults_become, AdminError, Fault, StoreError};
+use crate::ids::UserId;
+use crate::input::{is_name, MAX_NAME_LEN};
+use crate::kernel::{Core, ID_BYTES};
+use crate::secret::Secret;
+use model::User;
+use throttle::SignInThrottle;
+
+/// Longest password hashed: argon2 cost grows with input, so a huge one is a DoS lever.
+const MAX_PASSWORD_BYTES: usize = 1024;
+
+pub struct Accounts {
+    core: Arc<Core>,
+    throttle: SignInThrottle,
+}
+
+/// Why a sign-in did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SignInError {
+    /// Unknown user or wrong password: one answer for both, at the same cost.
+    #[error("wrong username or password")]
+    WrongCredentials,
+    /// Too many failures for this username or from this address: retry after that many
+    /// seconds.
+    #[error("too many failed attempts; retry after {retry_after} s")]
+    TooManyAttempts { retry_after: i64 },
+    #[error(transparent)]
+    Unavailable(#[from] Fault),
+}
+
+faults_become!(SignInError::Unavailable);
+
+impl Accounts {
+    pub(crate) fn new(core: Arc<Core>) -> Accounts {
+        let throttle = SignInThrottle::new(core.config.sign_in);
+        Accounts { core, throttle }
+    }
+
+    pub fn create_user(&self, username: &str, password: &Secret) -> Result<User, AdminError> {
+        if !is_name(username) {
+            return Err(AdminError::Invalid(format!(
+                "username must be 1 to {MAX_NAME_LEN} printable characters"
+            )));
+        }
+        let length = password.expose().chars().count();
+        if length < 8 || password.expose().len() > MAX_PASSWORD_BYTES {
+            return Err(AdminError::Invalid(format!(
+                "password must be 8 characters to {MAX_PASSWORD_BYTES} bytes long"
+            )));
+        }
+        let user = User {
+            id: UserId::new(self.core.random_hex(ID_BYTES)),
+            username: username.to_owned(),
+            password_hash: self.core.ports.passwords.hash(password.expose())?,
+            created_at: self.core.now(),
+        };
+        self.core
+            .ports
+            .store
+            .insert_user(&user)
+            .map_err(|e| match e {
+                StoreError::Duplicate(_) => {
+                    AdminError::Conflict(format!("the username {username:?} is taken"))
+                }
+                other => AdminError::from(other),
+            })?;
+        Ok(user)
+    }
+
+    /// Checks `password` for `username`. Failures are throttled per username and per
+    /// client address (RFC 6749 §4.3.2, NIST SP 800-63B §5.2.2): a throttled attempt is
+    /// refused before any password check.
+    pub fn sign_in(
+        &self,
+        username: &str,
+        password: &Secret,
+        client_address: Option<IpAddr>,
+    ) -> Result<User, SignInError> {
+        let now = self.core.now();
+        if let Some(retry_after) = self.throttle.retry_after(username, client_address, now) {
+            return Err(SignInError::TooManyAttempts { retry_after });
+        }
+        match self.verify_password(username, password)? {
+            Some(user) => {
+                self.throttle.succeeded(username);
+                Ok(user)
+            }
+            None => {
+                self.throttle.failed(username, client_address, now);
+                Err(SignInError::WrongCredentials)
+            }
+        }
+    }
+
+    /// The user, if `password` is theirs. An unknown username costs the same hash as a
+    /// known one, so the response time does not reveal which usernames exist.
+    fn verify_password(&self, username: &str, password: &Secret) -> Result<Option<User>, Fault> {
+        if password.expose().len() > MAX_PASSWORD_BYTES {
+            return Ok(None);
+        }
+        // A name no user can have (a NUL, which Postgres refuses) is not looked up: it is
+        // an unknown user, at the same cost, never an outage.
+        let user = if is_name(username) {
+            self.core.ports.store.find_user_by_username(username)?
+        } else {
+            None
+        };
+        let passwords = &self.core.ports.passwords;
+        let verified = match &user {
+            Some(user) => passwords.verify(password.expose(), &user.password_hash)?,
+            None => passwords.hash(password.expose()).map(|_| false)?,
+        };
+        Ok(user.filter(|_| verified))
+    }
+}

@@ -1,0 +1,50 @@
+//! Clients: their registration, and their authentication on every OAuth request
+//! (RFC 6749 §2.3), served from a short-lived cache.
+
+mod authenticate;
+mod cache;
+pub mod model;
+pub mod ports;
+mod register;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use crate::error::{faults_become, Fault};
+use crate::kernel::Core;
+use crate::revocation::Revoker;
+
+pub use authenticate::ClientCredentials;
+use cache::ClientCache;
+pub use register::NewClient;
+
+pub struct Clients {
+    core: Arc<Core>,
+    cache: ClientCache,
+    /// Deleting a client revokes its grants.
+    revocation: Arc<Revoker>,
+}
+
+impl Clients {
+    pub(crate) fn new(core: Arc<Core>, revocation: Arc<Revoker>) -> Clients {
+        Clients {
+            core,
+            cache: ClientCache::default(),
+            revocation,
+        }
+    }
+}
+
+/// Client authentication failed (RFC 6749 §5.2 `invalid_client`), or could not be decided.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// Every failure is this one answer, so it does not tell which part was wrong.
+    #[error("invalid_client")]
+    InvalidClient,
+    #[error(transparent)]
+    Unavailable(#[from] Fault),
+}
+
+faults_become!(AuthError::Unavailable);

@@ -1,0 +1,96 @@
+//! The client credentials grant (RFC 6749 §4.4) and the resource owner password
+//! credentials grant (§4.3).
+
+use std::net::IpAddr;
+
+use super::{IssuedTokens, TokenError, TokenIssuer};
+use crate::accounts::SignInError;
+use crate::client::{Client, GrantType};
+use crate::ids::GrantId;
+use crate::issuance::model::Grant;
+use crate::kernel::ID_BYTES;
+use crate::scope::Scope;
+use crate::secret::Secret;
+
+impl TokenIssuer {
+    /// RFC 6749 §4.4: confidential clients only, and no refresh token (§4.4.3).
+    pub(super) fn client_credentials(
+        &self,
+        client: &Client,
+        scope: Option<Scope>,
+    ) -> Result<IssuedTokens, TokenError> {
+        if client.is_public() || !client.allows(GrantType::ClientCredentials) {
+            return Err(TokenError::UnauthorizedClient);
+        }
+        let scope = Scope::grant(scope.as_ref(), &client.scope)?;
+        let now = self.core.now();
+        let access_token =
+            self.access_tokens
+                .mint(client, client.id.as_str(), &scope, None, now)?;
+        Ok(IssuedTokens {
+            access_token,
+            expires_in: self.core.config.access_token_ttl,
+            scope,
+            refresh_token: None,
+        })
+    }
+
+    /// RFC 6749 §4.3. A refresh token is issued when the client may use the refresh grant.
+    /// Failures are throttled per username and per address (§4.3.2).
+    pub(super) fn password_grant(
+        &self,
+        client: &Client,
+        username: &str,
+        password: &Secret,
+        scope: Option<Scope>,
+        client_address: Option<IpAddr>,
+    ) -> Result<IssuedTokens, TokenError> {
+        if !client.allows(GrantType::Password) {
+            return Err(TokenError::UnauthorizedClient);
+        }
+        let scope = Scope::grant(scope.as_ref(), &client.scope)?;
+        let now = self.core.now();
+        let user = self
+            .accounts
+            .sign_in(username, password, client_address)
+            .map_err(|error| match error {
+                SignInError::WrongCredentials => TokenError::InvalidGrant,
+                SignInError::TooManyAttempts { retry_after } => {
+                    TokenError::TooManyAttempts { retry_after }
+                }
+                SignInError::Unavailable(fault) => TokenError::Unavailable(fault),
+            })?;
+        if !client.allows(GrantType::RefreshToken) {
+            let access_token =
+                self.access_tokens
+                    .mint(client, user.id.as_str(), &scope, None, now)?;
+            return Ok(IssuedTokens {
+                access_token,
+                expires_in: self.core.config.access_token_ttl,
+                scope,
+                refresh_token: None,
+            });
+        }
+        let grant = Grant {
+            id: GrantId::new(self.core.random_string(ID_BYTES)),
+            client_id: client.id.clone(),
+            subject: user.id.as_str().to_owned(),
+            scope: scope.clone(),
+            created_at: now,
+            access_expires_at: now.plus_seconds(self.core.config.access_token_ttl),
+            revoked_at: None,
+        };
+        let (refresh_token, record) = self.new_refresh_token(&grant.id, now);
+        // Sign before storing: a signing failure leaves no orphan grant behind.
+        let access_token =
+            self.access_tokens
+                .mint(client, &grant.subject, &scope, Some(grant.id.clone()), now)?;
+        self.core.ports.store.create_grant(&grant, &record)?;
+        Ok(IssuedTokens {
+            access_token,
+            expires_in: self.core.config.access_token_ttl,
+            scope,
+            refresh_token: Some(refresh_token),
+        })
+    }
+}

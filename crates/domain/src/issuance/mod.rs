@@ -1,0 +1,84 @@
+//! The token endpoint's grants (RFC 6749 §4.3, §4.4, §6): grants (refresh-token families),
+//! their refresh tokens, and the access tokens issued under them.
+
+mod error;
+mod grants;
+pub mod model;
+pub mod ports;
+mod refresh;
+mod request;
+
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+
+use crate::access_token::AccessTokens;
+use crate::accounts::Accounts;
+use crate::client::Client;
+use crate::ids::GrantId;
+use crate::kernel::{Core, SECRET_BYTES};
+use crate::revocation::Revoker;
+use crate::secret::Secret;
+use crate::time::UnixTime;
+use model::RefreshTokenRecord;
+
+pub use error::TokenError;
+pub use request::{GrantRequest, IssuedTokens};
+
+pub struct TokenIssuer {
+    core: Arc<Core>,
+    access_tokens: Arc<AccessTokens>,
+    accounts: Arc<Accounts>,
+    /// Reuse of a rotated refresh token revokes its grant.
+    revocation: Arc<Revoker>,
+}
+
+impl TokenIssuer {
+    pub(crate) fn new(
+        core: Arc<Core>,
+        access_tokens: Arc<AccessTokens>,
+        accounts: Arc<Accounts>,
+        revocation: Arc<Revoker>,
+    ) -> TokenIssuer {
+        TokenIssuer {
+            core,
+            access_tokens,
+            accounts,
+            revocation,
+        }
+    }
+
+    /// Answers a token request of an authenticated `client`.
+    pub fn issue(
+        &self,
+        client: &Client,
+        request: GrantRequest,
+    ) -> Result<IssuedTokens, TokenError> {
+        match request {
+            GrantRequest::ClientCredentials { scope } => self.client_credentials(client, scope),
+            GrantRequest::Password {
+                username,
+                password,
+                scope,
+                client_address,
+            } => self.password_grant(client, &username, &password, scope, client_address),
+            GrantRequest::RefreshToken {
+                refresh_token,
+                scope,
+            } => self.refresh(client, &refresh_token, scope),
+        }
+    }
+
+    fn new_refresh_token(&self, grant_id: &GrantId, now: UnixTime) -> (Secret, RefreshTokenRecord) {
+        let token = Secret::new(self.core.random_string(SECRET_BYTES));
+        let record = RefreshTokenRecord {
+            hash: token.hash(),
+            grant_id: grant_id.clone(),
+            issued_at: now,
+            expires_at: now.plus_seconds(self.core.config.refresh_token_ttl),
+            rotated_at: None,
+        };
+        (token, record)
+    }
+}

@@ -1,0 +1,47 @@
+//! What the grants need from the store: grants and their refresh tokens.
+
+use crate::error::StoreError;
+use crate::ids::GrantId;
+use crate::issuance::model::{Grant, RefreshTokenRecord, RotateOutcome};
+use crate::secret::SecretHash;
+use crate::time::UnixTime;
+
+pub trait GrantStore: Send + Sync {
+    /// Stores a new grant with its first refresh token, atomically.
+    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError>;
+
+    /// The refresh token with this hash and its grant.
+    fn find_refresh_token(
+        &self,
+        hash: &SecretHash,
+    ) -> Result<Option<(RefreshTokenRecord, Grant)>, StoreError>;
+
+    /// Exchanges `old` for `next` in one transaction: MUST mark `old` rotated at `now` only if
+    /// it is not rotated yet and its grant is not revoked, store `next`, and raise the grant's
+    /// `access_expires_at` to `access_expires_at`. Of concurrent calls for the same `old`,
+    /// exactly one returns `Rotated`; the others return `Lost` having written nothing.
+    /// Against a concurrent `revoke_grant` it MUST be serialised: either the rotation commits
+    /// first and `revoke_grant` returns the raised `access_expires_at`, or the revocation
+    /// commits first and this returns `Lost`.
+    fn rotate_refresh_token(
+        &self,
+        old: &SecretHash,
+        next: &RefreshTokenRecord,
+        now: UnixTime,
+        access_expires_at: UnixTime,
+    ) -> Result<RotateOutcome, StoreError>;
+
+    /// Stores a successor for a token already rotated within the grace period, without
+    /// touching `old`'s state: the retry of a client that lost the first response. Like
+    /// `rotate_refresh_token`, MUST return `Lost` (writing nothing) if the grant is revoked,
+    /// serialised against a concurrent `revoke_grant`.
+    fn add_refresh_token(
+        &self,
+        next: &RefreshTokenRecord,
+        access_expires_at: UnixTime,
+    ) -> Result<RotateOutcome, StoreError>;
+
+    /// Marks the grant revoked at `now` (keeping an earlier revocation time) and returns it
+    /// as stored afterwards. Idempotent. `Ok(None)` if no such grant.
+    fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError>;
+}

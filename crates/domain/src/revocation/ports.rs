@@ -1,0 +1,85 @@
+//! What revocation needs: the durable revocations (the truth) and the denylist (the
+//! fast, rebuildable copy resource servers read).
+
+use crate::error::{DenylistError, StoreError};
+use crate::ids::{ClientId, GrantId, Jti};
+use crate::revocation::model::Revocation;
+use crate::time::UnixTime;
+
+pub trait RevocationStore: Send + Sync {
+    /// Durably records that the access token `jti` of `client_id` is revoked until `until`.
+    /// Idempotent: revoking a revoked token succeeds and changes nothing.
+    fn revoke_access_token(
+        &self,
+        jti: &Jti,
+        client_id: &ClientId,
+        until: UnixTime,
+        now: UnixTime,
+    ) -> Result<(), StoreError>;
+
+    /// Whether `jti`, or the grant `grant_id`, is durably revoked. The source of truth when
+    /// the denylist cannot answer.
+    fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError>;
+
+    /// Every revocation whose `until` is after `now`: what the denylist must hold.
+    fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError>;
+
+    /// Deletes rows that can no longer affect any answer, at most `batch` of each kind per
+    /// call, and returns how many it deleted. Callers loop until a call deletes fewer than
+    /// `batch`: each call is a few short statements, so revocations and rotations never wait
+    /// long behind it. `cutoff` is the caller's "now" minus a safety margin for clock skew
+    /// between nodes; an adapter MUST delete only:
+    ///
+    /// - revoked access tokens whose `until` is at or before `cutoff`: the token's own `exp`
+    ///   rejects it;
+    /// - refresh tokens (rotated or not) whose `expires_at` is at or before `cutoff`: an
+    ///   expired refresh token can never be exchanged, so neither can it be reused;
+    /// - grants with no refresh token left whose `access_expires_at` is at or before
+    ///   `cutoff`: no token of the grant can still be live, and a revoked grant's denylist
+    ///   entry ends at `access_expires_at` anyway.
+    ///
+    /// Nothing else: never clients, users or signing keys. So for any `now` at or after
+    /// `cutoff`, `live_revocations(now)` and `is_revoked` of live tokens answer as before.
+    /// A grant that gains a refresh token or a later `access_expires_at` concurrently MUST
+    /// survive.
+    fn prune_expired(&self, cutoff: UnixTime, batch: usize) -> Result<usize, StoreError>;
+
+    /// Cheap round trip for readiness checks.
+    fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// The fast revocation check resource servers share. A cache of `RevocationStore`:
+/// anything it holds can be rebuilt from `live_revocations`.
+pub trait Denylist: Send + Sync {
+    /// MUST make every entry visible to `is_denied` before returning `Ok`, and keep it
+    /// at least until its `until`.
+    fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError>;
+
+    /// Whether the token `jti`, or its grant, is denied. MUST return `Err`, never `Ok(false)`,
+    /// when it cannot tell.
+    fn is_denied(
+        &self,
+        jti: &Jti,
+        grant_id: Option<&GrantId>,
+        now: UnixTime,
+    ) -> Result<bool, DenylistError>;
+
+    fn ping(&self) -> Result<(), DenylistError>;
+
+    /// Whether the denylist holds every live revocation: a rebuild finished since it was
+    /// last emptied. A Redis restart without persistence, or a `FLUSHALL`, makes it `false`;
+    /// the reconciler then rebuilds it from the store.
+    fn is_complete(&self) -> Result<bool, DenylistError>;
+
+    /// Records that the rebuild `rebuild_id` is starting. Called before the store is read,
+    /// so that a loss while it runs is noticed by `finish_rebuild`. MUST NOT make
+    /// `is_complete` true: resource servers trust the completeness marker, and until the
+    /// rebuild has written everything it would be a lie.
+    fn begin_rebuild(&self, rebuild_id: &str) -> Result<(), DenylistError>;
+
+    /// Called after every live revocation read by the rebuild has been written. MUST mark
+    /// the denylist complete and return `true` only if nothing was lost since
+    /// `begin_rebuild(rebuild_id)`; otherwise `false`, leaving it incomplete. Concurrent
+    /// rebuilds (several nodes) MUST NOT make each other fail.
+    fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError>;
+}

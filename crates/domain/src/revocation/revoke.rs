@@ -1,0 +1,114 @@
+//! Token revocation (RFC 7009): an access token revokes itself (rule 5), a refresh token
+//! its whole grant (rule 6). Rule numbers follow docs/architecture.md.
+
+use super::{RevokeError, Revoker, TokenTypeHint};
+use crate::access_token::MAX_TOKEN_LEN;
+use crate::client::Client;
+use crate::error::Fault;
+use crate::ids::GrantId;
+use crate::revocation::model::Revocation;
+use crate::secret::Secret;
+use crate::time::UnixTime;
+
+impl Revoker {
+    /// Revokes `token` on behalf of the authenticated `client`.
+    ///
+    /// `Ok(())` means the revocation is committed to the store and visible in the denylist,
+    /// or that there was nothing of this client's to revoke (RFC 7009 §2.2: invalid tokens
+    /// get 200 too). `InvalidClient` when the token belongs to another client (RFC 7009 §2.1);
+    /// nothing is revoked then.
+    pub fn revoke(
+        &self,
+        client: &Client,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+    ) -> Result<(), RevokeError> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Ok(());
+        }
+        let now = self.core.now();
+        for kind in TokenTypeHint::lookup_order(hint) {
+            let found = match kind {
+                TokenTypeHint::AccessToken => self.revoke_access_token(client, token, now)?,
+                TokenTypeHint::RefreshToken => self.revoke_refresh_token(client, token, now)?,
+            };
+            if found {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Rule 5: an access token revokes only itself, until its `exp`.
+    fn revoke_access_token(
+        &self,
+        client: &Client,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<bool, RevokeError> {
+        let Some(claims) = self.access_tokens.live_claims(token, now)? else {
+            return Ok(false);
+        };
+        if claims.client_id != client.id {
+            return Err(RevokeError::ForeignToken);
+        }
+        // Durable first: a 200 must survive a restart (and the store is what rebuilds the
+        // denylist), then visible to resource servers.
+        self.core.ports.store.revoke_access_token(
+            &claims.jti,
+            &claims.client_id,
+            claims.exp,
+            now,
+        )?;
+        let entry = Revocation::AccessToken {
+            jti: claims.jti,
+            until: claims.exp,
+        };
+        self.deny(&[entry], now)?;
+        Ok(true)
+    }
+
+    /// Rule 6: a refresh token revokes its whole grant: itself, its rotations, and every
+    /// access token issued under it (RFC 7009 §2.1 SHOULD, done).
+    fn revoke_refresh_token(
+        &self,
+        client: &Client,
+        token: &str,
+        now: UnixTime,
+    ) -> Result<bool, RevokeError> {
+        let hash = Secret::new(token).hash();
+        let Some((record, grant)) = self.core.ports.store.find_refresh_token(&hash)? else {
+            return Ok(false);
+        };
+        if grant.client_id != client.id {
+            // Rule 4 concerns live tokens. One that can no longer be used (expired, rotated,
+            // its grant revoked) has nothing left to revoke: 200, as for garbage, so the
+            // answer tells nothing of whose it once was (rule 3).
+            return if record.is_live(&grant, now) {
+                Err(RevokeError::ForeignToken)
+            } else {
+                Ok(true)
+            };
+        }
+        // Any genuine token of the grant (expired or rotated ones too) revokes it: the
+        // client has said the authorization is over.
+        self.revoke_grant(&grant.id, now)?;
+        Ok(true)
+    }
+
+    /// Durably revokes a grant, then denies its access tokens. Shared by revocation of a
+    /// refresh token, by reuse detection and by client deletion.
+    pub(crate) fn revoke_grant(&self, grant_id: &GrantId, now: UnixTime) -> Result<(), Fault> {
+        let Some(grant) = self.core.ports.store.revoke_grant(grant_id, now)? else {
+            return Ok(());
+        };
+        if grant.access_expires_at > now {
+            let entry = Revocation::Grant {
+                grant_id: grant.id,
+                until: grant.access_expires_at,
+            };
+            self.deny(&[entry], now)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,84 @@
+//! The use cases, built once over one shared core. Each context's service is reachable here;
+//! the composition root builds a `Services`, the HTTP edge and the CLI call into it.
+
+use std::sync::Arc;
+
+use crate::access_token::AccessTokens;
+use crate::accounts::Accounts;
+use crate::clients::Clients;
+use crate::introspection::Introspector;
+use crate::issuance::TokenIssuer;
+use crate::kernel::{Core, Ports, ServiceConfig};
+use crate::revocation::Revoker;
+
+/// Every use case of ciam. Cheap to clone: each service is shared.
+#[derive(Clone)]
+pub struct Services {
+    /// Client registration and client authentication (RFC 6749 §2).
+    pub clients: Arc<Clients>,
+    /// Resource owners: creation and sign-in with its brute-force throttle.
+    pub accounts: Arc<Accounts>,
+    /// Minting and verifying JWT access tokens, and the signing keys (RFC 9068, RFC 7517).
+    pub access_tokens: Arc<AccessTokens>,
+    /// The token endpoint's grants (RFC 6749 §4, §6).
+    pub tokens: Arc<TokenIssuer>,
+    /// Revocation (RFC 7009), the denylist's upkeep and pruning of the store.
+    pub revocation: Arc<Revoker>,
+    /// Introspection (RFC 7662).
+    pub introspection: Arc<Introspector>,
+    core: Arc<Core>,
+}
+
+impl Services {
+    pub fn new(ports: Ports, config: ServiceConfig) -> Services {
+        let core = Arc::new(Core { ports, config });
+        let access_tokens = Arc::new(AccessTokens::new(Arc::clone(&core)));
+        let revocation = Arc::new(Revoker::new(Arc::clone(&core), Arc::clone(&access_tokens)));
+        let clients = Arc::new(Clients::new(Arc::clone(&core), Arc::clone(&revocation)));
+        let accounts = Arc::new(Accounts::new(Arc::clone(&core)));
+        let tokens = Arc::new(TokenIssuer::new(
+            Arc::clone(&core),
+            Arc::clone(&access_tokens),
+            Arc::clone(&accounts),
+            Arc::clone(&revocation),
+        ));
+        let introspection = Arc::new(Introspector::new(
+            Arc::clone(&core),
+            Arc::clone(&access_tokens),
+        ));
+        Services {
+            clients,
+            accounts,
+            access_tokens,
+            tokens,
+            revocation,
+            introspection,
+            core,
+        }
+    }
+
+    pub fn config(&self) -> &ServiceConfig {
+        &self.core.config
+    }
+
+    /// Whether the store and the denylist answer: what `/readyz` reports.
+    pub fn readiness(&self) -> Readiness {
+        let ports = &self.core.ports;
+        Readiness {
+            store: ports.store.ping().map_err(|e| e.to_string()),
+            denylist: ports.denylist.ping().map_err(|e| e.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    pub store: Result<(), String>,
+    pub denylist: Result<(), String>,
+}
+
+impl Readiness {
+    pub fn is_ready(&self) -> bool {
+        self.store.is_ok() && self.denylist.is_ok()
+    }
+}
