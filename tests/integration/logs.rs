@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::server::{ciam, Server};
+use crate::support::server::{ciam, ciam_json, Server};
 
 fn request_with_id(server: &Server, id: &str) -> String {
     let response = ureq::post(&server.url("/oauth2/token"))
@@ -72,5 +72,71 @@ fn an_unknown_log_format_is_refused_at_start() {
     assert!(
         stderr.contains("CIAM_LOG_FORMAT must be text or json"),
         "{stderr}"
+    );
+}
+
+/// A 503 says nothing of why; its log line says everything, down to the driver's error, in
+/// the span of the request that got it.
+#[test]
+fn a_503_is_logged_with_its_whole_cause_and_the_request_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // Redis on a port nobody listens on: every denylist write fails with "refused".
+    let redis = format!("redis://127.0.0.1:{}", ciam_testkit::free_port());
+    let env = [("CIAM_REDIS_URL", redis.as_str())];
+    let client = ciam_json(
+        dir.path(),
+        &env,
+        &[
+            "client",
+            "create",
+            "--name",
+            "rs",
+            "--grant-type",
+            "client_credentials",
+        ],
+        "",
+    );
+    let id = client["client_id"].as_str().expect("id").to_owned();
+    let secret = client["client_secret"].as_str().expect("secret").to_owned();
+    let server = Server::start(dir.path(), &env);
+    let credentials = [
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+    ];
+    let mut form = vec![("grant_type", "client_credentials")];
+    form.extend(credentials);
+    let token = ureq::post(&server.url("/oauth2/token"))
+        .send_form(&form)
+        .expect("a token: issuing needs no denylist");
+    let token: serde_json::Value =
+        serde_json::from_reader(token.into_reader()).expect("token JSON");
+    let token = token["access_token"].as_str().expect("access token");
+
+    let mut form = vec![("token", token)];
+    form.extend(credentials);
+    let answer = ureq::post(&server.url("/oauth2/revoke"))
+        .set("X-Request-Id", "revoke-while-redis-is-down")
+        .send_form(&form);
+    let Err(ureq::Error::Status(503, response)) = answer else {
+        panic!("503 while the denylist is down: {answer:?}");
+    };
+    let body = response.into_string().expect("body");
+    assert_eq!(
+        body, r#"{"error":"temporarily_unavailable"}"#,
+        "nothing internal is sent"
+    );
+
+    let log = log_after_requests(&server);
+    let line = log
+        .lines()
+        .find(|line| line.contains("dependency unavailable"))
+        .unwrap_or_else(|| panic!("a line for the 503:\n{log}"));
+    assert!(
+        line.contains("request_id=revoke-while-redis-is-down"),
+        "in the request's span: {line}"
+    );
+    assert!(
+        line.contains("denylist unavailable: redis") && line.contains("refused"),
+        "the whole chain, down to the refused connection: {line}"
     );
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ciam_contract::{DenylistKeys, EventKind, RevocationEvent};
 use ciam_domain::ports::Denylist;
 use ciam_domain::redact::redact_url;
-use ciam_domain::{DenylistError, GrantId, Jti, Revocation, UnixTime};
+use ciam_domain::{Cause, DenylistError, GrantId, Jti, Revocation, UnixTime};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 
 /// Where the Redis denylist lives and how long it may take.
@@ -203,9 +203,9 @@ impl RedisDenylist {
                     self.timeout
                 )));
             }
-            let mut conn = self
-                .checkout(remaining)
-                .map_err(|e| DenylistError::new(format!("redis {what}: no connection: {e}")))?;
+            let mut conn = self.checkout(remaining).map_err(|cause| {
+                DenylistError::caused_by(format!("redis {what}: no connection"), cause)
+            })?;
             let stale_possible = conn.opened < started;
             let result = conn
                 .bound(remaining, self.timeout)
@@ -265,13 +265,13 @@ impl RedisDenylist {
     /// back, and the whole timeout while it is away. Instead the call connects itself: a
     /// refused connection fails at once, an answering Redis is used at once. The pool is
     /// nudged to fill meanwhile.
-    fn checkout(&self, within: Duration) -> Result<Checkout, String> {
+    fn checkout(&self, within: Duration) -> Result<Checkout, Cause> {
         if self.pool.state().connections > 0 {
             return self
                 .pool
                 .get_timeout(within)
                 .map(Checkout::Pooled)
-                .map_err(|e| e.to_string());
+                .map_err(Cause::new);
         }
         // Asks the pool for a connection without waiting: it starts connecting if it is
         // not already trying.
@@ -280,7 +280,7 @@ impl RedisDenylist {
         }
         open(&self.client, within)
             .map(Checkout::Direct)
-            .map_err(|e| e.to_string())
+            .map_err(Cause::new)
     }
 }
 

@@ -121,11 +121,7 @@ fn insert_on(
 ) -> Result<(), StoreError> {
     let conn = match conn {
         Some(conn) => conn,
-        None => conn.insert(
-            manager
-                .open_unpooled()
-                .map_err(StoreError::unavailable)?,
-        ),
+        None => conn.insert(manager.open_unpooled().map_err(StoreError::unavailable)?),
     };
     insert_all(conn, batch)
 }
