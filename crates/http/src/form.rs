@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn repeated_parameters_are_refused_and_empty_ones_dropped() {
         assert_eq!(
-            Form::parse(b"token=a&token=b").err().map(|e| e.code()),
+            Form::parse(b"token=a&token=b").err().and_then(|e| e.code()),
             Some("invalid_request")
         );
         let form = Form::parse(b"token=a&token=&client_secret=").expect("valid");
