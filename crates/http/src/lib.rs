@@ -21,7 +21,7 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App};
 use ciam_domain::TokenService;
 
-pub use error::ApiError;
+pub use error::{ApiError, RedirectTarget};
 pub use request_span::REQUEST_ID;
 
 /// Largest request body read: every OAuth form here fits in far less.

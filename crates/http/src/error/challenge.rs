@@ -11,22 +11,23 @@ pub(crate) enum Challenge {
     None,
     /// RFC 6749 §5.2: a client that tried HTTP Basic gets `Basic realm="ciam"` on a 401.
     Basic,
-    /// RFC 6750 §3. `error` is `None` when the request carried no authentication at all:
-    /// RFC 6750 §3.1, the challenge SHOULD NOT then include an error code.
+    /// RFC 6750 §3. Its `error` attribute is the answer's error code, so the two cannot
+    /// disagree; with no code (no authentication at all) the challenge is bare, as RFC 6750
+    /// §3.1 asks.
     Bearer {
-        error: Option<&'static str>,
-        /// RFC 6750 §3: the scope needed, with `insufficient_scope`.
-        scope: Option<String>,
+        /// RFC 6750 §3: the scope needed, with `insufficient_scope`. A `Box<str>` keeps
+        /// `ApiError`, carried in every `Result`, small.
+        scope: Option<Box<str>>,
     },
 }
 
 impl Challenge {
-    /// The header value, or `None` for no challenge.
-    pub(crate) fn header_value(&self) -> Option<HeaderValue> {
+    /// The header value for an answer with this error code, or `None` for no challenge.
+    pub(crate) fn header_value(&self, error: Option<&str>) -> Option<HeaderValue> {
         let value = match self {
             Challenge::None => return None,
             Challenge::Basic => format!("Basic realm={}", quoted(REALM)),
-            Challenge::Bearer { error, scope } => {
+            Challenge::Bearer { scope } => {
                 let mut value = format!("Bearer realm={}", quoted(REALM));
                 if let Some(error) = error {
                     value.push_str(&format!(", error={}", quoted(error)));
@@ -74,46 +75,42 @@ fn quoted(value: &str) -> String {
 mod tests {
     use super::*;
 
-    fn rendered(challenge: Challenge) -> Option<String> {
+    fn rendered(challenge: Challenge, error: Option<&str>) -> Option<String> {
         challenge
-            .header_value()
+            .header_value(error)
             .map(|v| v.to_str().expect("ASCII").to_owned())
     }
 
     #[test]
     fn basic_is_the_realm() {
         assert_eq!(
-            rendered(Challenge::Basic).as_deref(),
+            rendered(Challenge::Basic, Some("invalid_client")).as_deref(),
             Some(r#"Basic realm="ciam""#)
         );
-        assert_eq!(rendered(Challenge::None), None);
+        assert_eq!(rendered(Challenge::None, Some("invalid_request")), None);
     }
 
     #[test]
     fn bearer_without_error_is_bare() {
-        let bare = Challenge::Bearer {
-            error: None,
-            scope: None,
-        };
-        assert_eq!(rendered(bare).as_deref(), Some(r#"Bearer realm="ciam""#));
+        let bare = Challenge::Bearer { scope: None };
+        assert_eq!(
+            rendered(bare, None).as_deref(),
+            Some(r#"Bearer realm="ciam""#)
+        );
     }
 
     #[test]
     fn bearer_carries_its_error_and_scope() {
-        let invalid = Challenge::Bearer {
-            error: Some("invalid_token"),
-            scope: None,
-        };
+        let invalid = Challenge::Bearer { scope: None };
         assert_eq!(
-            rendered(invalid).as_deref(),
+            rendered(invalid, Some("invalid_token")).as_deref(),
             Some(r#"Bearer realm="ciam", error="invalid_token""#)
         );
         let scope = Challenge::Bearer {
-            error: Some("insufficient_scope"),
             scope: Some("profile email".into()),
         };
         assert_eq!(
-            rendered(scope).as_deref(),
+            rendered(scope, Some("insufficient_scope")).as_deref(),
             Some(r#"Bearer realm="ciam", error="insufficient_scope", scope="profile email""#)
         );
     }
@@ -121,11 +118,10 @@ mod tests {
     #[test]
     fn quoted_values_cannot_break_the_header() {
         let hostile = Challenge::Bearer {
-            error: Some("x"),
             scope: Some("a\"b\\c\r\nSet-Cookie: é".into()),
         };
         assert_eq!(
-            rendered(hostile).as_deref(),
+            rendered(hostile, Some("x")).as_deref(),
             Some(r#"Bearer realm="ciam", error="x", scope="a\"b\\cSet-Cookie: ""#)
         );
     }

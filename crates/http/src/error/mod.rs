@@ -1,16 +1,20 @@
 //! The one place errors become responses (RFC 6749 §5.2, RFC 6750 §3, RFC 7009 §2.2.1).
 
 mod challenge;
+mod json;
+mod page;
+mod redirect;
 
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use ciam_domain::{OAuthError, Scope};
-use serde::Serialize;
 
 use challenge::Challenge;
+pub use redirect::RedirectTarget;
 
 /// An error answer. Built from a domain `OAuthError` or from a request the edge could not
-/// parse; rendered as `{"error": ..., "error_description": ...}`.
+/// parse; rendered as `{"error": ..., "error_description": ...}`, or as a page or a redirect
+/// when the caller is a browser ([`ApiError::shown_as_page`], [`ApiError::redirected_to`]).
 #[derive(Debug)]
 pub struct ApiError {
     status: StatusCode,
@@ -22,6 +26,16 @@ pub struct ApiError {
     allow: Option<&'static str>,
     /// Seconds for `Retry-After` on a 429.
     retry_after: Option<i64>,
+    shape: Shape,
+}
+
+/// How the error reaches the caller: one responder per shape, each in its own file.
+#[derive(Debug)]
+enum Shape {
+    Json,
+    Page,
+    /// Boxed: a rare shape, and every `Result<_, ApiError>` carries the size of the largest.
+    Redirect(Box<RedirectTarget>),
 }
 
 /// Seconds a client is asked to wait after a 503 (RFC 7009 §2.2.1).
@@ -46,10 +60,7 @@ impl ApiError {
     /// error code or other error information: no body either.
     pub fn bearer_required() -> Self {
         Self {
-            challenge: Challenge::Bearer {
-                error: None,
-                scope: None,
-            },
+            challenge: Challenge::Bearer { scope: None },
             ..Self::blank(StatusCode::UNAUTHORIZED)
         }
     }
@@ -72,7 +83,7 @@ impl ApiError {
 
     /// RFC 6750 §3.1 `insufficient_scope` (403), naming the scope the resource needs (§3).
     pub fn insufficient_scope(required: &Scope) -> Self {
-        let scope = Some(required.to_string()).filter(|s| !s.is_empty());
+        let scope = Some(required.to_string().into_boxed_str()).filter(|s| !s.is_empty());
         Self::bearer(StatusCode::FORBIDDEN, "insufficient_scope", None, scope)
     }
 
@@ -80,13 +91,10 @@ impl ApiError {
         status: StatusCode,
         code: &'static str,
         description: Option<&'static str>,
-        scope: Option<String>,
+        scope: Option<Box<str>>,
     ) -> Self {
         Self {
-            challenge: Challenge::Bearer {
-                error: Some(code),
-                scope,
-            },
+            challenge: Challenge::Bearer { scope },
             ..Self::new(status, code, description)
         }
     }
@@ -125,6 +133,7 @@ impl ApiError {
             challenge: Challenge::None,
             allow: None,
             retry_after: None,
+            shape: Shape::Json,
         }
     }
 
@@ -137,6 +146,53 @@ impl ApiError {
             self.challenge = Challenge::None;
         }
         self
+    }
+
+    /// Answers with a small HTML page instead of JSON, for a person at a browser when
+    /// there is no trusted client to send the error to (RFC 6749 §4.1.2.1).
+    pub fn shown_as_page(mut self) -> Self {
+        self.shape = Shape::Page;
+        self
+    }
+
+    /// Answers by sending the browser back to the client with the error in the query
+    /// (`303 See Other`, RFC 6749 §4.1.2.1, RFC 9207), once the client and its redirect URI
+    /// are trusted. If the URI cannot be a `Location`, the error is shown as a page instead.
+    pub fn redirected_to(mut self, target: RedirectTarget) -> Self {
+        self.shape = Shape::Redirect(Box::new(target));
+        self
+    }
+
+    /// The `Location` of a redirect, if the error is one and its URI is usable.
+    fn location(&self) -> Option<header::HeaderValue> {
+        let Shape::Redirect(target) = &self.shape else {
+            return None;
+        };
+        // RFC 6749 §4.1.2.1: `error` is REQUIRED. Only `bearer_required` has no code, and
+        // a resource's challenge is never redirected.
+        target.location(self.code.unwrap_or("invalid_request"), self.description)
+    }
+
+    /// The status and the headers every non-redirect shape carries.
+    fn head(&self) -> HttpResponseBuilder {
+        let mut response = HttpResponse::build(self.status);
+        if let Some(challenge) = self.challenge.header_value(self.code) {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        }
+        if self.status == StatusCode::SERVICE_UNAVAILABLE {
+            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
+        }
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if self.status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still be on its way: the connection cannot be reused.
+            response.insert_header((header::CONNECTION, "close"));
+        }
+        if let Some(allow) = self.allow {
+            response.insert_header((header::ALLOW, allow));
+        }
+        response
     }
 
     /// The OAuth error code; `None` for [`ApiError::bearer_required`].
@@ -172,13 +228,6 @@ impl From<OAuthError> for ApiError {
     }
 }
 
-#[derive(Serialize)]
-struct ErrorBody {
-    error: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error_description: Option<&'static str>,
-}
-
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.code.unwrap_or("no credentials"))
@@ -187,34 +236,24 @@ impl std::fmt::Display for ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        self.status
+        if self.location().is_some() {
+            StatusCode::SEE_OTHER
+        } else {
+            self.status
+        }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponse::build(self.status);
-        if let Some(challenge) = self.challenge.header_value() {
-            response.insert_header((header::WWW_AUTHENTICATE, challenge));
+        if let Some(location) = self.location() {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish();
         }
-        if self.status == StatusCode::SERVICE_UNAVAILABLE {
-            response.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS));
-        }
-        if let Some(seconds) = self.retry_after {
-            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
-        }
-        if self.status == StatusCode::REQUEST_TIMEOUT {
-            // The rest of the body may still be on its way: the connection cannot be reused.
-            response.insert_header((header::CONNECTION, "close"));
-        }
-        if let Some(allow) = self.allow {
-            response.insert_header((header::ALLOW, allow));
-        }
-        match self.code {
-            Some(error) => response.json(ErrorBody {
-                error,
-                error_description: self.description,
-            }),
-            // RFC 6750 §3.1: no error information at all.
-            None => response.finish(),
+        match self.shape {
+            Shape::Json => json::respond(self.head(), self.code, self.description),
+            Shape::Page | Shape::Redirect(_) => {
+                page::respond(self.head(), self.status, self.code, self.description)
+            }
         }
     }
 }
@@ -315,6 +354,73 @@ mod tests {
                 ),
                 r#"{"error":"insufficient_scope"}"#.into()
             )
+        );
+    }
+
+    fn header(response: &HttpResponse, name: header::HeaderName) -> Option<&str> {
+        response.headers().get(name).and_then(|v| v.to_str().ok())
+    }
+
+    #[actix_web::test]
+    async fn a_page_is_html_that_loads_nothing_and_leaks_no_referrer() {
+        let error = ApiError::invalid_request("unknown client").shown_as_page();
+        assert_eq!(error.status_code(), StatusCode::BAD_REQUEST);
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            header(&response, header::CONTENT_TYPE),
+            Some("text/html; charset=utf-8")
+        );
+        assert_eq!(
+            header(&response, header::CONTENT_SECURITY_POLICY),
+            Some("default-src 'none'; style-src 'self'; frame-ancestors 'none'")
+        );
+        assert_eq!(
+            header(&response, header::REFERRER_POLICY),
+            Some("no-referrer")
+        );
+        let body = rendered(ApiError::invalid_request("unknown client").shown_as_page())
+            .await
+            .2;
+        assert!(body.contains("<html lang=\"en\">"), "{body}");
+        assert!(body.contains("<p>unknown client</p>"), "{body}");
+    }
+
+    #[actix_web::test]
+    async fn a_redirect_is_a_303_to_the_client_with_the_error_in_the_query() {
+        let target = RedirectTarget {
+            redirect_uri: "https://app.example/cb?tenant=7".into(),
+            state: Some("xyz".into()),
+            issuer: "https://id.example.com".into(),
+        };
+        let error = ApiError::invalid_request("bad scope").redirected_to(target);
+        assert_eq!(error.status_code(), StatusCode::SEE_OTHER);
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            header(&response, header::LOCATION),
+            Some(
+                "https://app.example/cb?tenant=7&error=invalid_request\
+                 &error_description=bad%20scope&state=xyz&iss=https%3A%2F%2Fid.example.com"
+            )
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_redirect_uri_that_cannot_be_a_location_shows_a_page_instead() {
+        let target = RedirectTarget {
+            redirect_uri: "https://app.example/cb\nx".into(),
+            state: None,
+            issuer: "https://id.example.com".into(),
+        };
+        let error = ApiError::invalid_request("bad scope").redirected_to(target);
+        assert_eq!(error.status_code(), StatusCode::BAD_REQUEST);
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(header(&response, header::LOCATION), None);
+        assert_eq!(
+            header(&response, header::CONTENT_TYPE),
+            Some("text/html; charset=utf-8")
         );
     }
 }
