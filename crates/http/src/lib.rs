@@ -1,6 +1,7 @@
 //! The HTTP edge. Handlers parse the request, call the domain's `TokenService`, and map its
 //! errors to responses in one place ([`error`]). No rule lives here.
 
+mod bearer;
 mod client_auth;
 mod discovery;
 mod error;
@@ -21,6 +22,7 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App};
 use ciam_domain::TokenService;
 
+pub use bearer::{BearerToken, MAX_BEARER_TOKEN_BYTES};
 pub use error::{ApiError, RedirectTarget};
 pub use request_span::REQUEST_ID;
 
