@@ -1,8 +1,10 @@
-//! The HTTP edge. Handlers parse the request, call the domain's `TokenService`, and map its
-//! errors to responses in one place ([`error`]). No rule lives here.
+//! The HTTP edge. Extractors parse the request ([`client_request`] for the OAuth forms,
+//! [`BearerToken`] for protected resources), handlers call the domain's `TokenService`, and
+//! its errors become responses in one place ([`error`]). No rule lives here.
 
 mod bearer;
 mod client_auth;
+mod client_request;
 mod discovery;
 mod error;
 mod form;
@@ -12,6 +14,7 @@ mod request_span;
 mod revoke;
 pub mod routes;
 mod token;
+mod token_params;
 
 use std::sync::Arc;
 
