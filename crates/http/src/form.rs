@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
@@ -18,10 +19,7 @@ impl Form {
     /// Reads and parses the body. Wrong content type, a malformed or oversized body, or a
     /// repeated parameter is `invalid_request`; never a 500, never a wait for a body that
     /// exceeds the limit.
-    pub(crate) async fn read(
-        req: &HttpRequest,
-        mut payload: web::Payload,
-    ) -> Result<Form, ApiError> {
+    pub(crate) async fn read(req: &HttpRequest, mut payload: Payload) -> Result<Form, ApiError> {
         if !is_form(req) {
             return Err(ApiError::invalid_request(
                 "content type must be application/x-www-form-urlencoded",
@@ -80,7 +78,7 @@ impl Form {
 }
 
 /// The whole body, refused as soon as it passes `MAX_BODY_BYTES`.
-async fn read_body(payload: &mut web::Payload) -> Result<web::BytesMut, ApiError> {
+async fn read_body(payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk =
@@ -112,7 +110,7 @@ mod tests {
     #[test]
     fn repeated_parameters_are_refused_and_empty_ones_dropped() {
         assert_eq!(
-            Form::parse(b"token=a&token=b").err().map(|e| e.code()),
+            Form::parse(b"token=a&token=b").err().and_then(|e| e.code()),
             Some("invalid_request")
         );
         let form = Form::parse(b"token=a&token=&client_secret=").expect("valid");

@@ -1,11 +1,11 @@
 //! `POST /oauth2/introspect` (RFC 7662).
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use ciam_domain::{Introspection, Services, TokenTypeHint};
+use actix_web::{web, HttpResponse};
+use ciam_domain::{Introspection, Services};
 use serde::Serialize;
 
-use crate::client_auth::ClientAuth;
-use crate::form::Form;
+use crate::client_request::ClientRequest;
+use crate::token_params::TokenParams;
 use crate::{blocking, ApiError};
 
 /// RFC 7662 §2.2. An inactive token gets `{"active": false}` and nothing else.
@@ -63,20 +63,14 @@ impl From<Introspection> for IntrospectionResponse {
 }
 
 pub(crate) async fn introspect(
-    req: HttpRequest,
-    payload: web::Payload,
+    request: ClientRequest<TokenParams>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::read(&req, payload).await?;
-    let auth = ClientAuth::extract(&req, &form)?;
-    let token = form.take("token");
-    let hint = form
-        .get("token_type_hint")
-        .and_then(|hint| hint.parse::<TokenTypeHint>().ok());
+    let ClientRequest { auth, params } = request;
     let answer = blocking(move || {
         // RFC 7662 §2.1: the caller MUST be authorized to call the endpoint.
         let caller = auth.authenticate(&services.clients)?;
-        let token = token.ok_or(ApiError::invalid_request("token is required"))?;
+        let TokenParams { token, hint } = params?;
         services
             .introspection
             .introspect(&caller, &token, hint)

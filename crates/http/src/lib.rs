@@ -1,7 +1,10 @@
-//! The HTTP edge. Handlers parse the request, call the domain's use cases, and map their
-//! errors to responses in one place ([`error`]). No rule lives here.
+//! The HTTP edge. Extractors parse the request ([`client_request`] for the OAuth forms,
+//! [`BearerToken`] for protected resources), handlers call the domain's use cases, and
+//! their errors become responses in one place ([`error`]). No rule lives here.
 
+mod bearer;
 mod client_auth;
+mod client_request;
 mod discovery;
 mod error;
 mod form;
@@ -11,6 +14,7 @@ mod request_span;
 mod revoke;
 pub mod routes;
 mod token;
+mod token_params;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -19,7 +23,8 @@ use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App};
 use ciam_domain::Services;
 
-pub use error::ApiError;
+pub use bearer::{BearerToken, MAX_BEARER_TOKEN_BYTES};
+pub use error::{ApiError, RedirectTarget};
 pub use request_span::REQUEST_ID;
 
 /// Largest request body read: every OAuth form here fits in far less.

@@ -1,12 +1,10 @@
 //! `POST /oauth2/token` (RFC 6749 §4.3, §4.4, §6; responses §5.1, errors §5.2).
 
-use std::net::IpAddr;
-
 use actix_web::{web, HttpRequest, HttpResponse};
 use ciam_domain::{GrantRequest, Scope, Secret, Services, TokenError};
 use serde::Serialize;
 
-use crate::client_auth::ClientAuth;
+use crate::client_request::{ClientRequest, FromForm};
 use crate::form::Form;
 use crate::{blocking, ApiError};
 
@@ -22,17 +20,14 @@ struct TokenResponse {
 }
 
 pub(crate) async fn token(
-    req: HttpRequest,
-    payload: web::Payload,
+    request: ClientRequest<GrantRequest>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut form = Form::read(&req, payload).await?;
-    let auth = ClientAuth::extract(&req, &form)?;
-    let client_address = req.peer_addr().map(|peer| peer.ip());
-    let grant = grant_request(&mut form, client_address);
+    let ClientRequest { auth, params } = request;
     let issued = blocking(move || {
         let client = auth.authenticate(&services.clients)?;
-        let grant = grant?;
+        // The grant's errors only now: an unauthenticated caller learns nothing from them.
+        let grant = params?;
         services
             .tokens
             .issue(&client, grant)
@@ -48,45 +43,45 @@ pub(crate) async fn token(
     }))
 }
 
-/// The grant the form asks for. Checked after client authentication, so an unauthenticated
-/// caller learns nothing from the error.
-fn grant_request(
-    form: &mut Form,
-    client_address: Option<IpAddr>,
-) -> Result<GrantRequest, ApiError> {
-    let scope = form
-        .get("scope")
-        .map(Scope::parse)
-        .transpose()
-        .map_err(ApiError::from)?;
-    let grant_type = form
-        .get("grant_type")
-        .ok_or(ApiError::invalid_request("grant_type is required"))?;
-    match grant_type {
-        "client_credentials" => Ok(GrantRequest::ClientCredentials { scope }),
-        "password" => {
-            let username = form
-                .take("username")
-                .ok_or(ApiError::invalid_request("username is required"))?;
-            let password = form
-                .take("password")
-                .ok_or(ApiError::invalid_request("password is required"))?;
-            Ok(GrantRequest::Password {
-                username,
-                password: Secret::new(password),
-                scope,
-                client_address,
-            })
+/// The grant the form asks for (RFC 6749 §4.3.2, §4.4.2, §6). Peer address: for the
+/// sign-in throttle.
+impl FromForm for GrantRequest {
+    fn from_form(form: &mut Form, req: &HttpRequest) -> Result<Self, ApiError> {
+        let client_address = req.peer_addr().map(|peer| peer.ip());
+        let scope = form
+            .get("scope")
+            .map(Scope::parse)
+            .transpose()
+            .map_err(ApiError::from)?;
+        let grant_type = form
+            .get("grant_type")
+            .ok_or(ApiError::invalid_request("grant_type is required"))?;
+        match grant_type {
+            "client_credentials" => Ok(GrantRequest::ClientCredentials { scope }),
+            "password" => {
+                let username = form
+                    .take("username")
+                    .ok_or(ApiError::invalid_request("username is required"))?;
+                let password = form
+                    .take("password")
+                    .ok_or(ApiError::invalid_request("password is required"))?;
+                Ok(GrantRequest::Password {
+                    username,
+                    password: Secret::new(password),
+                    scope,
+                    client_address,
+                })
+            }
+            "refresh_token" => {
+                let token = form
+                    .take("refresh_token")
+                    .ok_or(ApiError::invalid_request("refresh_token is required"))?;
+                Ok(GrantRequest::RefreshToken {
+                    refresh_token: Secret::new(token),
+                    scope,
+                })
+            }
+            _ => Err(ApiError::from(TokenError::UnsupportedGrantType)),
         }
-        "refresh_token" => {
-            let token = form
-                .take("refresh_token")
-                .ok_or(ApiError::invalid_request("refresh_token is required"))?;
-            Ok(GrantRequest::RefreshToken {
-                refresh_token: Secret::new(token),
-                scope,
-            })
-        }
-        _ => Err(ApiError::from(TokenError::UnsupportedGrantType)),
     }
 }
