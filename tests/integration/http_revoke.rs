@@ -150,6 +150,14 @@ async fn rule2_malformed_requests_are_400_json(kind: Kind) {
         in_uri.status, 400,
         "RFC 6749 §2.3.1: no credentials in the URI"
     );
+    let encoded_name = app
+        .raw_post(
+            &format!("/oauth2/revoke?client%5Fsecret={}", client.secret()),
+            "application/x-www-form-urlencoded",
+            &form("token=a"),
+        )
+        .await;
+    assert_eq!(encoded_name.status, 400, "nor under a percent-encoded name");
 }
 
 // Rule 3

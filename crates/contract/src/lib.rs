@@ -5,6 +5,7 @@
 //! Changing anything here is a breaking change for deployed resource servers: add a new
 //! version (`v2` keys, a new claim) instead of editing.
 
+pub mod bearer;
 pub mod claims;
 pub mod denylist;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::access_token::AccessTokens;
 use crate::accounts::Accounts;
 use crate::clients::Clients;
+use crate::error::Fault;
 use crate::introspection::Introspector;
 use crate::issuance::TokenIssuer;
 use crate::kernel::{Core, Ports, ServiceConfig};
@@ -55,6 +56,14 @@ impl Services {
             introspection,
             core,
         }
+    }
+
+    /// What a node needs before it answers: a signing key (the first one is created if
+    /// the store has none), and the denylist filled from the store. Returns how many
+    /// revocations the denylist holds.
+    pub fn prepare(&self) -> Result<usize, Fault> {
+        self.access_tokens.ensure_signing_key()?;
+        self.revocation.reconcile_denylist()
     }
 
     pub fn config(&self) -> &ServiceConfig {

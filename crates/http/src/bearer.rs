@@ -6,8 +6,8 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
+use ciam_contract::bearer::is_b64token;
 use ciam_domain::Secret;
-use percent_encoding::percent_decode_str;
 
 use crate::ApiError;
 
@@ -89,21 +89,9 @@ impl FromRequest for BearerToken {
     }
 }
 
-/// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
-}
-
 /// Whether the query names `access_token`, however its name is percent-encoded.
 fn has_access_token_in_query(query: &str) -> bool {
-    query.split('&').any(|pair| {
-        let name = pair.split('=').next().unwrap_or_default();
-        percent_decode_str(&name.replace('+', " ")).decode_utf8_lossy() == "access_token"
-    })
+    crate::query::names(query).any(|name| name == "access_token")
 }
 
 #[cfg(test)]

@@ -26,10 +26,9 @@ impl Form {
             ));
         }
         // RFC 6749 §2.3.1: credentials MUST NOT be included in the request URI.
-        if req.query_string().split('&').any(|pair| {
-            let name = pair.split('=').next().unwrap_or_default();
+        if crate::query::names(req.query_string()).any(|name| {
             matches!(
-                name,
+                name.as_ref(),
                 "client_secret" | "password" | "refresh_token" | "token"
             )
         }) {

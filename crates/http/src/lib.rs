@@ -10,6 +10,7 @@ mod error;
 mod form;
 mod health;
 mod introspect;
+mod query;
 mod request_span;
 mod revoke;
 pub mod routes;

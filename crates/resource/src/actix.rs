@@ -38,6 +38,7 @@ use std::pin::Pin;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse, ResponseError};
+use ciam_contract::bearer::is_b64token;
 use ciam_contract::AccessTokenClaims;
 
 use crate::{Rejection, Verifier};
@@ -236,15 +237,6 @@ fn parse_authorization(value: &HeaderValue) -> Result<String, Kind> {
         return Err(Kind::InvalidRequest("The bearer token is malformed"));
     }
     Ok(token.to_owned())
-}
-
-/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
-fn is_b64token(token: &str) -> bool {
-    let body = token.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
 }
 
 impl FromRequest for Authenticated {

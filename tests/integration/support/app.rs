@@ -201,14 +201,7 @@ fn build_services(backing: &Backing, config: &ServiceConfig) -> (Services, Ports
         wired = Some(ports.clone());
     })
     .expect("services");
-    services
-        .access_tokens
-        .ensure_signing_key()
-        .expect("signing key");
-    services
-        .revocation
-        .reconcile_denylist()
-        .expect("denylist rebuilt");
+    services.prepare().expect("signing key and denylist");
     (services, wired.expect("ports"))
 }
 

@@ -126,14 +126,7 @@ impl Ciam {
             ports.passwords = Arc::new(PlainHasher);
         })
         .expect("services");
-        services
-            .access_tokens
-            .ensure_signing_key()
-            .expect("signing key");
-        services
-            .revocation
-            .reconcile_denylist()
-            .expect("denylist rebuilt");
+        services.prepare().expect("signing key and denylist");
         services
             .accounts
             .create_user(USERNAME, &Secret::new(PASSWORD))
