@@ -1,6 +1,6 @@
 //! Benchmark (not a test): does client authentication take longer for an unknown
 //! `client_id` than for a known one with a wrong secret? If it does, response times tell
-//! which ids exist. Runs 2,000 interleaved pairs of `TokenService::authenticate` calls on
+//! which ids exist. Runs 2,000 interleaved pairs of `Clients::authenticate` calls on
 //! real adapters, after a warm-up, and prints the median of each and how often the unknown
 //! id was the slower and the faster of its pair (equal shares mean no signal).
 //!

@@ -1,7 +1,7 @@
 //! Benchmark (not a test): how long the reconciler takes to refill an empty Redis with
 //! 100,000 live revocations from Postgres. Starts its own throwaway Postgres and Redis on
 //! loopback (ciam-testkit), loads the revocations through the store port, then flushes
-//! Redis and times `TokenService::reconcile_denylist` three times.
+//! Redis and times `Revoker::reconcile_denylist` three times.
 //!
 //!     cargo run --release --example reconcile_100k [-- COUNT]
 

@@ -1,5 +1,5 @@
 //! The in-process denylist: a map from revoked `jti`s and grant ids to the time their
-//! entries stop mattering. Rebuilt from the store at start (`TokenService::reconcile_denylist`).
+//! entries stop mattering. Rebuilt from the store at start (`Revoker::reconcile_denylist`).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
