@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::server::{ciam, ciam_json, Server};
+use crate::support::server::{ciam, client_credentials_client, Server};
 
 fn request_with_id(server: &Server, id: &str) -> String {
     let response = ureq::post(&server.url("/oauth2/token"))
@@ -83,21 +83,7 @@ fn a_503_is_logged_with_its_whole_cause_and_the_request_id() {
     // Redis on a port nobody listens on: every denylist write fails with "refused".
     let redis = format!("redis://127.0.0.1:{}", ciam_testkit::free_port());
     let env = [("CIAM_REDIS_URL", redis.as_str())];
-    let client = ciam_json(
-        dir.path(),
-        &env,
-        &[
-            "client",
-            "create",
-            "--name",
-            "rs",
-            "--grant-type",
-            "client_credentials",
-        ],
-        "",
-    );
-    let id = client["client_id"].as_str().expect("id").to_owned();
-    let secret = client["client_secret"].as_str().expect("secret").to_owned();
+    let (id, secret) = client_credentials_client(dir.path(), &env);
     let server = Server::start(dir.path(), &env);
     let credentials = [
         ("client_id", id.as_str()),

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::server::{ciam_json, Server};
+use crate::support::server::{client_credentials_client, Server};
 
 fn post(url: &str, pairs: &[(&str, &str)]) -> Result<(u16, String), String> {
     let response = ureq::post(url)
@@ -21,21 +21,7 @@ fn post(url: &str, pairs: &[(&str, &str)]) -> Result<(u16, String), String> {
 #[test]
 fn sigterm_finishes_in_flight_revocations_and_loses_none() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let client = ciam_json(
-        dir.path(),
-        &[],
-        &[
-            "client",
-            "create",
-            "--name",
-            "rs",
-            "--grant-type",
-            "client_credentials",
-        ],
-        "",
-    );
-    let id = client["client_id"].as_str().expect("id").to_owned();
-    let secret = client["client_secret"].as_str().expect("secret").to_owned();
+    let (id, secret) = client_credentials_client(dir.path(), &[]);
     let mut server = Server::start(dir.path(), &[]);
     let credentials = [
         ("client_id", id.as_str()),

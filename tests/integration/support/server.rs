@@ -46,6 +46,27 @@ pub fn ciam_json(
     serde_json::from_slice(&output.stdout).expect("ciam prints JSON")
 }
 
+/// `ciam client create` of a confidential client that may use `client_credentials`: its id
+/// and secret.
+pub fn client_credentials_client(dir: &Path, env: &[(&str, &str)]) -> (String, String) {
+    let client = ciam_json(
+        dir,
+        env,
+        &[
+            "client",
+            "create",
+            "--name",
+            "rs",
+            "--grant-type",
+            "client_credentials",
+        ],
+        "",
+    );
+    let id = client["client_id"].as_str().expect("client_id");
+    let secret = client["client_secret"].as_str().expect("client_secret");
+    (id.to_owned(), secret.to_owned())
+}
+
 /// `ciam serve`, killed when dropped.
 pub struct Server {
     child: Child,
