@@ -40,6 +40,7 @@ fn main() {
             grant_types: vec![GrantType::ClientCredentials],
             scope: Scope::parse("read").expect("scope"),
             public: false,
+            redirects: Default::default(),
         })
         .expect("client");
     let known = ClientCredentials {

@@ -16,6 +16,7 @@ pub fn run(clients: &Clients, command: ClientCommand) -> Result<(), CommandError
                 grant_types,
                 scope,
                 public: args.public,
+                redirects: Default::default(),
             })?;
             let mut out = describe(&client);
             if let Some(secret) = secret {

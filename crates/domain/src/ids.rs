@@ -44,6 +44,11 @@ identifier!(
     GrantId
 );
 identifier!(
+    /// A browser session's public id: the `sid` claim of ID tokens and logout tokens
+    /// (OpenID Connect Front-/Back-Channel Logout). Not the cookie's secret.
+    SessionId
+);
+identifier!(
     /// A JWT's `jti` (RFC 7519 §4.1.7).
     Jti
 );

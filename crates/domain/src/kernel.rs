@@ -51,6 +51,12 @@ pub struct ServiceConfig {
     /// Seconds a row is kept past its expiry before `prune_expired` deletes it: clock skew
     /// between nodes, so that no node still treats a deleted token as live.
     pub prune_margin: i64,
+    /// Seconds a browser session lasts at most, however active.
+    pub session_lifetime: i64,
+    /// Seconds without activity after which a session no longer signs its browser in.
+    pub session_idle_timeout: i64,
+    /// Seconds an authorization code may be exchanged (at most `MAX_CODE_TTL`).
+    pub code_ttl: i64,
 }
 
 impl ServiceConfig {
@@ -67,6 +73,9 @@ impl ServiceConfig {
             client_cache_ttl: 5,
             sign_in: SignInPolicy::default(),
             prune_margin: 60,
+            session_lifetime: 12 * 3600,
+            session_idle_timeout: 3600,
+            code_ttl: 60,
         }
     }
 }

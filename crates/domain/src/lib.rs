@@ -5,12 +5,13 @@
 //! which the adapter crates implement. docs/architecture.md explains the hexagon.
 //!
 //! Each context has a folder of its own, holding its model, its ports, its service and
-//! its tests: [`clients`], [`accounts`], [`access_token`], [`issuance`], [`revocation`],
-//! [`introspection`]. They stand on a shared kernel (the ports, the configuration, the
+//! its tests: [`clients`], [`accounts`], [`sessions`], [`authorization`], [`access_token`],
+//! [`issuance`], [`revocation`], [`introspection`]. They stand on a shared kernel (the ports, the configuration, the
 //! clock and randomness) and are built together as [`Services`].
 
 pub mod access_token;
 pub mod accounts;
+pub mod authorization;
 pub mod clients;
 pub mod error;
 pub mod ids;
@@ -24,6 +25,7 @@ pub mod revocation;
 pub mod scope;
 pub mod secret;
 pub mod services;
+pub mod sessions;
 pub mod time;
 
 /// In-memory fakes of every port: the domain's unit tests run on them, and the store's
@@ -39,12 +41,13 @@ pub use issuance::model as grant;
 
 pub use access_token::AccessTokens;
 pub use accounts::{Accounts, SignInError};
+pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
 pub use claims::AccessClaims;
-pub use client::{Client, GrantType};
+pub use client::{Client, GrantType, Redirects};
 pub use clients::{AuthError, ClientCredentials, Clients, NewClient};
 pub use error::{AdminError, Cause, Chain, CodecError, DenylistError, Fault, StoreError};
 pub use grant::{Grant, RefreshTokenRecord, RotateOutcome};
-pub use ids::{ClientId, GrantId, Jti, Kid, UserId};
+pub use ids::{ClientId, GrantId, Jti, Kid, SessionId, UserId};
 pub use introspection::{IntrospectError, Introspection, Introspector};
 pub use issuance::{GrantRequest, IssuedTokens, TokenError, TokenIssuer};
 pub use kernel::{Ports, ServiceConfig};
@@ -53,5 +56,6 @@ pub use revocation::{Revocation, RevokeError, Revoker, TokenTypeHint};
 pub use scope::{InvalidScope, Scope};
 pub use secret::{Secret, SecretHash};
 pub use services::{Readiness, Services};
+pub use sessions::Sessions;
 pub use time::UnixTime;
-pub use user::User;
+pub use user::{Profile, User};

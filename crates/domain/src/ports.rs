@@ -9,21 +9,41 @@ use crate::time::UnixTime;
 
 pub use crate::access_token::ports::{AccessTokenCodec, KeyStore};
 pub use crate::accounts::ports::{PasswordHasher, UserStore};
+pub use crate::authorization::ports::CodeStore;
 pub use crate::clients::ports::ClientStore;
 pub use crate::issuance::ports::GrantStore;
 pub use crate::revocation::ports::{Denylist, RevocationStore};
+pub use crate::sessions::ports::SessionStore;
 
 /// Every store port, implemented by one value (the diesel store, the fake): what `Ports`
 /// holds and what the store contract suite is written against. A new store port is added
 /// to this list, implemented by the adapters, and reaches every use case through
 /// `Ports::store` without further wiring.
 pub trait Store:
-    ClientStore + UserStore + GrantStore + RevocationStore + KeyStore + Send + Sync + 'static
+    ClientStore
+    + UserStore
+    + GrantStore
+    + RevocationStore
+    + KeyStore
+    + SessionStore
+    + CodeStore
+    + Send
+    + Sync
+    + 'static
 {
 }
 
 impl<T> Store for T where
-    T: ClientStore + UserStore + GrantStore + RevocationStore + KeyStore + Send + Sync + 'static
+    T: ClientStore
+        + UserStore
+        + GrantStore
+        + RevocationStore
+        + KeyStore
+        + SessionStore
+        + CodeStore
+        + Send
+        + Sync
+        + 'static
 {
 }
 

@@ -5,12 +5,14 @@ use std::sync::Arc;
 
 use crate::access_token::AccessTokens;
 use crate::accounts::Accounts;
+use crate::authorization::Authorizer;
 use crate::clients::Clients;
 use crate::error::Fault;
 use crate::introspection::Introspector;
 use crate::issuance::TokenIssuer;
 use crate::kernel::{Core, Ports, ServiceConfig};
 use crate::revocation::Revoker;
+use crate::sessions::Sessions;
 
 /// Every use case of ciam. Cheap to clone: each service is shared.
 #[derive(Clone)]
@@ -19,6 +21,10 @@ pub struct Services {
     pub clients: Arc<Clients>,
     /// Resource owners: creation and sign-in with its brute-force throttle.
     pub accounts: Arc<Accounts>,
+    /// Browser sessions of signed-in users (single sign-on).
+    pub sessions: Arc<Sessions>,
+    /// The authorization endpoint's rules and codes (RFC 6749 §4.1, RFC 7636).
+    pub authorization: Arc<Authorizer>,
     /// Minting and verifying JWT access tokens, and the signing keys (RFC 9068, RFC 7517).
     pub access_tokens: Arc<AccessTokens>,
     /// The token endpoint's grants (RFC 6749 §4, §6).
@@ -37,6 +43,8 @@ impl Services {
         let revocation = Arc::new(Revoker::new(Arc::clone(&core), Arc::clone(&access_tokens)));
         let clients = Arc::new(Clients::new(Arc::clone(&core), Arc::clone(&revocation)));
         let accounts = Arc::new(Accounts::new(Arc::clone(&core)));
+        let sessions = Arc::new(Sessions::new(Arc::clone(&core)));
+        let authorization = Arc::new(Authorizer::new(Arc::clone(&core), Arc::clone(&clients)));
         let tokens = Arc::new(TokenIssuer::new(
             Arc::clone(&core),
             Arc::clone(&access_tokens),
@@ -50,6 +58,8 @@ impl Services {
         Services {
             clients,
             accounts,
+            sessions,
+            authorization,
             access_tokens,
             tokens,
             revocation,

@@ -9,10 +9,12 @@ use std::sync::{Arc, Mutex};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
+use crate::authorization::model::{AuthorizationCode, Redemption};
 use crate::claims::AccessClaims;
 use crate::client::Client;
 use crate::error::{CodecError, DenylistError, StoreError};
 use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
+use crate::ids::SessionId;
 use crate::ids::{ClientId, GrantId, Jti, Kid};
 use crate::kernel::{Ports, ServiceConfig};
 use crate::keys::{KeyRing, PublicJwk, SigningKey};
@@ -20,6 +22,7 @@ use crate::ports::*;
 use crate::revocation::Revocation;
 use crate::secret::SecretHash;
 use crate::services::Services;
+use crate::sessions::model::Session;
 use crate::time::UnixTime;
 use crate::user::User;
 
@@ -31,6 +34,8 @@ pub struct FakeStore {
     refresh: Mutex<HashMap<String, RefreshTokenRecord>>,
     revoked: Mutex<HashMap<Jti, UnixTime>>,
     keys: Mutex<Vec<SigningKey>>,
+    sessions: Mutex<HashMap<String, Session>>,
+    codes: Mutex<HashMap<String, AuthorizationCode>>,
     pub down: AtomicBool,
 }
 
@@ -281,7 +286,27 @@ impl RevocationStore for FakeStore {
         for jti in &gone {
             revoked.remove(jti);
         }
-        Ok(expired.len() + done.len() + gone.len())
+        let mut codes = lock(&self.codes);
+        let stale_codes: Vec<String> = codes
+            .iter()
+            .filter(|(_, code)| code.expires_at <= cutoff)
+            .map(|(hash, _)| hash.clone())
+            .take(batch)
+            .collect();
+        for hash in &stale_codes {
+            codes.remove(hash);
+        }
+        let mut sessions = lock(&self.sessions);
+        let ended: Vec<String> = sessions
+            .iter()
+            .filter(|(_, session)| session.expires_at <= cutoff)
+            .map(|(hash, _)| hash.clone())
+            .take(batch)
+            .collect();
+        for hash in &ended {
+            sessions.remove(hash);
+        }
+        Ok(expired.len() + done.len() + gone.len() + stale_codes.len() + ended.len())
     }
     fn ping(&self) -> Result<(), StoreError> {
         self.up()
@@ -307,6 +332,80 @@ impl KeyStore for FakeStore {
         }
         keys.push(key.clone());
         Ok(())
+    }
+}
+
+impl SessionStore for FakeStore {
+    fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        self.up()?;
+        let mut sessions = lock(&self.sessions);
+        let key = session.token_hash.as_str().to_owned();
+        if sessions.contains_key(&key) || sessions.values().any(|s| s.id == session.id) {
+            return Err(StoreError::Duplicate(session.id.to_string()));
+        }
+        sessions.insert(key, session.clone());
+        Ok(())
+    }
+    fn find_session(&self, token_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.sessions).get(token_hash.as_str()).cloned())
+    }
+    fn touch_session(&self, id: &SessionId, now: UnixTime) -> Result<(), StoreError> {
+        self.up()?;
+        for session in lock(&self.sessions).values_mut() {
+            if session.id == *id {
+                session.last_seen_at = session.last_seen_at.max(now);
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CodeStore for FakeStore {
+    fn insert_code(&self, code: &AuthorizationCode) -> Result<(), StoreError> {
+        self.up()?;
+        let mut codes = lock(&self.codes);
+        if codes.contains_key(code.hash.as_str()) {
+            return Err(StoreError::Duplicate("authorization code".into()));
+        }
+        codes.insert(code.hash.as_str().to_owned(), code.clone());
+        Ok(())
+    }
+    fn find_code(&self, hash: &SecretHash) -> Result<Option<AuthorizationCode>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.codes).get(hash.as_str()).cloned())
+    }
+    fn redeem_code(
+        &self,
+        hash: &SecretHash,
+        now: UnixTime,
+        grant: &Grant,
+        first: Option<&RefreshTokenRecord>,
+    ) -> Result<Redemption, StoreError> {
+        self.up()?;
+        let mut codes = lock(&self.codes);
+        let Some(code) = codes.get_mut(hash.as_str()) else {
+            return Ok(Redemption::Replayed { grant_id: None });
+        };
+        if code.used_at.is_some() {
+            return Ok(Redemption::Replayed {
+                grant_id: code.grant_id.clone(),
+            });
+        }
+        let mut grants = lock(&self.grants);
+        let mut refresh = lock(&self.refresh);
+        if grants.contains_key(&grant.id)
+            || first.is_some_and(|first| refresh.contains_key(first.hash.as_str()))
+        {
+            return Err(StoreError::Duplicate(grant.id.to_string()));
+        }
+        code.used_at = Some(now);
+        code.grant_id = Some(grant.id.clone());
+        grants.insert(grant.id.clone(), grant.clone());
+        if let Some(first) = first {
+            refresh.insert(first.hash.as_str().to_owned(), first.clone());
+        }
+        Ok(Redemption::Redeemed)
     }
 }
 
@@ -560,6 +659,21 @@ impl Harness {
     }
 }
 
+impl Harness {
+    /// Moves the fake clock on.
+    pub fn advance(&self, seconds: i64) {
+        self.clock.advance(seconds);
+    }
+
+    /// A user with the password "correct horse".
+    pub fn user(&self, username: &str) -> User {
+        self.services
+            .accounts
+            .create_user(username, &crate::secret::Secret::new("correct horse"))
+            .expect("user")
+    }
+}
+
 impl FakeStore {
     pub fn live_revocations_for_test(&self, now: UnixTime) -> Vec<Revocation> {
         RevocationStore::live_revocations(self, now).unwrap_or_default()
@@ -594,6 +708,7 @@ pub mod scenario {
                 grant_types: grants.to_vec(),
                 scope: Scope::parse("read write").expect("valid"),
                 public,
+                redirects: Default::default(),
             })
             .expect("created")
     }

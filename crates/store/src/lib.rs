@@ -11,6 +11,7 @@ mod ports;
 mod revocation_batch;
 mod rows;
 mod schema;
+mod sign_in;
 
 pub use connection::{DatabaseUrl, PoolSettings};
 pub use error::ConnectError;

@@ -349,7 +349,12 @@ impl RevocationStore for DieselStore {
         // backends understand. Refresh tokens go first, so a grant whose last token goes now
         // can go in the same call.
         let mut deleted = 0;
-        for sql in [PRUNE_REFRESH_TOKENS, PRUNE_REVOKED_ACCESS_TOKENS] {
+        for sql in [
+            PRUNE_REFRESH_TOKENS,
+            PRUNE_REVOKED_ACCESS_TOKENS,
+            PRUNE_CODES,
+            PRUNE_SESSIONS,
+        ] {
             deleted += diesel::sql_query(sql)
                 .bind::<BigInt, _>(cutoff.0)
                 .bind::<BigInt, _>(cutoff.0)
@@ -394,6 +399,12 @@ impl RevocationStore for DieselStore {
 // The pruning statements: $1 and $2 are the cutoff, $3 the batch size (the outer condition
 // repeats the inner one for Postgres, which re-checks it on the row version it deletes).
 // Indexed: migrations/*/2026-12-04-000000_prune_indexes.
+
+const PRUNE_CODES: &str = "DELETE FROM authorization_codes WHERE expires_at <= $1 \
+     AND code_hash IN (SELECT code_hash FROM authorization_codes WHERE expires_at <= $2 LIMIT $3)";
+
+const PRUNE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1 \
+     AND id IN (SELECT id FROM sessions WHERE expires_at <= $2 LIMIT $3)";
 
 const PRUNE_REFRESH_TOKENS: &str = "DELETE FROM refresh_tokens WHERE expires_at <= $1 \
      AND token_hash IN (SELECT token_hash FROM refresh_tokens WHERE expires_at <= $2 LIMIT $3)";

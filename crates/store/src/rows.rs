@@ -3,14 +3,23 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use ciam_domain::{
-    Client, ClientId, Grant, GrantId, GrantType, Kid, RefreshTokenRecord, Scope, SecretHash,
-    SigningKey, StoreError, UnixTime, User, UserId,
+    Client, ClientId, Grant, GrantId, GrantType, Kid, Profile, Redirects, RefreshTokenRecord,
+    Scope, SecretHash, SessionId, SigningKey, StoreError, UnixTime, User, UserId,
 };
 use diesel::prelude::*;
 
 use crate::schema::{clients, grants, refresh_tokens, signing_keys, users};
 
-fn corrupt(what: &str) -> StoreError {
+/// The space-delimited words of a column.
+fn words(column: &str) -> Vec<String> {
+    column
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub(crate) fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(what.to_owned())
 }
 
@@ -23,6 +32,9 @@ pub(crate) struct ClientRow {
     pub grant_types: String,
     pub scope: String,
     pub created_at: i64,
+    pub redirect_uris: String,
+    pub post_logout_redirect_uris: String,
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl From<&Client> for ClientRow {
@@ -35,6 +47,10 @@ impl From<&Client> for ClientRow {
             grant_types: grant_types.join(" "),
             scope: client.scope.to_string(),
             created_at: client.created_at.0,
+            // Registered URIs never contain a space (redirect_uri::check).
+            redirect_uris: client.redirects.redirect_uris.join(" "),
+            post_logout_redirect_uris: client.redirects.post_logout_redirect_uris.join(" "),
+            backchannel_logout_uri: client.redirects.backchannel_logout_uri.clone(),
         }
     }
 }
@@ -59,6 +75,11 @@ impl TryFrom<ClientRow> for Client {
             grant_types,
             scope: Scope::parse(&row.scope).map_err(|_| corrupt("client scope"))?,
             created_at: UnixTime(row.created_at),
+            redirects: Redirects {
+                redirect_uris: words(&row.redirect_uris),
+                post_logout_redirect_uris: words(&row.post_logout_redirect_uris),
+                backchannel_logout_uri: row.backchannel_logout_uri,
+            },
         })
     }
 }
@@ -70,6 +91,9 @@ pub(crate) struct UserRow {
     pub username: String,
     pub password_hash: String,
     pub created_at: i64,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub name: Option<String>,
 }
 
 impl From<&User> for UserRow {
@@ -79,6 +103,9 @@ impl From<&User> for UserRow {
             username: user.username.clone(),
             password_hash: user.password_hash.clone(),
             created_at: user.created_at.0,
+            email: user.profile.email.clone(),
+            email_verified: user.profile.email_verified,
+            name: user.profile.name.clone(),
         }
     }
 }
@@ -90,6 +117,11 @@ impl From<UserRow> for User {
             username: row.username,
             password_hash: row.password_hash,
             created_at: UnixTime(row.created_at),
+            profile: Profile {
+                name: row.name,
+                email: row.email,
+                email_verified: row.email_verified,
+            },
         }
     }
 }
@@ -104,6 +136,7 @@ pub(crate) struct GrantRow {
     pub created_at: i64,
     pub access_expires_at: i64,
     pub revoked_at: Option<i64>,
+    pub session_id: Option<String>,
 }
 
 impl From<&Grant> for GrantRow {
@@ -116,6 +149,7 @@ impl From<&Grant> for GrantRow {
             created_at: grant.created_at.0,
             access_expires_at: grant.access_expires_at.0,
             revoked_at: grant.revoked_at.map(|t| t.0),
+            session_id: grant.session_id.as_ref().map(|id| id.to_string()),
         }
     }
 }
@@ -132,6 +166,7 @@ impl TryFrom<GrantRow> for Grant {
             created_at: UnixTime(row.created_at),
             access_expires_at: UnixTime(row.access_expires_at),
             revoked_at: row.revoked_at.map(UnixTime),
+            session_id: row.session_id.map(SessionId::new),
         })
     }
 }

@@ -8,6 +8,9 @@ diesel::table! {
         grant_types -> Text,
         scope -> Text,
         created_at -> BigInt,
+        redirect_uris -> Text,
+        post_logout_redirect_uris -> Text,
+        backchannel_logout_uri -> Nullable<Text>,
     }
 }
 
@@ -17,6 +20,9 @@ diesel::table! {
         username -> Text,
         password_hash -> Text,
         created_at -> BigInt,
+        email -> Nullable<Text>,
+        email_verified -> Bool,
+        name -> Nullable<Text>,
     }
 }
 
@@ -29,6 +35,7 @@ diesel::table! {
         created_at -> BigInt,
         access_expires_at -> BigInt,
         revoked_at -> Nullable<BigInt>,
+        session_id -> Nullable<Text>,
     }
 }
 
@@ -62,6 +69,36 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        auth_time -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+        ended_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    authorization_codes (code_hash) {
+        code_hash -> Text,
+        client_id -> Text,
+        redirect_uri -> Text,
+        scope -> Text,
+        code_challenge -> Nullable<Text>,
+        nonce -> Nullable<Text>,
+        session_id -> Text,
+        user_id -> Text,
+        auth_time -> BigInt,
+        issued_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+        grant_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
@@ -70,4 +107,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     revoked_access_tokens,
     signing_keys,
+    sessions,
+    authorization_codes,
 );

@@ -9,7 +9,9 @@ use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use ciam_domain::authorization::model::{AuthorizationCode, Redemption};
 use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, Store, UserStore};
+use ciam_domain::sessions::model::Session;
 use ciam_domain::*;
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 use ciam_testkit::postgres::TestPostgres;
@@ -108,6 +110,9 @@ contract_suite! {
     contract: [
         clients_round_trip_and_duplicates_are_refused,
         users_round_trip_and_usernames_are_unique,
+        sessions_round_trip_and_activity_only_moves_forward,
+        a_code_is_redeemed_once_and_a_replay_names_the_first_grant,
+        concurrent_redemptions_of_one_code_have_one_winner,
         grant_and_refresh_token_are_found_by_hash_only,
         rotation_is_a_compare_and_set_with_exactly_one_winner,
         a_revoked_grant_cannot_rotate,
@@ -142,6 +147,14 @@ fn client(id: &str) -> Client {
         grant_types: vec![GrantType::Password, GrantType::RefreshToken],
         scope: Scope::parse("read write").expect("scope"),
         created_at: NOW,
+        redirects: Redirects {
+            redirect_uris: vec![
+                "https://app.example/cb".into(),
+                "http://127.0.0.1/cb".into(),
+            ],
+            post_logout_redirect_uris: vec!["https://app.example/bye".into()],
+            backchannel_logout_uri: Some("https://app.example/logout".into()),
+        },
     }
 }
 
@@ -154,6 +167,7 @@ fn grant(id: &str, client_id: &str) -> Grant {
         created_at: NOW,
         access_expires_at: NOW.plus_seconds(300),
         revoked_at: None,
+        session_id: Some(SessionId::new("s1")),
     }
 }
 
@@ -188,13 +202,18 @@ fn users_round_trip_and_usernames_are_unique<T: Store>(store: &Arc<T>) {
         username: "alice".into(),
         password_hash: "$argon2id$...".into(),
         created_at: NOW,
+        profile: Profile {
+            name: Some("Alice Ünïcode".into()),
+            email: Some("alice@example.com".into()),
+            email_verified: true,
+        },
     };
     store.insert_user(&user).expect("insert");
     let found = store
         .find_user_by_username("alice")
         .expect("find")
         .expect("exists");
-    assert_eq!(found.id, user.id);
+    assert_eq!(found, user);
     let twin = User {
         id: UserId::new("u2"),
         ..user.clone()
@@ -1027,6 +1046,7 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
         username: "alice".into(),
         password_hash: "$argon2id$...".into(),
         created_at: NOW,
+        profile: Profile::default(),
     };
     let (c1, g1, j1) = (ClientId::new("c1"), GrantId::new("g1"), Jti::new("j1"));
     let rt0 = Secret::new("rt-0").hash();
@@ -1139,4 +1159,140 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
 
 fn shown<T: Debug>(result: Result<T, StoreError>) -> Result<String, StoreError> {
     result.map(|value| format!("{value:?}"))
+}
+
+fn session(id: &str, token: &str) -> Session {
+    Session {
+        id: SessionId::new(id),
+        token_hash: Secret::new(token).hash(),
+        user_id: UserId::new("u1"),
+        auth_time: NOW,
+        last_seen_at: NOW,
+        expires_at: NOW.plus_seconds(3600),
+        ended_at: None,
+    }
+}
+
+fn sessions_round_trip_and_activity_only_moves_forward<T: Store>(store: &Arc<T>) {
+    let s1 = session("s1", "cookie-1");
+    store.insert_session(&s1).expect("insert");
+    let by_cookie = |token: &str| {
+        store
+            .find_session(&Secret::new(token).hash())
+            .expect("find")
+    };
+    assert_eq!(by_cookie("cookie-1"), Some(s1.clone()));
+    assert_eq!(by_cookie("cookie-2"), None);
+    assert!(matches!(
+        store.insert_session(&session("s1", "cookie-2")),
+        Err(StoreError::Duplicate(_))
+    ));
+    store
+        .touch_session(&s1.id, NOW.plus_seconds(90))
+        .expect("touch");
+    store
+        .touch_session(&s1.id, NOW.plus_seconds(30))
+        .expect("touch");
+    let touched = by_cookie("cookie-1").expect("exists");
+    assert_eq!(touched.last_seen_at, NOW.plus_seconds(90));
+}
+
+fn code(token: &str) -> AuthorizationCode {
+    AuthorizationCode {
+        hash: Secret::new(token).hash(),
+        client_id: ClientId::new("c1"),
+        redirect_uri: "https://app.example/cb".into(),
+        scope: Scope::parse("openid read").expect("scope"),
+        code_challenge: Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+        nonce: Some("n-0S6_WzA2Mj".into()),
+        session_id: SessionId::new("s1"),
+        user_id: UserId::new("u1"),
+        auth_time: NOW,
+        issued_at: NOW,
+        expires_at: NOW.plus_seconds(60),
+        used_at: None,
+        grant_id: None,
+    }
+}
+
+fn a_code_is_redeemed_once_and_a_replay_names_the_first_grant<T: Store>(store: &Arc<T>) {
+    let c = code("code-1");
+    store.insert_code(&c).expect("insert");
+    assert_eq!(store.find_code(&c.hash).expect("find"), Some(c.clone()));
+    assert!(matches!(
+        store.insert_code(&c),
+        Err(StoreError::Duplicate(_))
+    ));
+    let g1 = grant("g1", "c1");
+    let first = refresh("rt-1", "g1");
+    let later = NOW.plus_seconds(5);
+    assert_eq!(
+        store
+            .redeem_code(&c.hash, later, &g1, Some(&first))
+            .expect("redeem"),
+        Redemption::Redeemed
+    );
+    assert!(
+        has_refresh_token(store, "rt-1"),
+        "the grant is stored with its token"
+    );
+    let used = store.find_code(&c.hash).expect("find").expect("kept");
+    assert_eq!(
+        (used.used_at, used.grant_id.clone()),
+        (Some(later), Some(g1.id.clone()))
+    );
+    let g2 = grant("g2", "c1");
+    assert_eq!(
+        store
+            .redeem_code(&c.hash, later, &g2, None)
+            .expect("replay"),
+        Redemption::Replayed {
+            grant_id: Some(g1.id.clone())
+        }
+    );
+    assert_eq!(
+        store.revoke_grant(&g2.id, later).expect("revoke"),
+        None,
+        "nothing written"
+    );
+}
+
+fn concurrent_redemptions_of_one_code_have_one_winner<T: Store>(store: &Arc<T>) {
+    let c = code("code-race");
+    store.insert_code(&c).expect("insert");
+    let barrier = Barrier::new(8);
+    let outcomes: Vec<Redemption> = thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (store, barrier, hash) = (store, &barrier, c.hash.clone());
+                scope.spawn(move || {
+                    let g = grant(&format!("race-{i}"), "c1");
+                    let first = refresh(&format!("race-rt-{i}"), &format!("race-{i}"));
+                    barrier.wait();
+                    store
+                        .redeem_code(&hash, NOW, &g, Some(&first))
+                        .expect("redeem")
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    let winners = outcomes
+        .iter()
+        .filter(|o| **o == Redemption::Redeemed)
+        .count();
+    assert_eq!(winners, 1, "{outcomes:?}");
+    let winner = store
+        .find_code(&c.hash)
+        .expect("find")
+        .expect("kept")
+        .grant_id;
+    for outcome in outcomes {
+        if let Redemption::Replayed { grant_id } = outcome {
+            assert_eq!(grant_id, winner);
+        }
+    }
 }

@@ -145,6 +145,7 @@ impl TestApp {
                 grant_types: grants.to_vec(),
                 scope: Scope::parse("read write").expect("scope"),
                 public,
+                redirects: Default::default(),
             })
             .expect("client created");
         TestClient {

@@ -13,7 +13,7 @@ use crate::ids::UserId;
 use crate::input::{is_name, MAX_NAME_LEN};
 use crate::kernel::{Core, ID_BYTES};
 use crate::secret::Secret;
-use model::User;
+use model::{Profile, User};
 use throttle::SignInThrottle;
 
 /// Longest password hashed: argon2 cost grows with input, so a huge one is a DoS lever.
@@ -47,6 +47,18 @@ impl Accounts {
     }
 
     pub fn create_user(&self, username: &str, password: &Secret) -> Result<User, AdminError> {
+        self.create_user_with_profile(username, password, Profile::default())
+    }
+
+    /// A new user with standard claims (OpenID Connect Core §5.1). An email is not
+    /// verified until a verification flow says so.
+    pub fn create_user_with_profile(
+        &self,
+        username: &str,
+        password: &Secret,
+        profile: Profile,
+    ) -> Result<User, AdminError> {
+        check_profile(&profile)?;
         if !is_name(username) {
             return Err(AdminError::Invalid(format!(
                 "username must be 1 to {MAX_NAME_LEN} printable characters"
@@ -63,6 +75,7 @@ impl Accounts {
             username: username.to_owned(),
             password_hash: self.core.ports.passwords.hash(password.expose())?,
             created_at: self.core.now(),
+            profile,
         };
         self.core
             .ports
@@ -122,4 +135,32 @@ impl Accounts {
         };
         Ok(user.filter(|_| verified))
     }
+}
+
+/// Longest email address (RFC 5321 §4.5.3.1.3 paths are at most 256 octets).
+const MAX_EMAIL_LEN: usize = 254;
+
+fn check_profile(profile: &Profile) -> Result<(), AdminError> {
+    if let Some(name) = &profile.name {
+        if !is_name(name) {
+            return Err(AdminError::Invalid(format!(
+                "name must be 1 to {MAX_NAME_LEN} printable characters"
+            )));
+        }
+    }
+    if let Some(email) = &profile.email {
+        // Deliberately loose: one `@` with something on both sides, no spaces or controls.
+        // Whether it is deliverable only a verification mail can tell.
+        let plausible = email.len() <= MAX_EMAIL_LEN
+            && email
+                .split_once('@')
+                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !plausible {
+            return Err(AdminError::Invalid(format!(
+                "{email:?} is not an email address"
+            )));
+        }
+    }
+    Ok(())
 }

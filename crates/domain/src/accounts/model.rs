@@ -8,6 +8,15 @@ pub struct User {
     pub username: String,
     pub password_hash: String,
     pub created_at: UnixTime,
+    pub profile: Profile,
+}
+
+/// The standard claims a user may have (OpenID Connect Core §5.1), released by scope.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub email_verified: bool,
 }
 
 impl std::fmt::Debug for User {

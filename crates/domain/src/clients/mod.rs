@@ -5,6 +5,7 @@ mod authenticate;
 mod cache;
 pub mod model;
 pub mod ports;
+pub mod redirect_uri;
 mod register;
 
 #[cfg(test)]
@@ -12,7 +13,10 @@ mod tests;
 
 use std::sync::Arc;
 
+use crate::client::Client;
 use crate::error::{faults_become, Fault};
+use crate::ids::ClientId;
+use crate::input::is_client_id;
 use crate::kernel::Core;
 use crate::revocation::Revoker;
 
@@ -28,6 +32,15 @@ pub struct Clients {
 }
 
 impl Clients {
+    /// The registered client with this id (from the cache), `None` for an id that cannot
+    /// be one.
+    pub(crate) fn find(&self, id: &str) -> Result<Option<Arc<Client>>, Fault> {
+        if !is_client_id(id) {
+            return Ok(None);
+        }
+        Ok(self.find_cached(&ClientId::new(id))?)
+    }
+
     pub(crate) fn new(core: Arc<Core>, revocation: Arc<Revoker>) -> Clients {
         Clients {
             core,

@@ -9,13 +9,15 @@ use crate::time::UnixTime;
 /// The grant types a client may be allowed (RFC 6749 §4, §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum GrantType {
+    AuthorizationCode,
     ClientCredentials,
     Password,
     RefreshToken,
 }
 
 impl GrantType {
-    pub const ALL: [GrantType; 3] = [
+    pub const ALL: [GrantType; 4] = [
+        GrantType::AuthorizationCode,
         GrantType::ClientCredentials,
         GrantType::Password,
         GrantType::RefreshToken,
@@ -23,6 +25,7 @@ impl GrantType {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            GrantType::AuthorizationCode => "authorization_code",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::Password => "password",
             GrantType::RefreshToken => "refresh_token",
@@ -48,7 +51,9 @@ impl fmt::Display for GrantType {
 }
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown grant type (expected client_credentials, password or refresh_token)")]
+#[error(
+    "unknown grant type (expected authorization_code, client_credentials, password or refresh_token)"
+)]
 pub struct UnknownGrantType;
 
 /// A registered OAuth client. A client without a secret is public (RFC 6749 §2.1).
@@ -60,6 +65,19 @@ pub struct Client {
     pub grant_types: Vec<GrantType>,
     pub scope: Scope,
     pub created_at: UnixTime,
+    pub redirects: Redirects,
+}
+
+/// Where a browser may be sent back to the client: registered in full and matched exactly
+/// (RFC 6749 §3.1.2, RFC 9700 §4.1.1), so ciam is never an open redirector.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Redirects {
+    /// After authorization (RFC 6749 §3.1.2).
+    pub redirect_uris: Vec<String>,
+    /// After logout (OpenID Connect RP-Initiated Logout 1.0 §3).
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where logout tokens are posted (OpenID Connect Back-Channel Logout 1.0 §2.2).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl Client {
@@ -69,5 +87,14 @@ impl Client {
 
     pub fn allows(&self, grant: GrantType) -> bool {
         self.grant_types.contains(&grant)
+    }
+
+    /// Whether `uri` is one of the client's redirect URIs: an exact match, except that a
+    /// loopback redirect may use any port (RFC 8252 §7.3).
+    pub fn redirects_to(&self, uri: &str) -> bool {
+        self.redirects
+            .redirect_uris
+            .iter()
+            .any(|registered| super::redirect_uri::matches(registered, uri))
     }
 }

@@ -2,7 +2,8 @@
 //! them.
 
 use super::Clients;
-use crate::client::{Client, GrantType};
+use crate::client::{Client, GrantType, Redirects};
+use crate::clients::redirect_uri;
 use crate::error::AdminError;
 use crate::ids::ClientId;
 use crate::input::{is_client_id, is_name, MAX_NAME_LEN};
@@ -16,6 +17,7 @@ pub struct NewClient {
     pub grant_types: Vec<GrantType>,
     pub scope: Scope,
     pub public: bool,
+    pub redirects: Redirects,
 }
 
 impl Clients {
@@ -39,6 +41,7 @@ impl Clients {
                 "a public client cannot use the client_credentials grant".into(),
             ));
         }
+        check_redirects(&new.redirects, &new.grant_types)?;
         let mut grant_types = new.grant_types;
         grant_types.sort();
         grant_types.dedup();
@@ -50,6 +53,7 @@ impl Clients {
             grant_types,
             scope: new.scope,
             created_at: self.core.now(),
+            redirects: new.redirects,
         };
         self.core.ports.store.insert_client(&client)?;
         Ok((client, secret))
@@ -82,4 +86,45 @@ impl Clients {
         self.revocation.deny(&revoked, now)?;
         Ok(true)
     }
+}
+
+/// Every URI is one a browser may safely be sent to (see `redirect_uri::check`), and a
+/// client of the authorization code grant has at least one redirect URI (RFC 6749 §3.1.2.2:
+/// confidential clients MUST, public ones MUST register; we require it of all).
+fn check_redirects(redirects: &Redirects, grant_types: &[GrantType]) -> Result<(), AdminError> {
+    let every = redirects
+        .redirect_uris
+        .iter()
+        .map(|uri| ("redirect URI", uri))
+        .chain(
+            redirects
+                .post_logout_redirect_uris
+                .iter()
+                .map(|uri| ("post-logout redirect URI", uri)),
+        )
+        .chain(
+            redirects
+                .backchannel_logout_uri
+                .iter()
+                .map(|uri| ("back-channel logout URI", uri)),
+        );
+    for (what, uri) in every {
+        redirect_uri::check(uri)
+            .map_err(|why| AdminError::Invalid(format!("the {what} {uri:?} {why}")))?;
+    }
+    if grant_types.contains(&GrantType::AuthorizationCode) && redirects.redirect_uris.is_empty() {
+        return Err(AdminError::Invalid(
+            "an authorization_code client needs at least one redirect URI".into(),
+        ));
+    }
+    if let Some(uri) = &redirects.backchannel_logout_uri {
+        // Back-Channel Logout 1.0 §2.2: the logout token travels to the RP's server; over
+        // plain http it could be read on the way (loopback excepted, for development).
+        if !uri.starts_with("https://") && !uri.starts_with("http://") {
+            return Err(AdminError::Invalid(format!(
+                "the back-channel logout URI {uri:?} must be an https URL"
+            )));
+        }
+    }
+    Ok(())
 }

@@ -89,6 +89,7 @@ fn public_client_cannot_have_client_credentials() {
         grant_types: vec![GrantType::ClientCredentials],
         scope: Scope::default(),
         public: true,
+        redirects: Default::default(),
     });
     assert!(result.is_err());
 }

@@ -32,6 +32,7 @@ impl TokenIssuer {
             expires_in: self.core.config.access_token_ttl,
             scope,
             refresh_token: None,
+            id_token: None,
         })
     }
 
@@ -69,6 +70,7 @@ impl TokenIssuer {
                 expires_in: self.core.config.access_token_ttl,
                 scope,
                 refresh_token: None,
+                id_token: None,
             });
         }
         let grant = Grant {
@@ -79,6 +81,7 @@ impl TokenIssuer {
             created_at: now,
             access_expires_at: now.plus_seconds(self.core.config.access_token_ttl),
             revoked_at: None,
+            session_id: None,
         };
         let (refresh_token, record) = self.new_refresh_token(&grant.id, now);
         // Sign before storing: a signing failure leaves no orphan grant behind.
@@ -91,6 +94,7 @@ impl TokenIssuer {
             expires_in: self.core.config.access_token_ttl,
             scope,
             refresh_token: Some(refresh_token),
+            id_token: None,
         })
     }
 }

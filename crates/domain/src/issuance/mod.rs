@@ -1,6 +1,7 @@
 //! The token endpoint's grants (RFC 6749 §4.3, §4.4, §6): grants (refresh-token families),
 //! their refresh tokens, and the access tokens issued under them.
 
+mod authorization_code;
 mod error;
 mod grants;
 pub mod model;
@@ -56,6 +57,16 @@ impl TokenIssuer {
         request: GrantRequest,
     ) -> Result<IssuedTokens, TokenError> {
         match request {
+            GrantRequest::AuthorizationCode {
+                code,
+                redirect_uri,
+                code_verifier,
+            } => self.authorization_code(
+                client,
+                &code,
+                redirect_uri.as_deref(),
+                code_verifier.as_ref(),
+            ),
             GrantRequest::ClientCredentials { scope } => self.client_credentials(client, scope),
             GrantRequest::Password {
                 username,

@@ -1,6 +1,6 @@
 //! Grants (refresh-token families) and the refresh tokens issued under them.
 
-use crate::ids::{ClientId, GrantId};
+use crate::ids::{ClientId, GrantId, SessionId};
 use crate::scope::Scope;
 use crate::secret::SecretHash;
 use crate::time::UnixTime;
@@ -18,6 +18,9 @@ pub struct Grant {
     /// of the grant must stay in the denylist.
     pub access_expires_at: UnixTime,
     pub revoked_at: Option<UnixTime>,
+    /// The browser session the grant was born in (authorization code flow): ending the
+    /// session revokes it. `None` for grants without one (the password grant).
+    pub session_id: Option<SessionId>,
 }
 
 impl Grant {

@@ -70,6 +70,7 @@ impl TokenIssuer {
             expires_in: self.core.config.access_token_ttl,
             scope,
             refresh_token: Some(refresh_token),
+            id_token: None,
         })
     }
 }

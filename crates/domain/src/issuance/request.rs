@@ -8,6 +8,12 @@ use crate::secret::Secret;
 /// A parsed token request, after client authentication.
 #[derive(Debug)]
 pub enum GrantRequest {
+    /// RFC 6749 §4.1.3, with the PKCE verifier (RFC 7636 §4.5).
+    AuthorizationCode {
+        code: Secret,
+        redirect_uri: Option<String>,
+        code_verifier: Option<Secret>,
+    },
     ClientCredentials {
         scope: Option<Scope>,
     },
@@ -31,4 +37,6 @@ pub struct IssuedTokens {
     pub expires_in: i64,
     pub scope: Scope,
     pub refresh_token: Option<Secret>,
+    /// OpenID Connect Core §3.1.3.3: when `openid` was granted by an authorization code.
+    pub id_token: Option<String>,
 }

@@ -38,6 +38,9 @@ pub trait RevocationStore: Send + Sync {
     ///   `cutoff`: no token of the grant can still be live, and a revoked grant's denylist
     ///   entry ends at `access_expires_at` anyway.
     ///
+    /// - authorization codes and sessions whose `expires_at` is at or before `cutoff`: an
+    ///   expired code cannot be exchanged, an expired session signs nobody in.
+    ///
     /// Nothing else: never clients, users or signing keys. So for any `now` at or after
     /// `cutoff`, `live_revocations(now)` and `is_revoked` of live tokens answer as before.
     /// A grant that gains a refresh token or a later `access_expires_at` concurrently MUST

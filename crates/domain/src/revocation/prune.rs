@@ -54,6 +54,7 @@ mod tests {
                 grant_types: vec![GrantType::Password, GrantType::RefreshToken],
                 scope: Scope::parse("read").expect("scope"),
                 public: false,
+                redirects: Default::default(),
             })
             .expect("client");
         h.services

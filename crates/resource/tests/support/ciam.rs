@@ -191,6 +191,7 @@ impl Ciam {
                 ],
                 scope: Scope::parse("read write").expect("scope"),
                 public: false,
+                redirects: Default::default(),
             })
             .expect("client");
         Client {

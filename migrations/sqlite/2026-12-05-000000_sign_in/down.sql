@@ -1,0 +1,10 @@
+DROP TABLE authorization_codes;
+DROP TABLE sessions;
+DROP INDEX grants_session_id;
+ALTER TABLE grants DROP COLUMN session_id;
+ALTER TABLE users DROP COLUMN name;
+ALTER TABLE users DROP COLUMN email_verified;
+ALTER TABLE users DROP COLUMN email;
+ALTER TABLE clients DROP COLUMN backchannel_logout_uri;
+ALTER TABLE clients DROP COLUMN post_logout_redirect_uris;
+ALTER TABLE clients DROP COLUMN redirect_uris;
