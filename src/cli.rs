@@ -76,11 +76,22 @@ pub struct CreateClient {
     /// A public client (no secret): SPAs and mobile apps.
     #[arg(long)]
     pub public: bool,
+    /// Where the browser returns after sign-in (authorization_code); repeat for several.
+    /// Matched exactly: https, http on 127.0.0.1/[::1]/localhost, or a private-use scheme.
+    #[arg(long = "redirect-uri")]
+    pub redirect_uris: Vec<String>,
+    /// Where the browser may return after logout; repeat for several.
+    #[arg(long = "post-logout-redirect-uri")]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// Where logout tokens are posted (OpenID Connect Back-Channel Logout).
+    #[arg(long = "backchannel-logout-uri")]
+    pub backchannel_logout_uri: Option<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
 #[value(rename_all = "snake_case")]
 pub enum GrantTypeArg {
+    AuthorizationCode,
     ClientCredentials,
     Password,
     RefreshToken,
@@ -95,6 +106,12 @@ pub enum UserCommand {
         /// Read the password from the first line of standard input.
         #[arg(long, required = true)]
         password_stdin: bool,
+        /// The user's email address (the `email` claim; unverified).
+        #[arg(long)]
+        email: Option<String>,
+        /// The user's full name (the `name` claim).
+        #[arg(long)]
+        name: Option<String>,
     },
 }
 

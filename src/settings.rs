@@ -24,6 +24,10 @@
 //! | `CIAM_SIGNIN_FREE_FAILURES_PER_ADDRESS` | `20` | failed sign-ins per client address (IPv6: per /64) before back-off |
 //! | `CIAM_SIGNIN_MAX_DELAY` | `900` | longest back-off, seconds; back-off doubles from 1 s |
 //! | `CIAM_PRUNE_INTERVAL` | `300` | seconds between deletions of expired rows from the store (0: off) |
+//! | `CIAM_SESSION_LIFETIME` | `43200` | seconds a sign-in session lasts at most (12 h) |
+//! | `CIAM_SESSION_IDLE_TIMEOUT` | `3600` | seconds without activity that end a session |
+//! | `CIAM_BRAND_NAME` | `ciam` | product name on the hosted login page |
+//! | `CIAM_BRAND_COLOR` | `#2563eb` | accent colour of the hosted login page (`#rrggbb`) |
 
 use std::path::Path;
 
@@ -58,6 +62,10 @@ pub struct Settings {
     pub signin_free_failures_per_user: u32,
     pub signin_free_failures_per_address: u32,
     pub signin_max_delay: i64,
+    pub session_lifetime: i64,
+    pub session_idle_timeout: i64,
+    pub brand_name: String,
+    pub brand_color: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +97,11 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("password_hash_concurrency", 0)?
         .set_default("signin_free_failures_per_user", 5)?
         .set_default("signin_free_failures_per_address", 20)?
-        .set_default("signin_max_delay", 900)
+        .set_default("signin_max_delay", 900)?
+        .set_default("session_lifetime", 12 * 3600)?
+        .set_default("session_idle_timeout", 3600)?
+        .set_default("brand_name", "ciam")?
+        .set_default("brand_color", "#2563eb")
 }
 
 impl Settings {
@@ -122,6 +134,8 @@ impl Settings {
                 i64::from(self.database_pool_size),
             ),
             ("CIAM_REDIS_POOL_SIZE", i64::from(self.redis_pool_size)),
+            ("CIAM_SESSION_LIFETIME", self.session_lifetime),
+            ("CIAM_SESSION_IDLE_TIMEOUT", self.session_idle_timeout),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value <= 0) {
             return Err(SettingsError::Invalid(format!("{name} must be positive")));
@@ -151,6 +165,7 @@ impl Settings {
                 "CIAM_REDIS_PREFIX must be a non-empty word".into(),
             ));
         }
+        self.branding()?;
         if self.reconcile_interval == 0 {
             return Err(SettingsError::Invalid(
                 "CIAM_RECONCILE_INTERVAL must be positive".into(),
@@ -160,6 +175,12 @@ impl Settings {
     }
 
     /// The sign-in throttle's policy.
+    /// How the hosted pages look (`CIAM_BRAND_NAME`, `CIAM_BRAND_COLOR`).
+    pub fn branding(&self) -> Result<ciam_http::Branding, SettingsError> {
+        ciam_http::Branding::new(&self.brand_name, &self.brand_color)
+            .map_err(|why| SettingsError::Invalid(format!("CIAM_BRAND_NAME/COLOR: {why}")))
+    }
+
     pub fn sign_in_policy(&self) -> SignInPolicy {
         let policy = |free_failures| ThrottlePolicy {
             free_failures,

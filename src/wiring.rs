@@ -69,6 +69,8 @@ pub fn services_with(
         refresh_race_window: settings.refresh_race_window,
         client_cache_ttl: settings.client_cache_ttl,
         sign_in: settings.sign_in_policy(),
+        session_lifetime: settings.session_lifetime,
+        session_idle_timeout: settings.session_idle_timeout,
         ..ServiceConfig::new(issuer)
     };
     customize(&mut ports, &mut config);

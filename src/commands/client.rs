@@ -1,4 +1,4 @@
-use ciam_domain::{Client, Clients, GrantType, NewClient, Scope};
+use ciam_domain::{Client, Clients, GrantType, NewClient, Redirects, Scope};
 use serde_json::{json, Value};
 
 use super::{print_json, CommandError};
@@ -16,7 +16,11 @@ pub fn run(clients: &Clients, command: ClientCommand) -> Result<(), CommandError
                 grant_types,
                 scope,
                 public: args.public,
-                redirects: Default::default(),
+                redirects: Redirects {
+                    redirect_uris: args.redirect_uris,
+                    post_logout_redirect_uris: args.post_logout_redirect_uris,
+                    backchannel_logout_uri: args.backchannel_logout_uri,
+                },
             })?;
             let mut out = describe(&client);
             if let Some(secret) = secret {
@@ -44,6 +48,7 @@ pub fn run(clients: &Clients, command: ClientCommand) -> Result<(), CommandError
 
 fn grant_type(arg: GrantTypeArg) -> GrantType {
     match arg {
+        GrantTypeArg::AuthorizationCode => GrantType::AuthorizationCode,
         GrantTypeArg::ClientCredentials => GrantType::ClientCredentials,
         GrantTypeArg::Password => GrantType::Password,
         GrantTypeArg::RefreshToken => GrantType::RefreshToken,
@@ -58,6 +63,9 @@ fn describe(client: &Client) -> Value {
         "grant_types": client.grant_types.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
         "scope": client.scope.to_string(),
         "public": client.is_public(),
+        "redirect_uris": client.redirects.redirect_uris,
+        "post_logout_redirect_uris": client.redirects.post_logout_redirect_uris,
+        "backchannel_logout_uri": client.redirects.backchannel_logout_uri,
         "created_at": client.created_at.0,
     })
 }

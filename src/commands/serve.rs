@@ -11,6 +11,7 @@ use ciam::wiring;
 
 pub fn run(settings: Settings) -> Result<(), CommandError> {
     let services = wiring::services(&settings)?;
+    let branding = settings.branding()?;
     services.access_tokens.ensure_signing_key()?;
     // A denylist that cannot be filled now (Redis down) is not fatal: the server starts,
     // answers 503 where it needs the denylist, and the reconciler fills it when it returns.
@@ -41,7 +42,7 @@ pub fn run(settings: Settings) -> Result<(), CommandError> {
     // On SIGTERM or SIGINT actix stops accepting, lets in-flight requests finish (a revoke
     // answers only once its batch has committed, so none is half-written), then returns.
     let served = actix_web::rt::System::new().block_on(async move {
-        HttpServer::new(move || ciam_http::app(services.clone()))
+        HttpServer::new(move || ciam_http::app_with(services.clone(), branding.clone()))
             .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
             .bind(&settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?

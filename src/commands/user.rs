@@ -1,6 +1,6 @@
 use std::io::BufRead;
 
-use ciam_domain::{Accounts, Secret};
+use ciam_domain::{Accounts, Profile, Secret};
 use serde_json::json;
 
 use super::{print_json, CommandError};
@@ -11,6 +11,8 @@ pub fn run(accounts: &Accounts, command: UserCommand) -> Result<(), CommandError
         UserCommand::Create {
             username,
             password_stdin: _,
+            email,
+            name,
         } => {
             let mut line = String::new();
             std::io::stdin().lock().read_line(&mut line)?;
@@ -19,8 +21,19 @@ pub fn run(accounts: &Accounts, command: UserCommand) -> Result<(), CommandError
             if password.is_empty() {
                 return Err("no password on standard input".into());
             }
-            let user = accounts.create_user(&username, &Secret::new(password))?;
-            print_json(&json!({ "id": user.id.as_str(), "username": user.username }))
+            let profile = Profile {
+                name,
+                email,
+                email_verified: false,
+            };
+            let user =
+                accounts.create_user_with_profile(&username, &Secret::new(password), profile)?;
+            print_json(&json!({
+                "id": user.id.as_str(),
+                "username": user.username,
+                "name": user.profile.name,
+                "email": user.profile.email,
+            }))
         }
     }
 }

@@ -63,10 +63,31 @@ struct Case {
     raw_body: Option<Vec<u8>>,
 }
 
-/// `expendable` is a real token the cases may revoke.
-fn case(path: &'static str, client: &TestClient, expendable: &str) -> impl Strategy<Value = Case> {
-    let names: &'static [&'static str] = match path {
-        "/oauth2/token" => &[
+/// The parameters of an authorization request (RFC 6749 §4.1.1, OpenID Connect Core
+/// §3.1.2.1), sent to the authorization endpoint and carried by the login form.
+const AUTHORIZATION_PARAMS: [&str; 11] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+    "max_age",
+    "login_hint",
+];
+
+/// `expendable` is a real token the cases may revoke; `web` a client with a redirect URI.
+fn case(
+    path: &'static str,
+    client: &TestClient,
+    web: &TestClient,
+    expendable: &str,
+) -> impl Strategy<Value = Case> {
+    let names: Vec<&'static str> = match path {
+        "/oauth2/token" => vec![
             "grant_type",
             "client_id",
             "client_secret",
@@ -74,16 +95,31 @@ fn case(path: &'static str, client: &TestClient, expendable: &str) -> impl Strat
             "password",
             "refresh_token",
             "scope",
+            "code",
+            "redirect_uri",
+            "code_verifier",
         ],
-        _ => &["token", "token_type_hint", "client_id", "client_secret"],
+        "/oauth2/authorize" => AUTHORIZATION_PARAMS.to_vec(),
+        "/oauth2/login" => {
+            let mut names = AUTHORIZATION_PARAMS.to_vec();
+            names.extend(["username", "password", "csrf"]);
+            names
+        }
+        _ => vec!["token", "token_type_hint", "client_id", "client_secret"],
     };
+    let signs_in = matches!(path, "/oauth2/authorize" | "/oauth2/login");
     let real = |name: &str| -> Option<String> {
         match name {
+            "client_id" if signs_in => Some(web.id.clone()),
             "client_id" => Some(client.id.clone()),
             "client_secret" => client.secret.clone(),
             "grant_type" => Some("password".into()),
             "username" => Some("alice".into()),
             "token" => Some(expendable.to_owned()),
+            "response_type" => Some("code".into()),
+            "redirect_uri" => Some(WEB_REDIRECT.into()),
+            "code_challenge" => Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
+            "code_challenge_method" => Some("S256".into()),
             _ => None,
         }
     };
@@ -133,9 +169,17 @@ async fn nothing_hostile_answers_5xx(kind: Kind) {
     let live = app.cc_token(&client).await;
     let expendable = app.cc_token(&client).await;
     let mut runner = TestRunner::default();
+    let web = web_client(&app);
     let mut sent = 0;
-    for path in ["/oauth2/token", "/oauth2/revoke", "/oauth2/introspect"] {
-        let strategy = case(path, &client, &expendable);
+    let paths = [
+        "/oauth2/token",
+        "/oauth2/revoke",
+        "/oauth2/introspect",
+        "/oauth2/authorize",
+        "/oauth2/login",
+    ];
+    for path in paths {
+        let strategy = case(path, &client, &web, &expendable);
         for _ in 0..CASES {
             let case = strategy.new_tree(&mut runner).expect("a case").current();
             let Some(status) = send(&app, &case).await else {
@@ -148,12 +192,39 @@ async fn nothing_hostile_answers_5xx(kind: Kind) {
             );
         }
     }
-    assert!(sent >= 3 * CASES / 2, "most cases were sendable: {sent}");
+    assert!(
+        sent >= paths.len() * CASES / 2,
+        "most cases were sendable: {sent}"
+    );
     assert_eq!(app.get("/readyz").await.status, 200, "still ready");
     assert!(
         app.is_active(&client, &live).await,
         "a live token stayed live"
     );
+}
+
+const WEB_REDIRECT: &str = "https://app.example/callback";
+
+/// A public client of the authorization code grant, for the sign-in endpoints' real values.
+fn web_client(app: &TestApp) -> TestClient {
+    let (client, _) = app
+        .services
+        .clients
+        .create_client(ciam_domain::NewClient {
+            name: "web".into(),
+            grant_types: vec![ciam_domain::GrantType::AuthorizationCode],
+            scope: ciam_domain::Scope::parse("openid").expect("scope"),
+            public: true,
+            redirects: ciam_domain::Redirects {
+                redirect_uris: vec![WEB_REDIRECT.into()],
+                ..Default::default()
+            },
+        })
+        .expect("client");
+    TestClient {
+        id: client.id.to_string(),
+        secret: None,
+    }
 }
 
 crate::on_every_backend!(nothing_hostile_answers_5xx);

@@ -113,7 +113,7 @@ async fn health_readiness_and_unknown_paths(kind: Kind) {
     );
     let missing = app.get("/nope").await;
     assert_eq!((missing.status, missing.error()), (404, "not_found".into()));
-    let missing_oauth = app.get("/oauth2/authorize").await;
+    let missing_oauth = app.get("/oauth2/nope").await;
     assert_eq!(missing_oauth.status, 404);
     let post_to_jwks = app
         .raw_post("/oauth2/jwks", "application/x-www-form-urlencoded", "")

@@ -95,10 +95,11 @@ async fn grant_errors_follow_rfc6749_section_5_2(kind: Kind) {
     type Case<'a> = (&'a [(&'a str, &'a str)], u16, &'a str);
     let cases: &[Case] = &[
         (&[], 400, "invalid_request"),
+        (&[("grant_type", "implicit")], 400, "unsupported_grant_type"),
         (
             &[("grant_type", "authorization_code")],
             400,
-            "unsupported_grant_type",
+            "invalid_request",
         ),
         (
             &[("grant_type", "client_credentials"), ("scope", "admin")],

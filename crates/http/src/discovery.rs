@@ -30,12 +30,17 @@ pub(crate) async fn jwks(services: web::Data<Services>) -> Result<HttpResponse, 
 #[derive(Serialize)]
 struct Metadata {
     issuer: String,
+    authorization_endpoint: String,
     token_endpoint: String,
     jwks_uri: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
     grant_types_supported: Vec<&'static str>,
     response_types_supported: Vec<&'static str>,
+    response_modes_supported: Vec<&'static str>,
+    code_challenge_methods_supported: Vec<&'static str>,
+    /// RFC 9207 §3: the authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: bool,
     scopes_supported: Vec<&'static str>,
     token_endpoint_auth_methods_supported: Vec<&'static str>,
     revocation_endpoint_auth_methods_supported: Vec<&'static str>,
@@ -55,14 +60,18 @@ pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
         methods
     };
     HttpResponse::Ok().json(Metadata {
+        authorization_endpoint: endpoint(routes::AUTHORIZE.path),
         token_endpoint: endpoint(routes::TOKEN.path),
         jwks_uri: endpoint(routes::JWKS.path),
         revocation_endpoint: endpoint(routes::REVOKE.path),
         introspection_endpoint: endpoint(routes::INTROSPECT.path),
         issuer: issuer.clone(),
         grant_types_supported: GrantType::ALL.iter().map(|g| g.as_str()).collect(),
-        // No authorization endpoint yet (hosted login is on the roadmap): no response types.
-        response_types_supported: vec![],
+        response_types_supported: vec!["code"],
+        response_modes_supported: vec!["query"],
+        // RFC 7636 §4.2: plain offers no protection against interception; S256 only.
+        code_challenge_methods_supported: vec!["S256"],
+        authorization_response_iss_parameter_supported: true,
         scopes_supported: vec![],
         token_endpoint_auth_methods_supported: with_public(),
         // RFC 7009 §5: public clients revoke with their client_id alone.

@@ -29,7 +29,7 @@ impl Form {
         if crate::query::names(req.query_string()).any(|name| {
             matches!(
                 name.as_ref(),
-                "client_secret" | "password" | "refresh_token" | "token"
+                "client_secret" | "password" | "refresh_token" | "token" | "code" | "code_verifier"
             )
         }) {
             return Err(ApiError::invalid_request(

@@ -9,11 +9,14 @@ mod discovery;
 mod error;
 mod form;
 mod health;
+mod html;
 mod introspect;
+mod location;
 mod query;
 mod request_span;
 mod revoke;
 pub mod routes;
+mod sign_in;
 mod token;
 mod token_params;
 
@@ -27,6 +30,7 @@ use ciam_domain::Services;
 pub use bearer::{BearerToken, MAX_BEARER_TOKEN_BYTES};
 pub use error::{ApiError, RedirectTarget};
 pub use request_span::REQUEST_ID;
+pub use sign_in::Branding;
 
 /// Largest request body read: every OAuth form here fits in far less.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -37,14 +41,15 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Registers every route on an actix app:
-/// `App::new().configure(ciam_http::routes(services))`.
-pub fn routes(services: Services) -> impl FnOnce(&mut web::ServiceConfig) {
+/// `App::new().configure(ciam_http::routes(services, branding))`.
+pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
         // RFC 6749 §5.1: token responses (and errors) carry no-store / no-cache.
         let no_store = DefaultHeaders::new()
             .add((header::CACHE_CONTROL, "no-store"))
             .add((header::PRAGMA, "no-cache"));
         cfg.app_data(web::Data::new(services))
+            .app_data(web::Data::new(branding))
             .service(
                 web::scope(routes::OAUTH_SCOPE)
                     .wrap(no_store)
@@ -54,6 +59,14 @@ pub fn routes(services: Services) -> impl FnOnce(&mut web::ServiceConfig) {
                         routes::INTROSPECT.in_scope,
                         introspect::introspect,
                     ))
+                    .service(
+                        web::resource(routes::AUTHORIZE.in_scope)
+                            .route(web::get().to(sign_in::authorize))
+                            .route(web::post().to(sign_in::authorize))
+                            .default_service(web::to(error::method_not_allowed_get_post)),
+                    )
+                    .service(post_only(routes::LOGIN.in_scope, sign_in::login))
+                    .service(get_only(routes::LOGIN_CSS.in_scope, sign_in::stylesheet))
                     .service(get_only(routes::JWKS.in_scope, discovery::jwks))
                     .default_service(web::to(error::not_found)),
             )
@@ -67,8 +80,7 @@ pub fn routes(services: Services) -> impl FnOnce(&mut web::ServiceConfig) {
     }
 }
 
-/// The whole application: routes, a JSON 404 for unknown paths, and a tracing span per
-/// request. The binary serves it; the integration tests drive the same one.
+/// The whole application with the default branding: see [`app_with`].
 pub fn app(
     services: Services,
 ) -> App<
@@ -80,9 +92,26 @@ pub fn app(
         InitError = (),
     >,
 > {
+    app_with(services, Branding::default())
+}
+
+/// The whole application: routes, a JSON 404 for unknown paths, and a tracing span per
+/// request. The binary serves it; the integration tests drive the same one.
+pub fn app_with(
+    services: Services,
+    branding: Branding,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     App::new()
         .wrap(from_fn(request_span::request_span))
-        .configure(routes(services))
+        .configure(routes(services, branding))
         .default_service(web::to(error::not_found))
 }
 

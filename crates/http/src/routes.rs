@@ -23,6 +23,20 @@ pub const INTROSPECT: Route = Route {
     in_scope: "/introspect",
     path: "/oauth2/introspect",
 };
+pub const AUTHORIZE: Route = Route {
+    in_scope: "/authorize",
+    path: "/oauth2/authorize",
+};
+/// Where the hosted login page posts.
+pub const LOGIN: Route = Route {
+    in_scope: "/login",
+    path: "/oauth2/login",
+};
+/// The hosted pages' stylesheet.
+pub const LOGIN_CSS: Route = Route {
+    in_scope: "/login.css",
+    path: "/oauth2/login.css",
+};
 pub const JWKS: Route = Route {
     in_scope: "/jwks",
     path: "/oauth2/jwks",
@@ -41,7 +55,7 @@ mod tests {
 
     #[test]
     fn full_paths_are_the_scope_and_the_path_in_it() {
-        for route in [TOKEN, REVOKE, INTROSPECT, JWKS] {
+        for route in [TOKEN, REVOKE, INTROSPECT, AUTHORIZE, LOGIN, LOGIN_CSS, JWKS] {
             assert_eq!(format!("{OAUTH_SCOPE}{}", route.in_scope), route.path);
         }
     }

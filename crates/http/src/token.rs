@@ -17,6 +17,8 @@ struct TokenResponse {
     scope: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
 }
 
 pub(crate) async fn token(
@@ -40,6 +42,7 @@ pub(crate) async fn token(
         expires_in: issued.expires_in,
         scope: issued.scope.to_string(),
         refresh_token: issued.refresh_token.map(|token| token.expose().to_owned()),
+        id_token: issued.id_token,
     }))
 }
 
@@ -57,6 +60,17 @@ impl FromForm for GrantRequest {
             .get("grant_type")
             .ok_or(ApiError::invalid_request("grant_type is required"))?;
         match grant_type {
+            // RFC 6749 §4.1.3; the verifier of RFC 7636 §4.5.
+            "authorization_code" => {
+                let code = form
+                    .take("code")
+                    .ok_or(ApiError::invalid_request("code is required"))?;
+                Ok(GrantRequest::AuthorizationCode {
+                    code: Secret::new(code),
+                    redirect_uri: form.take("redirect_uri"),
+                    code_verifier: form.take("code_verifier").map(Secret::new),
+                })
+            }
             "client_credentials" => Ok(GrantRequest::ClientCredentials { scope }),
             "password" => {
                 let username = form

@@ -1,6 +1,7 @@
 //! Builds the real application on real adapters, and small helpers to drive it.
 
 pub mod app;
+pub mod browser_session;
 pub mod http;
 pub mod server;
 

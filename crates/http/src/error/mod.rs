@@ -51,6 +51,12 @@ impl ApiError {
         )
     }
 
+    /// An authorization endpoint error (RFC 6749 §4.1.2.1, OpenID Connect Core §3.1.2.6),
+    /// to be redirected to the client or shown.
+    pub fn authorization(code: &'static str, description: &'static str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, Some(description))
+    }
+
     pub fn invalid_client(basic_challenge: bool) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "invalid_client", None)
             .with_basic_challenge(basic_challenge)
@@ -254,6 +260,10 @@ pub(crate) async fn method_not_allowed_post() -> HttpResponse {
 
 pub(crate) async fn method_not_allowed_get() -> HttpResponse {
     method_not_allowed("GET, HEAD")
+}
+
+pub(crate) async fn method_not_allowed_get_post() -> HttpResponse {
+    method_not_allowed("GET, POST")
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, HttpResponseBuilder};
 
+use crate::html::escape;
+
 /// Nothing loads but our own stylesheet, and no other site may frame the page.
 const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; style-src 'self'; frame-ancestors 'none'";
@@ -46,22 +48,6 @@ fn render(status: StatusCode, code: Option<&str>, description: Option<&str>) -> 
          </body>\n\
          </html>\n"
     )
-}
-
-/// HTML-escapes text for an element's content or a quoted attribute value.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

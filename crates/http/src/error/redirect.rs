@@ -2,7 +2,6 @@
 //! URI with the error in the query (RFC 6749 §4.1.2.1, RFC 9207 §2).
 
 use actix_web::http::header::HeaderValue;
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 /// Where an authorization error goes once the client and its redirect URI are trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,14 +14,6 @@ pub struct RedirectTarget {
     /// Our issuer identifier, sent as `iss` against mix-up attacks (RFC 9207 §2).
     pub issuer: String,
 }
-
-/// Everything but RFC 3986 unreserved characters is percent-encoded, so no value can end
-/// a parameter early (`&`, `=`), start a fragment (`#`) or be read as a space (`+`).
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 impl RedirectTarget {
     /// The `Location` value, or `None` if the redirect URI cannot be a header value (it
@@ -38,19 +29,7 @@ impl RedirectTarget {
         params.extend(description.map(|d| ("error_description", d)));
         params.extend(self.state.as_deref().map(|s| ("state", s)));
         params.push(("iss", &self.issuer));
-
-        let query: Vec<String> = params
-            .into_iter()
-            .map(|(name, value)| format!("{name}={}", utf8_percent_encode(value, QUERY_VALUE)))
-            .collect();
-        // RFC 6749 §3.1.2: a query the URI already has MUST be retained.
-        let separator = match uri.split_once('?') {
-            None => "?",
-            Some((_, query)) if query.is_empty() || query.ends_with('&') => "",
-            Some(_) => "&",
-        };
-        let location = format!("{uri}{separator}{}", query.join("&"));
-        HeaderValue::from_str(&location).ok()
+        crate::location::with_query(uri, &params)
     }
 }
 
