@@ -1,10 +1,12 @@
-//! Real servers for tests: a throwaway Postgres cluster and `redis-server`, started on free
-//! loopback ports, isolated per test, and stopped when the test process exits.
+//! Real servers for tests: a throwaway Postgres cluster, `redis-server`, and a headless
+//! Chromium driven through `chromedriver`, started on free loopback ports, isolated per test,
+//! and stopped when the test process exits.
 //!
 //! `TEST_DATABASE_URL` / `TEST_REDIS_URL` point the tests at existing servers instead.
 //! A server that cannot be started fails the test with a message saying what to install;
 //! nothing is skipped.
 
+pub mod browser;
 pub mod postgres;
 pub mod redis;
 
