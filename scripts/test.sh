@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every check CI runs, on a fresh Debian machine of this project's kind: installs what is
-# missing (Debian's redis-server, Postgres 15 and the C libraries diesel links, the rustfmt
-# and clippy components), then formatting, lints, and the whole workspace's tests against
-# real Postgres and Redis servers the test harness starts on loopback.
+# missing (Debian's redis-server, Postgres 15, the C libraries diesel links, Chromium and its
+# chromedriver, the rustfmt and clippy components), then formatting, lints, and the whole
+# workspace's tests against real Postgres and Redis servers and a headless Chromium that the
+# test harness starts on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || missing+=(postgresql-15)
 dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium chromium-driver)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}" >&2
     sudo=""

@@ -1,10 +1,12 @@
-//! Real servers for tests: a throwaway Postgres cluster and `redis-server`, started on free
-//! loopback ports, isolated per test, and stopped when the test process exits.
+//! Real servers for tests: a throwaway Postgres cluster, `redis-server`, and a headless
+//! Chromium driven through `chromedriver`, started on free loopback ports, isolated per test,
+//! and stopped when the test process exits.
 //!
 //! `TEST_DATABASE_URL` / `TEST_REDIS_URL` point the tests at existing servers instead.
 //! A server that cannot be started fails the test with a message saying what to install;
 //! nothing is skipped.
 
+pub mod browser;
 pub mod postgres;
 pub mod redis;
 
@@ -23,6 +25,18 @@ pub fn free_port() -> u16 {
 /// when this test process exits, however it exits: statics are never dropped, so a server
 /// shared by every test in a binary cannot be stopped by a destructor.
 pub fn spawn_with_watchdog(run_as: Option<&str>, program: &str, args: &[&str]) -> Child {
+    watchdog(run_as, program, args, false)
+}
+
+/// [`spawn_with_watchdog`] for a program that starts processes of its own (`chromedriver`
+/// starts Chromium and Chromium its renderers): the program leads a new process group
+/// (`setsid`), and the watchdog signals the whole group when this test process exits or the
+/// program does, so no child outlives it as an orphan.
+pub fn spawn_group_with_watchdog(program: &str, args: &[&str]) -> Child {
+    watchdog(None, program, args, true)
+}
+
+fn watchdog(run_as: Option<&str>, program: &str, args: &[&str], group: bool) -> Child {
     let quoted: Vec<String> = std::iter::once(program)
         .chain(args.iter().copied())
         .map(shell_quote)
@@ -33,10 +47,17 @@ pub fn spawn_with_watchdog(run_as: Option<&str>, program: &str, args: &[&str]) -
         None => command,
     };
     let parent = std::process::id();
+    // A background job of a shell without job control is no group leader, so `setsid`
+    // needs no fork: `$child` is the program's pid, its session id and its process group.
+    let (command, target) = if group {
+        (format!("setsid {command}"), "-- -$child")
+    } else {
+        (command, "$child")
+    };
     let script = format!(
         "{command} & child=$!; \
          while kill -0 {parent} 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 0.5; done; \
-         kill -TERM $child 2>/dev/null; wait $child"
+         kill -TERM {target} 2>/dev/null; wait $child"
     );
     Command::new("bash")
         .arg("-c")
@@ -46,6 +67,12 @@ pub fn spawn_with_watchdog(run_as: Option<&str>, program: &str, args: &[&str]) -
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {program}: {e}"))
+}
+
+/// Whether `program` is a file in a directory of `PATH`.
+pub fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 pub fn shell_quote(value: &str) -> String {

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::{free_port, spawn_with_watchdog};
+use crate::{free_port, on_path, spawn_with_watchdog};
 
 const NOT_FOUND: &str = "redis-server not found: run scripts/test.sh, which installs it, \
                          or `apt-get install redis-server`";
@@ -387,11 +387,6 @@ pub fn unique_prefix(name: &str) -> String {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     format!("test-{name}-{}-{n}", std::process::id())
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
 /// `redis://[user:password@]host[:port][/db]` → host and port.
