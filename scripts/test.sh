@@ -13,6 +13,8 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 dpkg -s libpq-dev >/dev/null 2>&1 || missing+=(libpq-dev)
 dpkg -s libsqlite3-dev >/dev/null 2>&1 || missing+=(libsqlite3-dev)
 command -v chromedriver >/dev/null 2>&1 || missing+=(chromium chromium-driver)
+# The login page's screenshots in docs/ are taken with these fonts.
+dpkg -s fonts-liberation >/dev/null 2>&1 || missing+=(fonts-liberation)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}" >&2
     sudo=""

@@ -9,6 +9,7 @@
 mod support;
 
 mod blackbox;
+mod browser_sign_in;
 mod compose;
 mod faults;
 mod hexagon;
