@@ -21,6 +21,7 @@ mod http_introspect;
 mod http_revoke;
 mod http_sign_in;
 mod http_token;
+mod http_userinfo;
 mod logs;
 mod oauth2_peer;
 mod prune;

@@ -27,6 +27,7 @@ pub mod secret;
 pub mod services;
 pub mod sessions;
 pub mod time;
+pub mod userinfo;
 
 /// In-memory fakes of every port: the domain's unit tests run on them, and the store's
 /// contract suite checks the fake store like the real ones (feature `testing`).
@@ -59,3 +60,4 @@ pub use services::{Readiness, Services};
 pub use sessions::Sessions;
 pub use time::UnixTime;
 pub use user::{Profile, User};
+pub use userinfo::{UserClaims, UserInfo, UserInfoError};

@@ -27,6 +27,10 @@ impl Scope {
         Ok(Scope(tokens))
     }
 
+    pub fn contains(&self, token: &str) -> bool {
+        self.0.contains(token)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -13,6 +13,7 @@ use crate::issuance::TokenIssuer;
 use crate::kernel::{Core, Ports, ServiceConfig};
 use crate::revocation::Revoker;
 use crate::sessions::Sessions;
+use crate::userinfo::UserInfo;
 
 /// Every use case of ciam. Cheap to clone: each service is shared.
 #[derive(Clone)]
@@ -33,6 +34,8 @@ pub struct Services {
     pub revocation: Arc<Revoker>,
     /// Introspection (RFC 7662).
     pub introspection: Arc<Introspector>,
+    /// Who the bearer of an access token is (OpenID Connect Core §5.3).
+    pub userinfo: Arc<UserInfo>,
     core: Arc<Core>,
 }
 
@@ -54,8 +57,15 @@ impl Services {
         let introspection = Arc::new(Introspector::new(
             Arc::clone(&core),
             Arc::clone(&access_tokens),
+            Arc::clone(&revocation),
+        ));
+        let userinfo = Arc::new(UserInfo::new(
+            Arc::clone(&core),
+            Arc::clone(&access_tokens),
+            Arc::clone(&revocation),
         ));
         Services {
+            userinfo,
             clients,
             accounts,
             sessions,

@@ -14,8 +14,8 @@ use crate::claims::AccessClaims;
 use crate::client::Client;
 use crate::error::{CodecError, DenylistError, StoreError};
 use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
-use crate::ids::SessionId;
 use crate::ids::{ClientId, GrantId, Jti, Kid};
+use crate::ids::{SessionId, UserId};
 use crate::kernel::{Ports, ServiceConfig};
 use crate::keys::{KeyRing, PublicJwk, SigningKey};
 use crate::ports::*;
@@ -123,6 +123,13 @@ impl UserStore for FakeStore {
     fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
         self.up()?;
         Ok(lock(&self.users).get(username).cloned())
+    }
+    fn find_user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.users)
+            .values()
+            .find(|user| user.id == *id)
+            .cloned())
     }
     fn insert_user(&self, user: &User) -> Result<(), StoreError> {
         self.up()?;

@@ -32,6 +32,7 @@ struct Metadata {
     issuer: String,
     authorization_endpoint: String,
     token_endpoint: String,
+    userinfo_endpoint: String,
     jwks_uri: String,
     revocation_endpoint: String,
     introspection_endpoint: String,
@@ -62,6 +63,7 @@ pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
     HttpResponse::Ok().json(Metadata {
         authorization_endpoint: endpoint(routes::AUTHORIZE.path),
         token_endpoint: endpoint(routes::TOKEN.path),
+        userinfo_endpoint: endpoint(routes::USERINFO.path),
         jwks_uri: endpoint(routes::JWKS.path),
         revocation_endpoint: endpoint(routes::REVOKE.path),
         introspection_endpoint: endpoint(routes::INTROSPECT.path),
@@ -72,7 +74,7 @@ pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
         // RFC 7636 §4.2: plain offers no protection against interception; S256 only.
         code_challenge_methods_supported: vec!["S256"],
         authorization_response_iss_parameter_supported: true,
-        scopes_supported: vec![],
+        scopes_supported: vec!["openid", "profile", "email"],
         token_endpoint_auth_methods_supported: with_public(),
         // RFC 7009 §5: public clients revoke with their client_id alone.
         revocation_endpoint_auth_methods_supported: with_public(),

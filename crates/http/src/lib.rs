@@ -19,6 +19,7 @@ pub mod routes;
 mod sign_in;
 mod token;
 mod token_params;
+mod userinfo;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -67,6 +68,12 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                     )
                     .service(post_only(routes::LOGIN.in_scope, sign_in::login))
                     .service(get_only(routes::LOGIN_CSS.in_scope, sign_in::stylesheet))
+                    .service(
+                        web::resource(routes::USERINFO.in_scope)
+                            .route(web::get().to(userinfo::userinfo))
+                            .route(web::post().to(userinfo::userinfo))
+                            .default_service(web::to(error::method_not_allowed_get_post)),
+                    )
                     .service(get_only(routes::JWKS.in_scope, discovery::jwks))
                     .default_service(web::to(error::not_found)),
             )

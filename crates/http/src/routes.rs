@@ -37,6 +37,10 @@ pub const LOGIN_CSS: Route = Route {
     in_scope: "/login.css",
     path: "/oauth2/login.css",
 };
+pub const USERINFO: Route = Route {
+    in_scope: "/userinfo",
+    path: "/oauth2/userinfo",
+};
 pub const JWKS: Route = Route {
     in_scope: "/jwks",
     path: "/oauth2/jwks",
@@ -55,7 +59,9 @@ mod tests {
 
     #[test]
     fn full_paths_are_the_scope_and_the_path_in_it() {
-        for route in [TOKEN, REVOKE, INTROSPECT, AUTHORIZE, LOGIN, LOGIN_CSS, JWKS] {
+        for route in [
+            TOKEN, REVOKE, INTROSPECT, AUTHORIZE, LOGIN, LOGIN_CSS, USERINFO, JWKS,
+        ] {
             assert_eq!(format!("{OAUTH_SCOPE}{}", route.in_scope), route.path);
         }
     }

@@ -3,7 +3,7 @@
 use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
 use ciam_domain::{
     Client, ClientId, Grant, GrantId, Jti, RefreshTokenRecord, Revocation, RotateOutcome,
-    SecretHash, SigningKey, StoreError, UnixTime, User,
+    SecretHash, SigningKey, StoreError, UnixTime, User, UserId,
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -107,6 +107,16 @@ impl UserStore for DieselStore {
     fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError> {
         let row = users::table
             .filter(users::username.eq(username))
+            .select(UserRow::as_select())
+            .first(&mut *self.conn()?)
+            .optional()
+            .map_err(store_error)?;
+        Ok(row.map(User::from))
+    }
+
+    fn find_user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError> {
+        let row = users::table
+            .find(id.as_str())
             .select(UserRow::as_select())
             .first(&mut *self.conn()?)
             .optional()

@@ -214,6 +214,14 @@ fn users_round_trip_and_usernames_are_unique<T: Store>(store: &Arc<T>) {
         .expect("find")
         .expect("exists");
     assert_eq!(found, user);
+    assert_eq!(
+        store.find_user_by_id(&user.id).expect("find"),
+        Some(user.clone())
+    );
+    assert_eq!(
+        store.find_user_by_id(&UserId::new("u9")).expect("find"),
+        None
+    );
     let twin = User {
         id: UserId::new("u2"),
         ..user.clone()

@@ -2,9 +2,12 @@
 
 use crate::accounts::model::User;
 use crate::error::{CodecError, StoreError};
+use crate::ids::UserId;
 
 pub trait UserStore: Send + Sync {
     fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
+    /// The user whose id (the `sub` of their tokens) this is.
+    fn find_user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
     /// MUST fail with `Duplicate` if the username is taken.
     fn insert_user(&self, user: &User) -> Result<(), StoreError>;
 }

@@ -12,7 +12,7 @@ use crate::client::Client;
 use crate::error::{faults_become, Fault};
 use crate::grant::{Grant, RefreshTokenRecord};
 use crate::kernel::Core;
-use crate::revocation::TokenTypeHint;
+use crate::revocation::{Revoker, TokenTypeHint};
 use crate::secret::Secret;
 use crate::time::UnixTime;
 
@@ -32,6 +32,7 @@ pub enum Introspection {
 pub struct Introspector {
     core: Arc<Core>,
     access_tokens: Arc<AccessTokens>,
+    revocation: Arc<Revoker>,
 }
 
 /// Why introspection was refused, or could not answer.
@@ -50,10 +51,15 @@ pub enum IntrospectError {
 faults_become!(IntrospectError::Unavailable);
 
 impl Introspector {
-    pub(crate) fn new(core: Arc<Core>, access_tokens: Arc<AccessTokens>) -> Introspector {
+    pub(crate) fn new(
+        core: Arc<Core>,
+        access_tokens: Arc<AccessTokens>,
+        revocation: Arc<Revoker>,
+    ) -> Introspector {
         Introspector {
             core,
             access_tokens,
+            revocation,
         }
     }
 
@@ -97,22 +103,7 @@ impl Introspector {
         let Some(claims) = self.access_tokens.live_claims(token, now)? else {
             return Ok(None);
         };
-        // The denylist answers fast; when it cannot, the store (the source of truth) does.
-        // Never report a revoked token active because a cache was down.
-        let revoked = match self.core.ports.denylist.is_denied(
-            &claims.jti,
-            claims.gid.as_ref(),
-            now,
-        ) {
-            Ok(revoked) => revoked,
-            Err(error) => {
-                tracing::warn!(%error, "denylist unavailable, introspection falls back to the store");
-                self.core
-                    .ports
-                    .store
-                    .is_revoked(&claims.jti, claims.gid.as_ref())?
-            }
-        };
+        let revoked = self.revocation.is_revoked(&claims, now)?;
         Ok(Some(if revoked {
             Introspection::Inactive
         } else {

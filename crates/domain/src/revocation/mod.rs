@@ -15,8 +15,10 @@ mod tests;
 use std::sync::Arc;
 
 use crate::access_token::AccessTokens;
-use crate::error::{faults_become, Fault};
+use crate::claims::AccessClaims;
+use crate::error::{faults_become, Chain, Fault};
 use crate::kernel::Core;
+use crate::time::UnixTime;
 
 use denylist_sync::DenylistSync;
 pub use hint::TokenTypeHint;
@@ -34,6 +36,25 @@ impl Revoker {
             core,
             access_tokens,
             sync: DenylistSync::default(),
+        }
+    }
+}
+
+impl Revoker {
+    /// Whether the access token with these claims is revoked (itself or its grant). The
+    /// denylist answers fast; when it cannot, the store (the source of truth) does: a
+    /// revoked token is never taken for live because a cache was down.
+    pub(crate) fn is_revoked(&self, claims: &AccessClaims, now: UnixTime) -> Result<bool, Fault> {
+        let ports = &self.core.ports;
+        match ports
+            .denylist
+            .is_denied(&claims.jti, claims.gid.as_ref(), now)
+        {
+            Ok(revoked) => Ok(revoked),
+            Err(error) => {
+                tracing::warn!(error = %Chain(&error), "denylist unavailable, asking the store");
+                Ok(ports.store.is_revoked(&claims.jti, claims.gid.as_ref())?)
+            }
         }
     }
 }
