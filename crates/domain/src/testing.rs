@@ -357,6 +357,10 @@ impl SessionStore for FakeStore {
         self.up()?;
         Ok(lock(&self.sessions).get(token_hash.as_str()).cloned())
     }
+    fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
+        self.up()?;
+        Ok(self.end_session_now(id, now))
+    }
     fn touch_session(&self, id: &SessionId, now: UnixTime) -> Result<(), StoreError> {
         self.up()?;
         for session in lock(&self.sessions).values_mut() {
@@ -365,6 +369,34 @@ impl SessionStore for FakeStore {
             }
         }
         Ok(())
+    }
+}
+
+impl FakeStore {
+    fn end_session_now(&self, id: &SessionId, now: UnixTime) -> Vec<Revocation> {
+        for session in lock(&self.sessions).values_mut() {
+            if session.id == *id && session.ended_at.is_none() {
+                session.ended_at = Some(now);
+            }
+        }
+        for code in lock(&self.codes).values_mut() {
+            if code.session_id == *id && code.used_at.is_none() {
+                code.used_at = Some(now);
+            }
+        }
+        let mut entries = Vec::new();
+        for grant in lock(&self.grants).values_mut() {
+            if grant.session_id.as_ref() == Some(id) {
+                grant.revoked_at.get_or_insert(now);
+                if grant.access_expires_at > now {
+                    entries.push(Revocation::Grant {
+                        grant_id: grant.id.clone(),
+                        until: grant.access_expires_at,
+                    });
+                }
+            }
+        }
+        entries
     }
 }
 

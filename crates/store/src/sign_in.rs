@@ -4,8 +4,8 @@ use ciam_domain::authorization::model::{AuthorizationCode, Redemption};
 use ciam_domain::ports::{CodeStore, SessionStore};
 use ciam_domain::sessions::model::Session;
 use ciam_domain::{
-    ClientId, Grant, GrantId, RefreshTokenRecord, Scope, SecretHash, SessionId, StoreError,
-    UnixTime, UserId,
+    ClientId, Grant, GrantId, RefreshTokenRecord, Revocation, Scope, SecretHash, SessionId,
+    StoreError, UnixTime, UserId,
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -132,6 +132,48 @@ impl SessionStore for DieselStore {
             .optional()
             .map_err(store_error)?;
         Ok(row.map(Session::from))
+    }
+
+    fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            diesel::update(
+                sessions::table
+                    .find(id.as_str())
+                    .filter(sessions::ended_at.is_null()),
+            )
+            .set(sessions::ended_at.eq(now.0))
+            .execute(conn)?;
+            // Codes first: a redemption in flight holds its code's row, so this waits for
+            // it, and the grants statement below (a new snapshot) sees its grant.
+            diesel::update(
+                authorization_codes::table
+                    .filter(authorization_codes::session_id.eq(id.as_str()))
+                    .filter(authorization_codes::used_at.is_null()),
+            )
+            .set(authorization_codes::used_at.eq(now.0))
+            .execute(conn)?;
+            diesel::update(
+                grants::table
+                    .filter(grants::session_id.eq(id.as_str()))
+                    .filter(grants::revoked_at.is_null()),
+            )
+            .set(grants::revoked_at.eq(now.0))
+            .execute(conn)?;
+            let live: Vec<(String, i64)> = grants::table
+                .filter(grants::session_id.eq(id.as_str()))
+                .filter(grants::access_expires_at.gt(now.0))
+                .select((grants::id, grants::access_expires_at))
+                .load(conn)?;
+            Ok(live
+                .into_iter()
+                .map(|(grant_id, until)| Revocation::Grant {
+                    grant_id: GrantId::new(grant_id),
+                    until: UnixTime(until),
+                })
+                .collect())
+        })
+        .map_err(store_error)
     }
 
     fn touch_session(&self, id: &SessionId, now: UnixTime) -> Result<(), StoreError> {

@@ -113,6 +113,7 @@ contract_suite! {
         sessions_round_trip_and_activity_only_moves_forward,
         a_code_is_redeemed_once_and_a_replay_names_the_first_grant,
         concurrent_redemptions_of_one_code_have_one_winner,
+        ending_a_session_revokes_its_grants_and_burns_its_codes,
         grant_and_refresh_token_are_found_by_hash_only,
         rotation_is_a_compare_and_set_with_exactly_one_winner,
         a_revoked_grant_cannot_rotate,
@@ -1303,4 +1304,65 @@ fn concurrent_redemptions_of_one_code_have_one_winner<T: Store>(store: &Arc<T>) 
             assert_eq!(grant_id, winner);
         }
     }
+}
+
+fn ending_a_session_revokes_its_grants_and_burns_its_codes<T: Store>(store: &Arc<T>) {
+    store
+        .insert_session(&session("s1", "cookie-1"))
+        .expect("session");
+    // grant() is born in session s1; one of another session must stay.
+    store
+        .create_grant(&grant("g1", "c1"), &refresh("rt-1", "g1"))
+        .expect("g1");
+    let other = Grant {
+        session_id: Some(SessionId::new("s2")),
+        ..grant("g2", "c1")
+    };
+    store
+        .create_grant(&other, &refresh("rt-2", "g2"))
+        .expect("g2");
+    store.insert_code(&code("unused")).expect("code");
+    let later = NOW.plus_seconds(10);
+
+    let entries = store
+        .end_session(&SessionId::new("s1"), later)
+        .expect("end");
+    assert_eq!(
+        entries,
+        vec![Revocation::Grant {
+            grant_id: GrantId::new("g1"),
+            until: NOW.plus_seconds(300),
+        }]
+    );
+    let ended = store
+        .find_session(&Secret::new("cookie-1").hash())
+        .expect("find")
+        .expect("kept");
+    assert_eq!(ended.ended_at, Some(later));
+    assert!(store
+        .is_revoked(&Jti::new("any"), Some(&GrantId::new("g1")))
+        .expect("read"));
+    assert!(!store
+        .is_revoked(&Jti::new("any"), Some(&GrantId::new("g2")))
+        .expect("read"));
+    let burnt = store
+        .find_code(&Secret::new("unused").hash())
+        .expect("find")
+        .expect("kept");
+    assert_eq!(burnt.used_at, Some(later));
+    assert_eq!(
+        store
+            .redeem_code(&burnt.hash, later, &grant("g3", "c1"), None)
+            .expect("redeem"),
+        Redemption::Replayed { grant_id: None }
+    );
+    // Idempotent: the first end stands.
+    store
+        .end_session(&SessionId::new("s1"), later.plus_seconds(5))
+        .expect("again");
+    let again = store
+        .find_session(&Secret::new("cookie-1").hash())
+        .expect("find")
+        .expect("kept");
+    assert_eq!(again.ended_at, Some(later));
 }

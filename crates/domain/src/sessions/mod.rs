@@ -13,6 +13,7 @@ use crate::accounts::model::User;
 use crate::error::Fault;
 use crate::ids::SessionId;
 use crate::kernel::{Core, ID_BYTES, SECRET_BYTES};
+use crate::revocation::Revoker;
 use crate::secret::Secret;
 use model::Session;
 
@@ -25,11 +26,25 @@ const TOUCH_EVERY: i64 = 60;
 
 pub struct Sessions {
     core: Arc<Core>,
+    /// Ending a session revokes the grants born in it.
+    revocation: Arc<Revoker>,
 }
 
 impl Sessions {
-    pub(crate) fn new(core: Arc<Core>) -> Sessions {
-        Sessions { core }
+    pub(crate) fn new(core: Arc<Core>, revocation: Arc<Revoker>) -> Sessions {
+        Sessions { core, revocation }
+    }
+
+    /// Logout: ends `session` and revokes every grant born in it, so its refresh tokens die
+    /// and its access tokens are refused by resource servers at once (the denylist). `Ok`
+    /// means durable and visible, as for revocation (rule 9).
+    pub fn end(&self, session: &SessionId) -> Result<(), Fault> {
+        let now = self.core.now();
+        let revoked = self.core.ports.store.end_session(session, now)?;
+        if !revoked.is_empty() {
+            self.revocation.deny(&revoked, now)?;
+        }
+        Ok(())
     }
 
     /// A new session for `user`, who has just proven their password. Returns the cookie's

@@ -2,6 +2,7 @@
 
 use crate::error::StoreError;
 use crate::ids::SessionId;
+use crate::revocation::model::Revocation;
 use crate::secret::SecretHash;
 use crate::sessions::model::Session;
 use crate::time::UnixTime;
@@ -15,4 +16,13 @@ pub trait SessionStore: Send + Sync {
 
     /// Records activity: sets `last_seen_at` to `now` (never earlier than it was).
     fn touch_session(&self, id: &SessionId, now: UnixTime) -> Result<(), StoreError>;
+
+    /// Ends the session and everything born in it, in one transaction: marks it ended at
+    /// `now` (keeping an earlier end), uses up its unused authorization codes, and marks
+    /// every grant with this `session_id` revoked at `now`. Returns the denylist entries of
+    /// the session's grants whose access tokens may still be live. Serialised against a
+    /// concurrent `redeem_code` of one of its codes: either the redemption commits first and
+    /// its grant is revoked here, or this commits first and the redemption finds the code
+    /// used. Idempotent; an unknown id ends nothing.
+    fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError>;
 }

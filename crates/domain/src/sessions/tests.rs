@@ -82,3 +82,95 @@ fn only_the_cookie_secret_finds_a_session() {
     }
     assert_ne!(cookie.expose(), session.id.as_str());
 }
+
+#[test]
+fn ending_a_session_revokes_what_was_born_in_it_and_burns_its_codes() {
+    use crate::authorization::model::AuthorizationParams;
+    use crate::client::{GrantType, Redirects};
+    use crate::clients::NewClient;
+    use crate::issuance::{GrantRequest, TokenError};
+    use crate::scope::Scope;
+
+    let h = harness();
+    let user = h
+        .services
+        .accounts
+        .create_user("alice", &Secret::new("correct horse"))
+        .expect("user");
+    let (cookie, session) = h.services.sessions.start(&user).expect("session");
+    let client = h
+        .services
+        .clients
+        .create_client(NewClient {
+            name: "web".into(),
+            grant_types: vec![GrantType::AuthorizationCode, GrantType::RefreshToken],
+            scope: Scope::parse("openid").expect("scope"),
+            public: false,
+            redirects: Redirects {
+                redirect_uris: vec!["https://app.example/cb".into()],
+                ..Redirects::default()
+            },
+        })
+        .expect("client")
+        .0;
+    let request = h
+        .services
+        .authorization
+        .check(&AuthorizationParams {
+            response_type: Some("code".into()),
+            client_id: Some(client.id.to_string()),
+            redirect_uri: Some("https://app.example/cb".into()),
+            ..AuthorizationParams::default()
+        })
+        .expect("trusted");
+    let exchange = |code: &Secret| {
+        h.services.tokens.issue(
+            &client,
+            GrantRequest::AuthorizationCode {
+                code: code.clone(),
+                redirect_uri: Some("https://app.example/cb".into()),
+                code_verifier: None,
+            },
+        )
+    };
+    let used = h
+        .services
+        .authorization
+        .issue_code(&request, &session)
+        .expect("code");
+    let tokens = exchange(&used).expect("tokens");
+    let unused = h
+        .services
+        .authorization
+        .issue_code(&request, &session)
+        .expect("code");
+
+    h.services.sessions.end(&session.id).expect("ended");
+
+    assert!(h
+        .services
+        .sessions
+        .current(cookie.expose())
+        .expect("up")
+        .is_none());
+    assert_eq!(
+        h.services
+            .introspection
+            .introspect(&client, &tokens.access_token, None),
+        Ok(crate::Introspection::Inactive)
+    );
+    let refreshed = h.services.tokens.issue(
+        &client,
+        GrantRequest::RefreshToken {
+            refresh_token: tokens.refresh_token.expect("refresh token"),
+            scope: None,
+        },
+    );
+    assert_eq!(refreshed.err(), Some(TokenError::InvalidGrant));
+    assert_eq!(
+        exchange(&unused).err(),
+        Some(TokenError::InvalidGrant),
+        "codes burnt"
+    );
+    h.services.sessions.end(&session.id).expect("idempotent");
+}
