@@ -1,6 +1,8 @@
 //! JWT access tokens (RFC 9068): minting them, recognising ours, and the signing keys they
 //! are signed with (rotation, the JWKS of RFC 7517).
 
+pub mod alg;
+pub mod at_hash;
 pub mod claims;
 pub mod keys;
 pub mod ports;
