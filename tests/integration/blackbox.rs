@@ -284,6 +284,14 @@ fn keys_rotate_is_seen_by_a_running_server() {
     let refused = ciam(dir.path(), &[], &["keys", "rotate", "--alg", "HS256"], "");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("EdDSA or RS256"));
+    let bad_env = ciam(
+        dir.path(),
+        &[("CIAM_ID_TOKEN_ALG", "none")],
+        &["keys", "list"],
+        "",
+    );
+    assert!(!bad_env.status.success());
+    assert!(String::from_utf8_lossy(&bad_env.stderr).contains("id_token_alg"));
     let keys = stdout_json(&ciam(dir.path(), &[], &["keys", "list"], ""));
     assert_eq!(algs(&keys), vec!["EdDSA", "EdDSA", "RS256", "RS256"]);
     let active = |alg: &str| {
