@@ -18,6 +18,7 @@ mod http_discovery;
 mod http_full_stack;
 mod http_introspect;
 mod http_revoke;
+mod http_signing_algs;
 mod http_token;
 mod logs;
 mod oauth2_peer;
