@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use ciam_domain::SigningAlg;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser, Debug)]
@@ -117,8 +118,14 @@ pub enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum KeysCommand {
-    /// List signing keys (public parts only).
+    /// List signing keys (public parts only) with their algorithms.
     List,
-    /// Add a new signing key; the others retire and stay published until their tokens expire.
-    Rotate,
+    /// Add a new signing key; the others of its algorithm retire and stay published until
+    /// their tokens expire. Keys of the other algorithm keep signing.
+    Rotate {
+        /// The algorithm of the new key: EdDSA or RS256. Default: the access tokens'
+        /// (CIAM_ACCESS_TOKEN_ALG).
+        #[arg(long, value_name = "ALG")]
+        alg: Option<SigningAlg>,
+    },
 }

@@ -11,6 +11,8 @@
 //! | `CIAM_REDIS_POOL_SIZE` | `16` | Redis connections in the pool |
 //! | `CIAM_REDIS_TIMEOUT_MS` | `1000` | connect/read/write timeout before answering 503 |
 //! | `CIAM_ACCESS_TOKEN_TTL` | `300` | access token lifetime, seconds |
+//! | `CIAM_ACCESS_TOKEN_ALG` | `EdDSA` | what access tokens are signed with: `EdDSA` or `RS256` |
+//! | `CIAM_ID_TOKEN_ALG` | `RS256` | what ID tokens are signed with: `RS256` or `EdDSA` |
 //! | `CIAM_REFRESH_TOKEN_TTL` | `1209600` | refresh token lifetime, seconds (14 days) |
 //! | `CIAM_REFRESH_REUSE_GRACE` | `0` | seconds a rotated refresh token may be retried |
 //! | `CIAM_REFRESH_RACE_WINDOW` | `2` | seconds after a rotation in which the old token is refused without revoking the grant |
@@ -32,6 +34,7 @@
 use std::path::Path;
 
 use ciam_domain::throttle::{SignInPolicy, ThrottlePolicy};
+use ciam_domain::SigningAlg;
 use config::builder::DefaultState;
 use config::{Config, ConfigBuilder, Environment, File, FileFormat};
 
@@ -49,6 +52,8 @@ pub struct Settings {
     pub redis_pool_size: u32,
     pub redis_timeout_ms: u64,
     pub access_token_ttl: i64,
+    pub access_token_alg: SigningAlg,
+    pub id_token_alg: SigningAlg,
     pub refresh_token_ttl: i64,
     pub refresh_reuse_grace: i64,
     pub refresh_race_window: i64,
@@ -85,6 +90,8 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("redis_pool_size", 16)?
         .set_default("redis_timeout_ms", 1000)?
         .set_default("access_token_ttl", 300)?
+        .set_default("access_token_alg", SigningAlg::EdDSA.as_str())?
+        .set_default("id_token_alg", SigningAlg::RS256.as_str())?
         .set_default("refresh_token_ttl", 14 * 24 * 3600)?
         .set_default("refresh_reuse_grace", 0)?
         .set_default("refresh_race_window", 2)?
@@ -201,5 +208,47 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| format!("http://{}", self.listen));
         issuer.trim_end_matches('/').to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from_file(toml: &str) -> Result<Settings, SettingsError> {
+        let dir = tempfile::tempdir().map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        let path = dir.path().join("ciam.toml");
+        std::fs::write(&path, toml).map_err(|e| SettingsError::Invalid(e.to_string()))?;
+        Settings::load(Some(&path))
+    }
+
+    #[test]
+    fn signing_algorithms_default_to_eddsa_access_tokens_and_rs256_id_tokens() {
+        let settings = Settings::defaults().expect("defaults");
+        assert_eq!(settings.access_token_alg, SigningAlg::EdDSA);
+        assert_eq!(settings.id_token_alg, SigningAlg::RS256);
+        let rs256 =
+            from_file("access_token_alg = \"RS256\"\nid_token_alg = \"EdDSA\"\n").expect("valid");
+        assert_eq!(
+            (rs256.access_token_alg, rs256.id_token_alg),
+            (SigningAlg::RS256, SigningAlg::EdDSA)
+        );
+    }
+
+    #[test]
+    fn an_unknown_signing_algorithm_is_refused_by_name() {
+        for (key, value) in [
+            ("access_token_alg", "HS256"),
+            ("access_token_alg", "none"),
+            ("id_token_alg", "rs256"),
+        ] {
+            let error = from_file(&format!("{key} = \"{value}\"\n"))
+                .expect_err("refused")
+                .to_string();
+            // The ciam.toml key: the variable's name without `CIAM_`, in lower case.
+            assert!(error.contains(key), "{error}");
+            assert!(error.contains(value), "{error}");
+            assert!(error.contains("EdDSA or RS256"), "{error}");
+        }
     }
 }

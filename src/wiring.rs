@@ -64,6 +64,8 @@ pub fn services_with(
     let mut config = ServiceConfig {
         audience: settings.audience.clone().unwrap_or_else(|| issuer.clone()),
         access_token_ttl: settings.access_token_ttl,
+        access_token_alg: settings.access_token_alg,
+        id_token_alg: settings.id_token_alg,
         refresh_token_ttl: settings.refresh_token_ttl,
         refresh_reuse_grace: settings.refresh_reuse_grace,
         refresh_race_window: settings.refresh_race_window,

@@ -23,7 +23,14 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Client(command) => client::run(&wiring::services(&settings)?.clients, command),
         Command::User(command) => user::run(&wiring::services(&settings)?.accounts, command),
-        Command::Keys(command) => keys::run(&wiring::services(&settings)?.access_tokens, command),
+        Command::Keys(command) => {
+            let services = wiring::services(&settings)?;
+            keys::run(
+                &services.access_tokens,
+                services.config().access_token_alg,
+                command,
+            )
+        }
     }
 }
 

@@ -251,11 +251,59 @@ fn keys_rotate_is_seen_by_a_running_server() {
         )
         .expect("json")
     };
-    assert_eq!(jwks(&server)["keys"].as_array().map(Vec::len), Some(1));
+    let algs = |keys: &Value| -> Vec<String> {
+        let mut algs: Vec<String> = keys
+            .as_array()
+            .map(|keys| {
+                keys.iter()
+                    .map(|k| k["alg"].as_str().unwrap_or("?").to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        algs.sort();
+        algs
+    };
+    // An EdDSA key for access tokens and an RS256 one for ID tokens, from the first start.
+    assert_eq!(algs(&jwks(&server)["keys"]), vec!["EdDSA", "RS256"]);
     let rotated = stdout_json(&ciam(dir.path(), &[], &["keys", "rotate"], ""));
     assert!(rotated["kid"].is_string());
+    assert_eq!(
+        rotated["alg"], "EdDSA",
+        "the access tokens' algorithm by default"
+    );
+    let rotated = stdout_json(&ciam(
+        dir.path(),
+        &[],
+        &["keys", "rotate", "--alg", "RS256"],
+        "",
+    ));
+    assert_eq!(
+        (&rotated["alg"], &rotated["jwk"]["kty"]),
+        (&"RS256".into(), &"RSA".into())
+    );
+    let refused = ciam(dir.path(), &[], &["keys", "rotate", "--alg", "HS256"], "");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("EdDSA or RS256"));
+    let bad_env = ciam(
+        dir.path(),
+        &[("CIAM_ID_TOKEN_ALG", "none")],
+        &["keys", "list"],
+        "",
+    );
+    assert!(!bad_env.status.success());
+    assert!(String::from_utf8_lossy(&bad_env.stderr).contains("id_token_alg"));
     let keys = stdout_json(&ciam(dir.path(), &[], &["keys", "list"], ""));
-    assert_eq!(keys.as_array().map(Vec::len), Some(2));
+    assert_eq!(algs(&keys), vec!["EdDSA", "EdDSA", "RS256", "RS256"]);
+    let active = |alg: &str| {
+        keys.as_array()
+            .map(|keys| {
+                keys.iter()
+                    .filter(|k| k["alg"] == alg && k["retired_at"].is_null())
+                    .count()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!((active("EdDSA"), active("RS256")), (1, 1), "{keys}");
     assert!(
         !keys.to_string().contains("private"),
         "no private key material is printed"

@@ -1,5 +1,6 @@
 //! JWKS (RFC 7517), metadata (RFC 8414), health, and unknown paths.
 
+use ciam_domain::SigningAlg;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 
@@ -47,7 +48,7 @@ async fn rotated_keys_stay_published_and_new_tokens_use_the_new_key(kind: Kind) 
     let rotated = app
         .services
         .access_tokens
-        .rotate_signing_key()
+        .rotate_signing_key(SigningAlg::EdDSA)
         .expect("rotated");
     let after = app.cc_token(&client).await;
     assert_eq!(
@@ -55,7 +56,11 @@ async fn rotated_keys_stay_published_and_new_tokens_use_the_new_key(kind: Kind) 
         Some(rotated.kid.as_str())
     );
     let jwks = app.get("/oauth2/jwks").await.json();
-    assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        jwks["keys"].as_array().map(Vec::len),
+        Some(3),
+        "both EdDSA keys and the RS256 (ID-token) key: {jwks}"
+    );
     assert!(
         app.is_active(&client, &before).await,
         "old key still verifies"

@@ -190,7 +190,11 @@ fn foreign_signed_token(client_id: &str) -> String {
     use ciam_domain::ports::AccessTokenCodec;
     let codec = ciam_crypto::JwtCodec::default();
     let key = codec
-        .generate_key(ciam_domain::Kid::new("attacker"), ciam_domain::UnixTime(0))
+        .generate_key(
+            ciam_domain::Kid::new("attacker"),
+            ciam_domain::SigningAlg::EdDSA,
+            ciam_domain::UnixTime(0),
+        )
         .expect("key");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -20,6 +20,7 @@ mod http_full_stack;
 mod http_introspect;
 mod http_revoke;
 mod http_sign_in;
+mod http_signing_algs;
 mod http_token;
 mod http_userinfo;
 mod logs;

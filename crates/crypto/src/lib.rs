@@ -5,6 +5,8 @@
 mod argon2id;
 mod hashing_pool;
 mod jwt;
+mod keygen;
+mod signer;
 mod signer_cache;
 mod system;
 

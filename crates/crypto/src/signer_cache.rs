@@ -5,15 +5,11 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use ciam_domain::{CodecError, Kid};
 
-/// More keys than a key ring ever holds (one active, the retired ones until their tokens
-/// expire): past this the cache starts over rather than grow.
-const MAX_KEYS: usize = 64;
+use crate::signer::ParsedSigner;
 
-/// A signing key ready to sign, with the encoded protected header that goes with it.
-pub(crate) struct ParsedSigner {
-    pub(crate) key: ed25519_dalek::SigningKey,
-    pub(crate) encoded_header: String,
-}
+/// More keys than a key ring ever holds (one active per algorithm, the retired ones until
+/// their tokens expire): past this the cache starts over rather than grow.
+const MAX_KEYS: usize = 64;
 
 struct Entry {
     /// The stored PKCS#8 bytes this entry was parsed from: a `kid` whose bytes differ is

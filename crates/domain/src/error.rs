@@ -156,8 +156,8 @@ pub enum Fault {
     Denylist(#[from] DenylistError),
     #[error(transparent)]
     Crypto(#[from] CodecError),
-    #[error("no active signing key")]
-    NoActiveKey,
+    #[error("no active {0} signing key")]
+    NoActiveKey(crate::access_token::alg::SigningAlg),
     #[error("the denylist lost entries while it was rebuilt; rebuilding again")]
     RebuildInterrupted,
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
+use crate::access_token::alg::SigningAlg;
 use crate::accounts::throttle::SignInPolicy;
 use crate::ports::{AccessTokenCodec, Clock, Denylist, PasswordHasher, Random, Store};
 use crate::time::UnixTime;
@@ -30,6 +31,11 @@ pub struct ServiceConfig {
     /// The `aud` of access tokens (RFC 9068 §2.2).
     pub audience: String,
     pub access_token_ttl: i64,
+    /// What access tokens are signed with: EdDSA (fast) unless a peer only verifies RS256.
+    pub access_token_alg: SigningAlg,
+    /// What ID tokens are signed with: RS256, which every relying party can verify
+    /// (OpenID Connect Core 1.0 §15.1: OPs MUST support it).
+    pub id_token_alg: SigningAlg,
     pub refresh_token_ttl: i64,
     /// Seconds during which a just-rotated refresh token may be presented again without
     /// counting as reuse (a client retrying after a lost response). 0 disables it.
@@ -66,6 +72,8 @@ impl ServiceConfig {
             audience: issuer.clone(),
             issuer,
             access_token_ttl: 300,
+            access_token_alg: SigningAlg::EdDSA,
+            id_token_alg: SigningAlg::RS256,
             refresh_token_ttl: 14 * 24 * 3600,
             refresh_reuse_grace: 0,
             refresh_race_window: 2,
@@ -77,6 +85,13 @@ impl ServiceConfig {
             session_idle_timeout: 3600,
             code_ttl: 60,
         }
+    }
+
+    /// The algorithms something is signed with, each once: each needs an active key.
+    pub fn signing_algs(&self) -> Vec<SigningAlg> {
+        let mut algs = vec![self.access_token_alg, self.id_token_alg];
+        algs.dedup();
+        algs
     }
 }
 

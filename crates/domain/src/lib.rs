@@ -40,10 +40,12 @@ pub use accounts::{model as user, throttle};
 pub use clients::model as client;
 pub use issuance::model as grant;
 
+pub use access_token::alg::{SigningAlg, UnsupportedAlg};
+pub use access_token::at_hash::at_hash;
 pub use access_token::AccessTokens;
 pub use accounts::{Accounts, SignInError};
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
-pub use claims::AccessClaims;
+pub use claims::{AccessClaims, IdTokenClaims};
 pub use client::{Client, GrantType, Redirects};
 pub use clients::{AuthError, ClientCredentials, Clients, NewClient};
 pub use error::{AdminError, Cause, Chain, CodecError, DenylistError, Fault, StoreError};

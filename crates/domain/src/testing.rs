@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
+use crate::access_token::alg::SigningAlg;
 use crate::authorization::model::{AuthorizationCode, Redemption};
-use crate::claims::AccessClaims;
+use crate::claims::{AccessClaims, IdTokenClaims};
 use crate::client::Client;
 use crate::error::{CodecError, DenylistError, StoreError};
 use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
@@ -334,7 +335,7 @@ impl KeyStore for FakeStore {
         if keys.iter().any(|k| k.kid == key.kid) {
             return Err(StoreError::Duplicate(key.kid.to_string()));
         }
-        for other in keys.iter_mut() {
+        for other in keys.iter_mut().filter(|k| k.algorithm == key.algorithm) {
             other.retired_at.get_or_insert(now);
         }
         keys.push(key.clone());
@@ -529,14 +530,20 @@ impl FakeDenylist {
 }
 
 /// A transparent "signature": `kid.base64(claims).base64(secret ++ claims)`. Enough to test
-/// the rules (wrong key, tampering) without real cryptography.
+/// the rules (wrong key, tampering) without real cryptography. Keys carry the algorithm
+/// asked for, so which key signed what can be checked, but nothing is really signed.
 pub struct FakeCodec;
 
 impl AccessTokenCodec for FakeCodec {
-    fn generate_key(&self, kid: Kid, now: UnixTime) -> Result<SigningKey, CodecError> {
+    fn generate_key(
+        &self,
+        kid: Kid,
+        alg: SigningAlg,
+        now: UnixTime,
+    ) -> Result<SigningKey, CodecError> {
         Ok(SigningKey {
             kid: kid.clone(),
-            algorithm: "FAKE".into(),
+            algorithm: alg,
             private_der: kid.as_str().as_bytes().to_vec(),
             public: PublicJwk {
                 kty: "oct".into(),
@@ -546,7 +553,7 @@ impl AccessTokenCodec for FakeCodec {
                 n: None,
                 e: None,
                 kid,
-                alg: "FAKE".into(),
+                alg: alg.as_str().into(),
                 use_: "sig".into(),
             },
             created_at: now,
@@ -554,14 +561,16 @@ impl AccessTokenCodec for FakeCodec {
         })
     }
     fn sign(&self, key: &SigningKey, claims: &AccessClaims) -> Result<String, CodecError> {
-        let body = serde_json_like(claims);
-        let sig = [key.private_der.as_slice(), body.as_bytes()].concat();
-        Ok(format!(
-            "{}.{}.{}",
-            key.kid,
-            URL_SAFE_NO_PAD.encode(&body),
-            URL_SAFE_NO_PAD.encode(sig)
-        ))
+        Ok(fake_signed(key, &serde_json_like(claims)))
+    }
+    /// Its body has more lines than an access token's, so `decode` refuses it, as the real
+    /// codec refuses a `typ` other than `at+jwt`.
+    fn sign_id_token(
+        &self,
+        key: &SigningKey,
+        claims: &IdTokenClaims,
+    ) -> Result<String, CodecError> {
+        Ok(fake_signed(key, &id_token_lines(claims)))
     }
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
         let mut parts = token.split('.');
@@ -581,6 +590,45 @@ impl AccessTokenCodec for FakeCodec {
         let body = String::from_utf8(body).map_err(|_| CodecError::Malformed)?;
         parse_json_like(&body).ok_or(CodecError::Malformed)
     }
+}
+
+fn fake_signed(key: &SigningKey, body: &str) -> String {
+    let sig = [key.private_der.as_slice(), body.as_bytes()].concat();
+    format!(
+        "{}.{}.{}",
+        key.kid,
+        URL_SAFE_NO_PAD.encode(body),
+        URL_SAFE_NO_PAD.encode(sig)
+    )
+}
+
+/// The kid of a token the fake codec signed, and its body's lines.
+pub fn fake_token_parts(token: &str) -> Option<(String, Vec<String>)> {
+    let mut parts = token.split('.');
+    let kid = parts.next()?;
+    let body = URL_SAFE_NO_PAD.decode(parts.next()?).ok()?;
+    let body = String::from_utf8(body).ok()?;
+    Some((
+        kid.to_owned(),
+        body.split('\n').map(str::to_owned).collect(),
+    ))
+}
+
+fn id_token_lines(c: &IdTokenClaims) -> String {
+    let optional = |value: Option<&str>| value.unwrap_or_default().to_owned();
+    [
+        "id_token".to_owned(),
+        c.iss.clone(),
+        c.sub.clone(),
+        c.aud.clone(),
+        c.exp.0.to_string(),
+        c.iat.0.to_string(),
+        optional(c.auth_time.map(|t| t.0.to_string()).as_deref()),
+        optional(c.nonce.as_deref()),
+        optional(c.at_hash.as_deref()),
+        optional(c.sid.as_deref()),
+    ]
+    .join("\n")
 }
 
 // The domain has no JSON dependency; the fake codec keeps claims in a line-based format.
@@ -664,6 +712,9 @@ impl Random for CountingRandom {
 /// A service on fakes, with handles to the fakes for tests to inspect and break.
 pub struct Harness {
     pub services: Services,
+    /// The ports the services run on, for a second `Services` over the same fakes (another
+    /// node, a restart with another configuration).
+    pub ports: Ports,
     pub store: Arc<FakeStore>,
     pub denylist: Arc<FakeDenylist>,
     pub clock: Arc<FakeClock>,
@@ -684,13 +735,14 @@ impl Harness {
         };
         let mut service_config = ServiceConfig::new("https://issuer.test");
         config(&mut service_config);
-        let services = Services::new(ports, service_config);
+        let services = Services::new(ports.clone(), service_config);
         services
             .access_tokens
             .ensure_signing_key()
             .expect("fake store is up");
         Harness {
             services,
+            ports,
             store,
             denylist,
             clock,

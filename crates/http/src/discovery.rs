@@ -81,6 +81,8 @@ pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
         // RFC 7662 §4: only authenticated (confidential) callers.
         introspection_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
         subject_types_supported: vec!["public"],
-        id_token_signing_alg_values_supported: vec!["EdDSA"],
+        // OpenID Connect Discovery 1.0 §3: the algorithm ID tokens are signed with
+        // (RS256 unless configured otherwise; Core §15.1).
+        id_token_signing_alg_values_supported: vec![services.config().id_token_alg.as_str()],
     })
 }

@@ -7,4 +7,5 @@ mod claims;
 mod extractor;
 mod modes;
 mod rotation;
+mod rs256;
 mod staleness;

@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
+use ciam_domain::SigningAlg;
 use ciam_resource::{Rejection, Verifier};
 
 use crate::support::ciam::{Ciam, Options};
@@ -57,7 +58,7 @@ fn key_rotation_is_followed_and_refetches_are_floored() {
     // passed since the forged ones: refused without a fetch...
     ciam.services
         .access_tokens
-        .rotate_signing_key()
+        .rotate_signing_key(SigningAlg::EdDSA)
         .expect("rotated");
     let new = ciam.client_token(&client);
     assert_ne!(kid(&new), kid(&old));

@@ -455,9 +455,14 @@ impl KeyStore for DieselStore {
         let row = SigningKeyRow::try_from(key)?;
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
-            diesel::update(signing_keys::table.filter(signing_keys::retired_at.is_null()))
-                .set(signing_keys::retired_at.eq(now.0))
-                .execute(conn)?;
+            // Only the keys of the new key's algorithm: each algorithm has its own active key.
+            diesel::update(
+                signing_keys::table
+                    .filter(signing_keys::retired_at.is_null())
+                    .filter(signing_keys::algorithm.eq(key.algorithm.as_str())),
+            )
+            .set(signing_keys::retired_at.eq(now.0))
+            .execute(conn)?;
             diesel::insert_into(signing_keys::table)
                 .values(row)
                 .execute(conn)?;

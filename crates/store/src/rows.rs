@@ -222,7 +222,7 @@ impl TryFrom<&SigningKey> for SigningKeyRow {
     fn try_from(key: &SigningKey) -> Result<Self, StoreError> {
         Ok(SigningKeyRow {
             kid: key.kid.to_string(),
-            algorithm: key.algorithm.clone(),
+            algorithm: key.algorithm.as_str().to_owned(),
             private_key: STANDARD.encode(&key.private_der),
             public_jwk: serde_json::to_string(&key.public).map_err(|_| corrupt("public key"))?,
             created_at: key.created_at.0,
@@ -237,7 +237,10 @@ impl TryFrom<SigningKeyRow> for SigningKey {
     fn try_from(row: SigningKeyRow) -> Result<Self, StoreError> {
         Ok(SigningKey {
             kid: Kid::new(row.kid),
-            algorithm: row.algorithm,
+            algorithm: row
+                .algorithm
+                .parse()
+                .map_err(|_| corrupt("key algorithm"))?,
             private_der: STANDARD
                 .decode(row.private_key)
                 .map_err(|_| corrupt("private key"))?,

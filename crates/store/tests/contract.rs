@@ -125,6 +125,7 @@ contract_suite! {
         live_revocations_hold_exactly_the_unexpired_ones,
         deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens,
         adding_a_key_retires_the_others,
+        rotating_one_algorithm_leaves_the_others_active,
         pruning_deletes_exactly_what_can_no_longer_matter,
         pruning_deletes_at_most_a_batch_of_each_kind,
     ],
@@ -619,9 +620,11 @@ fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens<T: Store>
 fn adding_a_key_retires_the_others<T: Store>(store: &Arc<T>) {
     use ciam_domain::ports::AccessTokenCodec;
     let codec = ciam_crypto::JwtCodec::default();
-    let first = codec.generate_key(Kid::new("k1"), NOW).expect("key");
+    let first = codec
+        .generate_key(Kid::new("k1"), SigningAlg::EdDSA, NOW)
+        .expect("key");
     let second = codec
-        .generate_key(Kid::new("k2"), NOW.plus_seconds(10))
+        .generate_key(Kid::new("k2"), SigningAlg::EdDSA, NOW.plus_seconds(10))
         .expect("key");
     store.add_key_retiring_others(&first, NOW).expect("add");
     store
@@ -637,6 +640,45 @@ fn adding_a_key_retires_the_others<T: Store>(store: &Arc<T>) {
         store.list_keys().expect("list")[0].retired_at,
         None,
         "retirement rolled back"
+    );
+}
+
+/// Each algorithm has its own active key: a new RS256 key retires the RS256 keys only.
+fn rotating_one_algorithm_leaves_the_others_active<T: Store>(store: &Arc<T>) {
+    use ciam_domain::ports::AccessTokenCodec;
+    let codec = ciam_crypto::JwtCodec::default();
+    let ed = codec
+        .generate_key(Kid::new("ed"), SigningAlg::EdDSA, NOW)
+        .expect("key");
+    let rsa = codec
+        .generate_key(Kid::new("rsa-1"), SigningAlg::RS256, NOW)
+        .expect("key");
+    store.add_key_retiring_others(&ed, NOW).expect("add");
+    store.add_key_retiring_others(&rsa, NOW).expect("add");
+    let later = NOW.plus_seconds(10);
+    let rsa_next = SigningKey {
+        kid: Kid::new("rsa-2"),
+        created_at: later,
+        ..rsa.clone()
+    };
+    store
+        .add_key_retiring_others(&rsa_next, later)
+        .expect("add");
+    let keys = store.list_keys().expect("list");
+    let retired = |kid: &str| {
+        keys.iter()
+            .find(|k| k.kid.as_str() == kid)
+            .map(|k| k.retired_at)
+    };
+    assert_eq!(retired("ed"), Some(None), "the EdDSA key still signs");
+    assert_eq!(retired("rsa-1"), Some(Some(later)));
+    assert_eq!(retired("rsa-2"), Some(None));
+    let ring = KeyRing::new(keys.clone());
+    assert_eq!(ring.active(SigningAlg::EdDSA), Some(&ed));
+    assert_eq!(
+        ring.active(SigningAlg::RS256),
+        Some(&rsa_next),
+        "algorithm and the RSA private key intact"
     );
 }
 
@@ -676,8 +718,13 @@ fn pruning_deletes_exactly_what_can_no_longer_matter<T: Store>(store: &Arc<T>) {
     let cutoff = NOW;
     store.insert_client(&client("c1")).expect("client");
     let codec = ciam_crypto::JwtCodec::default();
-    let key = ciam_domain::ports::AccessTokenCodec::generate_key(&codec, Kid::new("k1"), NOW)
-        .expect("key");
+    let key = ciam_domain::ports::AccessTokenCodec::generate_key(
+        &codec,
+        Kid::new("k1"),
+        SigningAlg::EdDSA,
+        NOW,
+    )
+    .expect("key");
     store.add_key_retiring_others(&key, NOW).expect("key");
     let c = ClientId::new("c1");
     for (jti, until) in [("old", -10), ("at-cutoff", 0), ("live", 1)] {
@@ -1062,7 +1109,7 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
     let key = {
         use ciam_domain::ports::AccessTokenCodec;
         ciam_crypto::JwtCodec::default()
-            .generate_key(Kid::new("k1"), NOW)
+            .generate_key(Kid::new("k1"), SigningAlg::EdDSA, NOW)
             .expect("key")
     };
     type Check<'a> = Box<dyn Fn() -> Result<String, StoreError> + Sync + 'a>;

@@ -21,3 +21,29 @@ pub struct AccessClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gid: Option<GrantId>,
 }
+
+/// The claims of an ID token (OpenID Connect Core 1.0 §2). Signed with `typ: JWT`, with the
+/// key of the configured ID-token algorithm (RS256 by default, §15.1). Optional claims are
+/// left out when absent, never sent as `null`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdTokenClaims {
+    pub iss: String,
+    /// The end-user, unique within the issuer and never reassigned (§2).
+    pub sub: String,
+    /// The client's `client_id` (§2: it MUST contain it).
+    pub aud: String,
+    pub exp: UnixTime,
+    pub iat: UnixTime,
+    /// When the end-user authenticated: REQUIRED when the request had `max_age` (§2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<UnixTime>,
+    /// The request's `nonce`, unchanged: REQUIRED when the request had one (§2, §3.1.2.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<String>,
+    /// [`at_hash`](super::at_hash::at_hash) of the access token issued with it (§3.1.3.6).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_hash: Option<String>,
+    /// The session id, for logout (Front-/Back-Channel Logout 1.0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}

@@ -4,6 +4,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use super::alg::SigningAlg;
 use crate::ids::Kid;
 use crate::time::UnixTime;
 
@@ -31,7 +32,8 @@ pub struct PublicJwk {
 #[derive(Clone, PartialEq, Eq)]
 pub struct SigningKey {
     pub kid: Kid,
-    pub algorithm: String,
+    /// What the key signs with: the `alg` of its tokens and of its JWK.
+    pub algorithm: SigningAlg,
     pub private_der: Vec<u8>,
     pub public: PublicJwk,
     pub created_at: UnixTime,
@@ -52,6 +54,7 @@ impl fmt::Debug for SigningKey {
 }
 
 /// Every key the store holds, with the rules for which one signs and which are published.
+/// Each algorithm has a ring of its own within it: rotating RS256 keys leaves EdDSA's alone.
 #[derive(Clone, Debug, Default)]
 pub struct KeyRing {
     keys: Vec<SigningKey>,
@@ -67,17 +70,19 @@ impl KeyRing {
         Self { keys }
     }
 
-    /// The newest key that has not been retired.
-    pub fn active(&self) -> Option<&SigningKey> {
-        self.keys.iter().find(|key| key.retired_at.is_none())
+    /// The newest key of `alg` that has not been retired: the one that signs with `alg`.
+    pub fn active(&self, alg: SigningAlg) -> Option<&SigningKey> {
+        self.keys
+            .iter()
+            .find(|key| key.algorithm == alg && key.retired_at.is_none())
     }
 
     pub fn by_kid(&self, kid: &str) -> Option<&SigningKey> {
         self.keys.iter().find(|key| key.kid.as_str() == kid)
     }
 
-    /// Keys a verifier may still meet: the active ones, and retired ones whose tokens
-    /// (at most `access_ttl` seconds old at retirement) may not have expired yet.
+    /// Keys a verifier may still meet, of every algorithm: the active ones, and retired ones
+    /// whose tokens (at most `access_ttl` seconds old at retirement) may not have expired yet.
     pub fn published(&self, now: UnixTime, access_ttl: i64) -> impl Iterator<Item = &SigningKey> {
         self.keys.iter().filter(move |key| match key.retired_at {
             None => true,
@@ -95,9 +100,13 @@ mod tests {
     use super::*;
 
     fn key(kid: &str, created: i64, retired: Option<i64>) -> SigningKey {
+        key_of(SigningAlg::EdDSA, kid, created, retired)
+    }
+
+    fn key_of(alg: SigningAlg, kid: &str, created: i64, retired: Option<i64>) -> SigningKey {
         SigningKey {
             kid: Kid::new(kid),
-            algorithm: "EdDSA".into(),
+            algorithm: alg,
             private_der: vec![],
             public: PublicJwk {
                 kty: "OKP".into(),
@@ -107,7 +116,7 @@ mod tests {
                 n: None,
                 e: None,
                 kid: Kid::new(kid),
-                alg: "EdDSA".into(),
+                alg: alg.as_str().into(),
                 use_: "sig".into(),
             },
             created_at: UnixTime(created),
@@ -118,7 +127,45 @@ mod tests {
     #[test]
     fn newest_unretired_key_signs() {
         let ring = KeyRing::new(vec![key("old", 1, Some(10)), key("new", 10, None)]);
-        assert_eq!(ring.active().map(|k| k.kid.as_str()), Some("new"));
+        assert_eq!(
+            ring.active(SigningAlg::EdDSA).map(|k| k.kid.as_str()),
+            Some("new")
+        );
+    }
+
+    #[test]
+    fn each_algorithm_has_its_own_active_key() {
+        let ring = KeyRing::new(vec![
+            key_of(SigningAlg::EdDSA, "ed-old", 1, Some(5)),
+            key_of(SigningAlg::EdDSA, "ed", 5, None),
+            key_of(SigningAlg::RS256, "rsa", 2, None),
+            // Newer than every EdDSA key, yet it signs only RS256.
+            key_of(SigningAlg::RS256, "rsa-new", 9, None),
+        ]);
+        let active = |alg| ring.active(alg).map(|k| k.kid.as_str().to_owned());
+        assert_eq!(active(SigningAlg::EdDSA).as_deref(), Some("ed"));
+        assert_eq!(active(SigningAlg::RS256).as_deref(), Some("rsa-new"));
+        let only_ed = KeyRing::new(vec![key_of(SigningAlg::EdDSA, "ed", 1, None)]);
+        assert!(only_ed.active(SigningAlg::RS256).is_none());
+    }
+
+    #[test]
+    fn both_algorithms_are_published() {
+        let ring = KeyRing::new(vec![
+            key_of(SigningAlg::EdDSA, "ed", 100, None),
+            key_of(SigningAlg::RS256, "rsa-old", 1, Some(100)),
+            key_of(SigningAlg::RS256, "rsa", 100, None),
+        ]);
+        let kids = |now| {
+            let mut kids: Vec<String> = ring
+                .published(UnixTime(now), 300)
+                .map(|k| k.kid.as_str().to_owned())
+                .collect();
+            kids.sort();
+            kids
+        };
+        assert_eq!(kids(399), vec!["ed", "rsa", "rsa-old"]);
+        assert_eq!(kids(400), vec!["ed", "rsa"]);
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! JWT access tokens (RFC 9068): minting them, recognising ours, and the signing keys they
-//! are signed with (rotation, the JWKS of RFC 7517).
+//! are signed with (rotation, the JWKS of RFC 7517). ID tokens (OpenID Connect Core 1.0 §2)
+//! are signed here too, with the same key ring: each algorithm has its own active key.
 
+pub mod alg;
+pub mod at_hash;
 pub mod claims;
 pub mod keys;
 pub mod ports;
@@ -17,7 +20,8 @@ use crate::ids::{GrantId, Jti, Kid};
 use crate::kernel::{Core, ID_BYTES};
 use crate::scope::Scope;
 use crate::time::UnixTime;
-use claims::AccessClaims;
+use alg::SigningAlg;
+use claims::{AccessClaims, IdTokenClaims};
 use keys::{KeyRing, PublicJwk, SigningKey};
 use ring::RingCache;
 
@@ -48,7 +52,8 @@ impl AccessTokens {
     ) -> Result<String, Fault> {
         let config = &self.core.config;
         let ring = self.key_ring()?;
-        let key = ring.active().ok_or(Fault::NoActiveKey)?;
+        let alg = config.access_token_alg;
+        let key = ring.active(alg).ok_or(Fault::NoActiveKey(alg))?;
         let claims = AccessClaims {
             iss: config.issuer.clone(),
             sub: subject.to_owned(),
@@ -61,6 +66,16 @@ impl AccessTokens {
             gid,
         };
         Ok(self.core.ports.codec.sign(key, &claims)?)
+    }
+
+    /// An ID token with these claims, signed by the active key of `id_token_alg` (RS256 by
+    /// default: OpenID Connect Core 1.0 §15.1 requires it). The claims are the caller's: this
+    /// only signs.
+    pub fn sign_id_token(&self, claims: &IdTokenClaims) -> Result<String, Fault> {
+        let ring = self.key_ring()?;
+        let alg = self.core.config.id_token_alg;
+        let key = ring.active(alg).ok_or(Fault::NoActiveKey(alg))?;
+        Ok(self.core.ports.codec.sign_id_token(key, claims)?)
     }
 
     /// The claims of a token that is one of our access tokens, correctly signed, for our
@@ -94,8 +109,8 @@ impl AccessTokens {
         Ok(Some(claims))
     }
 
-    /// The public keys of the JWKS (RFC 7517 §5): the active key and the retired ones whose
-    /// tokens may still be live.
+    /// The public keys of the JWKS (RFC 7517 §5), of every algorithm: the active keys and the
+    /// retired ones whose tokens may still be live.
     pub fn published_keys(&self) -> Result<Vec<PublicJwk>, Fault> {
         let ring = self.key_ring()?;
         Ok(ring
@@ -108,22 +123,27 @@ impl AccessTokens {
         Ok(self.core.ports.store.list_keys()?)
     }
 
-    /// Adds a new signing key and retires the others. Retired keys stay in the JWKS until
-    /// the tokens they signed have expired.
-    pub fn rotate_signing_key(&self) -> Result<SigningKey, Fault> {
+    /// Adds a new signing key of `alg` and retires the other keys of `alg` (those of other
+    /// algorithms keep signing). Retired keys stay in the JWKS until the tokens they signed
+    /// have expired. An RSA key takes up to about a second to generate.
+    pub fn rotate_signing_key(&self, alg: SigningAlg) -> Result<SigningKey, Fault> {
         let now = self.core.now();
         let kid = Kid::new(self.core.random_string(ID_BYTES));
-        let key = self.core.ports.codec.generate_key(kid, now)?;
+        let key = self.core.ports.codec.generate_key(kid, alg, now)?;
         self.core.ports.store.add_key_retiring_others(&key, now)?;
         self.ring.invalidate();
         Ok(key)
     }
 
-    /// Creates the first signing key if the store has none: zero set-up on first start.
+    /// Creates a key for each algorithm the configuration signs with (access tokens' and ID
+    /// tokens') that has no active one: zero set-up on first start, and after the
+    /// configuration names a new algorithm.
     pub fn ensure_signing_key(&self) -> Result<(), Fault> {
-        let keys = self.core.ports.store.list_keys()?;
-        if keys.iter().all(|key| key.retired_at.is_some()) {
-            self.rotate_signing_key()?;
+        let ring = KeyRing::new(self.core.ports.store.list_keys()?);
+        for alg in self.core.config.signing_algs() {
+            if ring.active(alg).is_none() {
+                self.rotate_signing_key(alg)?;
+            }
         }
         Ok(())
     }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use actix_web::dev::Service;
 use ciam::secret_url::SecretUrl;
 use ciam_domain::ports::PasswordHasher;
-use ciam_domain::{CodecError, GrantType, NewClient, Scope, Secret, Services};
+use ciam_domain::{CodecError, GrantType, NewClient, Scope, Secret, Services, SigningAlg};
 use serde_json::Value;
 
 /// Where a ciam keeps its state.
@@ -28,6 +28,8 @@ pub enum Backend {
 pub struct Options {
     pub backend: Backend,
     pub access_token_ttl: i64,
+    /// `CIAM_ACCESS_TOKEN_ALG`: what its access tokens are signed with.
+    pub access_token_alg: SigningAlg,
     pub redis_prefix: String,
 }
 
@@ -36,6 +38,7 @@ impl Options {
         Options {
             backend: Backend::Embedded,
             access_token_ttl: 300,
+            access_token_alg: SigningAlg::EdDSA,
             redis_prefix: String::new(),
         }
     }
@@ -51,6 +54,7 @@ impl Options {
                 redis_url: redis_url.to_owned(),
             },
             access_token_ttl: 300,
+            access_token_alg: SigningAlg::EdDSA,
             redis_prefix: ciam_testkit::redis::unique_prefix("rs"),
         }
     }
@@ -105,6 +109,7 @@ impl Ciam {
         let mut settings = ciam::Settings::defaults().expect("default settings");
         settings.issuer = Some(issuer.clone());
         settings.access_token_ttl = options.access_token_ttl;
+        settings.access_token_alg = options.access_token_alg;
         settings.database_pool_size = 8;
         settings.database_timeout_ms = 2000;
         settings.redis_pool_size = 8;
