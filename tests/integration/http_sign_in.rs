@@ -10,6 +10,7 @@ use crate::support::browser_session::Jar;
 use crate::support::http::{Auth, Response};
 
 const REDIRECT: &str = "https://app.example/callback";
+const SIGNED_OUT: &str = "https://app.example/signed-out";
 /// RFC 7636 Appendix B.
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -26,6 +27,7 @@ fn spa(app: &TestApp) -> TestClient {
             public: true,
             redirects: Redirects {
                 redirect_uris: vec![REDIRECT.into()],
+                post_logout_redirect_uris: vec![SIGNED_OUT.into()],
                 ..Redirects::default()
             },
         })
@@ -320,7 +322,93 @@ async fn an_https_issuer_pins_its_cookies_to_the_host(kind: Kind) {
     );
 }
 
+async fn logout_ends_the_session_and_revokes_what_was_born_in_it(kind: Kind) {
+    let app = TestApp::new(kind);
+    let client = spa(&app);
+    app.user("alice", "correct horse battery");
+    let resource_server = app.confidential();
+    let mut jar = Jar::default();
+    let page = jar.get_page(&app, &authorize_path(&client, &[])).await;
+    let code = code_of(&sign_in(&app, &mut jar, &page, "alice", "correct horse battery").await);
+    let tokens = exchange(&app, &client, &code, VERIFIER).await.json();
+    let access_token = tokens["access_token"].as_str().expect("access token");
+    let refresh_token = tokens["refresh_token"].as_str().expect("refresh token");
+    let id_token = tokens["id_token"].as_str().expect("an ID token for openid");
+    assert_eq!(id_token.split('.').count(), 3);
+
+    let logout_path = format!(
+        "/oauth2/logout?{}",
+        serde_urlencoded::to_string([
+            ("client_id", client.id.as_str()),
+            ("post_logout_redirect_uri", SIGNED_OUT),
+            ("state", "bye-1"),
+        ])
+        .expect("query")
+    );
+    // A GET only asks: another site linking here cannot sign the user out.
+    let confirm = jar.get_page(&app, &logout_path).await;
+    assert_eq!(confirm.status, 200);
+    assert!(confirm.text().contains("Sign out"));
+    assert!(app.is_active(&resource_server, access_token).await);
+
+    let fields = confirm.form_fields();
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let done = jar.post_form(&app, "/oauth2/logout", &pairs).await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    let location = done.header("location").expect("Location");
+    assert_eq!(location, format!("{SIGNED_OUT}?state=bye-1"));
+    assert!(jar.get("ciam_session").is_none(), "the cookie is removed");
+
+    assert!(
+        !app.is_active(&resource_server, access_token).await,
+        "revoked at once"
+    );
+    let refreshed = app
+        .post(
+            "/oauth2/token",
+            Auth::None,
+            &[
+                ("grant_type", "refresh_token"),
+                ("client_id", &client.id),
+                ("refresh_token", refresh_token),
+            ],
+        )
+        .await;
+    assert_eq!(refreshed.error(), "invalid_grant");
+    // The next authorization request asks for the password again.
+    let again = jar.get_page(&app, &authorize_path(&client, &[])).await;
+    assert_eq!(again.status, 200);
+    assert!(again.text().contains("name=\"password\""));
+}
+
+async fn logout_returns_only_to_a_registered_address(kind: Kind) {
+    let app = TestApp::new(kind);
+    let client = spa(&app);
+    let mut jar = Jar::default();
+    let path = format!(
+        "/oauth2/logout?{}",
+        serde_urlencoded::to_string([
+            ("client_id", client.id.as_str()),
+            ("post_logout_redirect_uri", "https://evil.example/"),
+        ])
+        .expect("query")
+    );
+    let refused = jar.get_page(&app, &path).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.header("location").is_none());
+    // A forged confirmation (no CSRF cookie) signs nobody out.
+    let forged = jar
+        .post_form(&app, "/oauth2/logout", &[("csrf", "guess")])
+        .await;
+    assert_eq!(forged.status, 403);
+}
+
 on_every_backend!(
+    logout_ends_the_session_and_revokes_what_was_born_in_it,
+    logout_returns_only_to_a_registered_address,
     signs_in_with_the_login_page_then_once_more_without_it,
     prompt_none_without_a_session_is_login_required,
     an_unregistered_redirect_uri_is_a_page_never_a_redirect,

@@ -67,6 +67,12 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                             .default_service(web::to(error::method_not_allowed_get_post)),
                     )
                     .service(post_only(routes::LOGIN.in_scope, sign_in::login))
+                    .service(
+                        web::resource(routes::LOGOUT.in_scope)
+                            .route(web::get().to(sign_in::logout))
+                            .route(web::post().to(sign_in::logout))
+                            .default_service(web::to(error::method_not_allowed_get_post)),
+                    )
                     .service(get_only(routes::LOGIN_CSS.in_scope, sign_in::stylesheet))
                     .service(
                         web::resource(routes::USERINFO.in_scope)

@@ -37,6 +37,11 @@ pub const LOGIN_CSS: Route = Route {
     in_scope: "/login.css",
     path: "/oauth2/login.css",
 };
+/// The end-session endpoint (OpenID Connect RP-Initiated Logout 1.0).
+pub const LOGOUT: Route = Route {
+    in_scope: "/logout",
+    path: "/oauth2/logout",
+};
 pub const USERINFO: Route = Route {
     in_scope: "/userinfo",
     path: "/oauth2/userinfo",
@@ -60,7 +65,7 @@ mod tests {
     #[test]
     fn full_paths_are_the_scope_and_the_path_in_it() {
         for route in [
-            TOKEN, REVOKE, INTROSPECT, AUTHORIZE, LOGIN, LOGIN_CSS, USERINFO, JWKS,
+            TOKEN, REVOKE, INTROSPECT, AUTHORIZE, LOGIN, LOGIN_CSS, LOGOUT, USERINFO, JWKS,
         ] {
             assert_eq!(format!("{OAUTH_SCOPE}{}", route.in_scope), route.path);
         }

@@ -181,6 +181,12 @@ fn a_code_is_exchanged_once_with_its_verifier() {
     let tokens = exchange(&h, &client, &code, Some(VERIFIER)).expect("exchanged");
     assert!(tokens.refresh_token.is_some());
     assert_eq!(tokens.scope.to_string(), "openid read");
+    assert!(tokens.id_token.is_some(), "openid was granted: an ID token");
+    let mut without_openid = params(&client);
+    without_openid.scope = Some("read".into());
+    let code_without = self::code(&h, &without_openid);
+    let plain = exchange(&h, &client, &code_without, Some(VERIFIER)).expect("exchanged");
+    assert_eq!(plain.id_token, None);
     let introspected = h
         .services
         .introspection

@@ -41,6 +41,18 @@ impl Clients {
         Ok(self.find_cached(&ClientId::new(id))?)
     }
 
+    /// Whether the browser may be sent to `uri` after logout for the client `client_id`: one
+    /// of its registered post-logout redirect URIs, exactly (RP-Initiated Logout 1.0 §3).
+    pub fn may_return_after_logout(&self, client_id: &str, uri: &str) -> Result<bool, Fault> {
+        Ok(self.find(client_id)?.is_some_and(|client| {
+            client
+                .redirects
+                .post_logout_redirect_uris
+                .iter()
+                .any(|registered| registered == uri)
+        }))
+    }
+
     pub(crate) fn new(core: Arc<Core>, revocation: Arc<Revoker>) -> Clients {
         Clients {
             core,

@@ -1,13 +1,17 @@
 //! The authorization code grant (RFC 6749 §4.1.3), with PKCE (RFC 7636 §4.6).
 
 use super::{IssuedTokens, TokenError, TokenIssuer};
+use crate::access_token::at_hash::at_hash;
 use crate::authorization::model::{AuthorizationCode, Redemption};
 use crate::authorization::pkce;
+use crate::claims::IdTokenClaims;
 use crate::client::{Client, GrantType};
 use crate::ids::GrantId;
 use crate::issuance::model::Grant;
 use crate::kernel::ID_BYTES;
 use crate::secret::Secret;
+use crate::time::UnixTime;
+use crate::userinfo::OPENID;
 
 /// Longest code looked up: ours are 43 characters.
 const MAX_CODE_LEN: usize = 256;
@@ -81,13 +85,43 @@ impl TokenIssuer {
                 return Err(TokenError::InvalidGrant);
             }
         }
+        let id_token = if grant.scope.contains(OPENID) {
+            Some(self.id_token(client, &stored, &access_token, now)?)
+        } else {
+            None
+        };
         Ok(IssuedTokens {
             access_token,
             expires_in: self.core.config.access_token_ttl,
             scope: grant.scope,
             refresh_token: refresh.map(|(token, _)| token),
-            id_token: None,
+            id_token,
         })
+    }
+
+    /// OpenID Connect Core §3.1.3.6: who signed in, for which client, when, in which session,
+    /// and the hash binding it to the access token issued with it.
+    fn id_token(
+        &self,
+        client: &Client,
+        code: &AuthorizationCode,
+        access_token: &str,
+        now: UnixTime,
+    ) -> Result<String, TokenError> {
+        let config = &self.core.config;
+        let claims = IdTokenClaims {
+            iss: config.issuer.clone(),
+            sub: code.user_id.to_string(),
+            aud: client.id.to_string(),
+            // As long as the access token: the JWKS keeps a retired key published that long.
+            exp: now.plus_seconds(config.access_token_ttl),
+            iat: now,
+            auth_time: Some(code.auth_time),
+            nonce: code.nonce.clone(),
+            at_hash: Some(at_hash(access_token, config.id_token_alg)),
+            sid: Some(code.session_id.to_string()),
+        };
+        Ok(self.access_tokens.sign_id_token(&claims)?)
     }
 }
 

@@ -155,6 +155,12 @@ impl ApiError {
         self
     }
 
+    /// The same error with another status (a page that refuses a forged form: 403).
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+
     /// Answers with a small HTML page instead of JSON, for a person at a browser when
     /// there is no trusted client to send the error to (RFC 6749 §4.1.2.1).
     pub fn shown_as_page(mut self) -> Self {

@@ -5,6 +5,7 @@
 mod authorize;
 mod cookies;
 mod login;
+mod logout;
 mod page;
 
 use actix_web::http::{header, StatusCode};
@@ -14,6 +15,7 @@ use ciam_domain::{Fault, Refusal, Services, UntrustedRequest};
 
 pub(crate) use authorize::authorize;
 pub(crate) use login::login;
+pub(crate) use logout::logout;
 
 use crate::error::RedirectTarget;
 use crate::form::Form;

@@ -28,28 +28,11 @@ pub(crate) struct LoginPage<'a> {
 
 impl LoginPage<'_> {
     pub(crate) fn respond(&self, status: StatusCode) -> HttpResponse {
-        HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
-            .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
-            .insert_header((header::X_FRAME_OPTIONS, "DENY"))
-            .insert_header((header::REFERRER_POLICY, "no-referrer"))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .body(self.render())
+        let title = format!("Sign in to {}", self.client_name);
+        html_response(status, shell(self.branding, &title, &self.form()))
     }
 
-    fn render(&self) -> String {
-        let product = escape(&self.branding.name);
-        let client = escape(self.client_name);
-        let hidden: String = self
-            .hidden
-            .iter()
-            .map(|(name, value)| {
-                format!(
-                    "<input type=\"hidden\" name=\"{name}\" value=\"{}\">\n",
-                    escape(value)
-                )
-            })
-            .collect();
+    fn form(&self) -> String {
         let error = self
             .error
             .map(|message| {
@@ -60,7 +43,6 @@ impl LoginPage<'_> {
             })
             .unwrap_or_default();
         let username = escape(self.username);
-        let csrf = escape(self.csrf);
         let autofocus_user = if self.username.is_empty() {
             " autofocus"
         } else {
@@ -72,23 +54,10 @@ impl LoginPage<'_> {
             " autofocus"
         };
         format!(
-            "<!DOCTYPE html>\n\
-             <html lang=\"en\">\n\
-             <head>\n\
-             <meta charset=\"utf-8\">\n\
-             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-             <title>Sign in to {client} · {product}</title>\n\
-             <link rel=\"stylesheet\" href=\"/oauth2/login.css\">\n\
-             </head>\n\
-             <body>\n\
-             <main class=\"card\">\n\
-             <p class=\"product\">{product}</p>\n\
-             <h1>Sign in</h1>\n\
-             <p class=\"context\">to continue to <strong>{client}</strong></p>\n\
+            "<p class=\"context\">to continue to <strong>{client}</strong></p>\n\
              {error}\
              <form method=\"post\" action=\"/oauth2/login\">\n\
              {hidden}\
-             <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\n\
              <label for=\"username\">Username</label>\n\
              <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" \
              autocapitalize=\"none\" spellcheck=\"false\" required maxlength=\"200\" \
@@ -97,12 +66,95 @@ impl LoginPage<'_> {
              <input id=\"password\" name=\"password\" type=\"password\" \
              autocomplete=\"current-password\" required maxlength=\"1024\"{autofocus_password}>\n\
              <button type=\"submit\">Sign in</button>\n\
-             </form>\n\
-             </main>\n\
-             </body>\n\
-             </html>\n"
+             </form>\n",
+            client = escape(self.client_name),
+            hidden = hidden_inputs(self.hidden, self.csrf),
         )
     }
+}
+
+/// Headers every hosted page carries.
+fn html_response(status: StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_FRAME_OPTIONS, "DENY"))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .body(body)
+}
+
+/// A hosted page: the product's card with `title` and `inner` (already HTML).
+fn shell(branding: &Branding, title: &str, inner: &str) -> String {
+    let product = escape(&branding.name);
+    let title = escape(title);
+    format!(
+        "<!DOCTYPE html>\n\
+         <html lang=\"en\">\n\
+         <head>\n\
+         <meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title} · {product}</title>\n\
+         <link rel=\"stylesheet\" href=\"/oauth2/login.css\">\n\
+         </head>\n\
+         <body>\n\
+         <main class=\"card\">\n\
+         <p class=\"product\">{product}</p>\n\
+         <h1>{title}</h1>\n\
+         {inner}\
+         </main>\n\
+         </body>\n\
+         </html>\n"
+    )
+}
+
+fn hidden_inputs(hidden: &[(&'static str, String)], csrf: &str) -> String {
+    let mut inputs: String = hidden
+        .iter()
+        .map(|(name, value)| {
+            format!(
+                "<input type=\"hidden\" name=\"{name}\" value=\"{}\">\n",
+                escape(value)
+            )
+        })
+        .collect();
+    inputs.push_str(&format!(
+        "<input type=\"hidden\" name=\"csrf\" value=\"{}\">\n",
+        escape(csrf)
+    ));
+    inputs
+}
+
+/// The sign-out confirmation (RP-Initiated Logout 1.0 §2).
+pub(crate) struct LogoutPage<'a> {
+    pub branding: &'a Branding,
+    pub hidden: &'a [(&'static str, String)],
+    pub csrf: &'a str,
+}
+
+impl LogoutPage<'_> {
+    pub(crate) fn respond(&self) -> HttpResponse {
+        let inner = format!(
+            "<p class=\"context\">Sign out of {} on this device? Applications you signed in \
+             to here will need you to sign in again.</p>\n\
+             <form method=\"post\" action=\"/oauth2/logout\">\n\
+             {}\
+             <button type=\"submit\" id=\"sign-out\">Sign out</button>\n\
+             </form>\n",
+            escape(&self.branding.name),
+            hidden_inputs(self.hidden, self.csrf)
+        );
+        html_response(StatusCode::OK, shell(self.branding, "Sign out", &inner))
+    }
+}
+
+/// A page that only tells the user something.
+pub(crate) fn notice_page(branding: &Branding, title: &str, message: &str) -> HttpResponse {
+    let inner = format!(
+        "<p class=\"context\" id=\"notice\">{}</p>\n",
+        escape(message)
+    );
+    html_response(StatusCode::OK, shell(branding, title, &inner))
 }
 
 /// The stylesheet, in the configured accent colour (checked to be a `#rrggbb` value).

@@ -1,0 +1,113 @@
+//! `GET`/`POST /oauth2/logout`, the end-session endpoint (OpenID Connect RP-Initiated
+//! Logout 1.0). A `GET` asks the user to confirm (§2: the OP SHOULD ask, so that another
+//! site cannot sign the user out); the confirmation `POST`s back with the CSRF token, ends
+//! the session, revokes every grant born in it, and returns the browser to the client's
+//! registered `post_logout_redirect_uri` with `state`, or shows that the user is signed out.
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use ciam_domain::Services;
+use subtle::ConstantTimeEq;
+
+use super::cookies::{CookiePolicy, CSRF, SESSION};
+use super::page::{notice_page, LogoutPage};
+use super::{csrf_token, on_page, Branding};
+use crate::form::Form;
+use crate::ApiError;
+
+pub(crate) async fn logout(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+    branding: web::Data<Branding>,
+) -> Result<HttpResponse, ApiError> {
+    let confirming = req.method() == Method::POST;
+    let form = if confirming {
+        Form::read(&req, payload.into_inner()).await
+    } else {
+        Form::parse(req.query_string().as_bytes())
+    }
+    .map_err(ApiError::shown_as_page)?;
+    let issuer = services.config().issuer.clone();
+    let policy = CookiePolicy::for_issuer(&issuer);
+    let client_id = form.get("client_id").map(str::to_owned);
+    let return_to = form.get("post_logout_redirect_uri").map(str::to_owned);
+    let state = form.get("state").map(str::to_owned);
+
+    // RP-Initiated Logout §3: only a URI the client registered, matched exactly; without a
+    // client to check it against, nowhere.
+    if let Some(uri) = &return_to {
+        let Some(client_id) = client_id.clone() else {
+            return Err(ApiError::invalid_request(
+                "post_logout_redirect_uri needs the client_id it was registered for",
+            )
+            .shown_as_page());
+        };
+        let uri = uri.clone();
+        let services = services.clone();
+        let registered =
+            on_page(move || services.clients.may_return_after_logout(&client_id, &uri)).await?;
+        if !registered {
+            return Err(ApiError::invalid_request(
+                "The return address is not one the application registered for after sign-out.",
+            )
+            .shown_as_page());
+        }
+    }
+
+    if !confirming {
+        let csrf = csrf_token(&req, policy)?;
+        let mut hidden = Vec::new();
+        hidden.extend(client_id.map(|v| ("client_id", v)));
+        hidden.extend(return_to.map(|v| ("post_logout_redirect_uri", v)));
+        hidden.extend(state.map(|v| ("state", v)));
+        let mut response = LogoutPage {
+            branding: &branding,
+            hidden: &hidden,
+            csrf: &csrf,
+        }
+        .respond();
+        response
+            .add_cookie(&policy.cookie(CSRF, csrf, None))
+            .map_err(|_| ApiError::unavailable("cookie"))?;
+        return Ok(response);
+    }
+
+    let expected = policy.read(&req, CSRF).unwrap_or_default();
+    let sent = form.get("csrf").unwrap_or_default();
+    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(sent.as_bytes())) {
+        return Err(ApiError::invalid_request(
+            "The sign-out form expired. Please try again from the application.",
+        )
+        .shown_as_page()
+        .with_status(StatusCode::FORBIDDEN));
+    }
+
+    if let Some(cookie) = policy.read(&req, SESSION) {
+        let services = services.clone();
+        on_page(move || match services.sessions.current(&cookie)? {
+            Some(session) => services.sessions.end(&session.id),
+            None => Ok(()),
+        })
+        .await?;
+    }
+    let mut response = match &return_to {
+        Some(uri) => {
+            let params: Vec<(&str, &str)> = state
+                .as_deref()
+                .map(|state| vec![("state", state)])
+                .unwrap_or_default();
+            let location = crate::location::with_query(uri, &params).ok_or_else(|| {
+                ApiError::invalid_request("unusable return address").shown_as_page()
+            })?;
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish()
+        }
+        None => notice_page(&branding, "Signed out", "You are signed out."),
+    };
+    response
+        .add_removal_cookie(&policy.cookie(SESSION, String::new(), None))
+        .map_err(|_| ApiError::unavailable("cookie"))?;
+    Ok(response)
+}
