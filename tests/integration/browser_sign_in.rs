@@ -57,6 +57,7 @@ fn a_customer_signs_in_through_the_hosted_login_page_in_a_real_browser() {
     let dir = tempfile::tempdir().expect("temp dir");
     let app = application();
     let callback = format!("{app}/callback");
+    let signed_out = format!("{app}/signed-out");
     let env = [
         ("CIAM_BRAND_NAME", "Example Store"),
         ("CIAM_BRAND_COLOR", "#0f766e"),
@@ -78,6 +79,8 @@ fn a_customer_signs_in_through_the_hosted_login_page_in_a_real_browser() {
             "openid profile",
             "--redirect-uri",
             &callback,
+            "--post-logout-redirect-uri",
+            &signed_out,
         ],
         "",
     );
@@ -153,7 +156,9 @@ fn a_customer_signs_in_through_the_hosted_login_page_in_a_real_browser() {
         .expect("the code is exchanged");
     let tokens: serde_json::Value =
         serde_json::from_reader(tokens.into_reader()).expect("token JSON");
-    assert!(tokens["access_token"].is_string() && tokens["refresh_token"].is_string());
+    let refresh_token = tokens["refresh_token"].as_str().expect("refresh token");
+    assert!(tokens["access_token"].is_string());
+    assert!(tokens["id_token"].is_string(), "openid: an ID token");
 
     // Single sign-on: the next request comes straight back with a new code.
     browser.goto(&authorize);
@@ -163,4 +168,38 @@ fn a_customer_signs_in_through_the_hosted_login_page_in_a_real_browser() {
         "no form the second time: {again}"
     );
     assert_ne!(query_of(&again)["code"], params["code"]);
+
+    // Sign out: the user confirms, lands back at the app, and the grant is gone.
+    browser.goto(&format!(
+        "{}?{}",
+        server.url("/oauth2/logout"),
+        serde_urlencoded::to_string([
+            ("client_id", client_id.as_str()),
+            ("post_logout_redirect_uri", signed_out.as_str()),
+            ("state", "bye"),
+        ])
+        .expect("query")
+    ));
+    assert_eq!(browser.title(), "Sign out · Example Store");
+    browser.screenshot(screenshots().join("logout-page.png"));
+    browser.click("#sign-out");
+    assert_eq!(browser.current_url(), format!("{signed_out}?state=bye"));
+    assert!(
+        browser.cookie("ciam_session").is_none(),
+        "the session cookie is gone"
+    );
+    let refreshed = ureq::post(&server.url("/oauth2/token")).send_form(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", &client_id),
+        ("refresh_token", refresh_token),
+    ]);
+    assert!(
+        matches!(refreshed, Err(ureq::Error::Status(400, _))),
+        "the refresh token died with the session"
+    );
+    browser.goto(&authorize);
+    assert!(
+        browser.exists("#password"),
+        "the next sign-in asks for the password"
+    );
 }

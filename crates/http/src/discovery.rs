@@ -48,6 +48,9 @@ struct Metadata {
     revocation_endpoint_auth_methods_supported: Vec<&'static str>,
     introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     subject_types_supported: Vec<&'static str>,
+    claims_supported: Vec<&'static str>,
+    /// OpenID Connect Back-Channel Logout 1.0 §2.1: not yet.
+    backchannel_logout_supported: bool,
     id_token_signing_alg_values_supported: Vec<&'static str>,
 }
 
@@ -83,6 +86,22 @@ pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
         // RFC 7662 §4: only authenticated (confidential) callers.
         introspection_endpoint_auth_methods_supported: SECRET_METHODS.to_vec(),
         subject_types_supported: vec!["public"],
+        claims_supported: vec![
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "auth_time",
+            "nonce",
+            "at_hash",
+            "sid",
+            "name",
+            "preferred_username",
+            "email",
+            "email_verified",
+        ],
+        backchannel_logout_supported: false,
         // OpenID Connect Discovery 1.0 §3: the algorithm ID tokens are signed with
         // (RS256 unless configured otherwise; Core §15.1).
         id_token_signing_alg_values_supported: vec![services.config().id_token_alg.as_str()],
