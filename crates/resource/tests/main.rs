@@ -6,6 +6,7 @@ mod support;
 mod claims;
 mod extractor;
 mod modes;
+mod relying_party;
 mod rotation;
 mod rs256;
 mod staleness;
