@@ -406,7 +406,54 @@ async fn logout_returns_only_to_a_registered_address(kind: Kind) {
     assert_eq!(forged.status, 403);
 }
 
+async fn logout_with_the_sessions_id_token_needs_no_confirmation(kind: Kind) {
+    let app = TestApp::new(kind);
+    let client = spa(&app);
+    app.user("alice", "correct horse battery");
+    let resource_server = app.confidential();
+    let mut jar = Jar::default();
+    let page = jar.get_page(&app, &authorize_path(&client, &[])).await;
+    let code = code_of(&sign_in(&app, &mut jar, &page, "alice", "correct horse battery").await);
+    let tokens = exchange(&app, &client, &code, VERIFIER).await.json();
+    let access_token = tokens["access_token"].as_str().expect("access token");
+    let id_token = tokens["id_token"].as_str().expect("ID token");
+    let logout = |extra: &[(&str, &str)]| {
+        let mut params = vec![
+            ("id_token_hint", id_token),
+            ("post_logout_redirect_uri", SIGNED_OUT),
+            ("state", "s"),
+        ];
+        params.extend_from_slice(extra);
+        format!(
+            "/oauth2/logout?{}",
+            serde_urlencoded::to_string(&params).expect("query")
+        )
+    };
+    let other = spa(&app);
+    let mismatch = jar
+        .get_page(&app, &logout(&[("client_id", &other.id)]))
+        .await;
+    assert_eq!(mismatch.status, 400, "the hint names another client");
+    let forged = jar
+        .get_page(
+            &app,
+            &logout(&[]).replace(&id_token[id_token.len() - 8..], "AAAAAAAA"),
+        )
+        .await;
+    assert_eq!(forged.status, 400, "a hint that is not ours");
+    assert!(app.is_active(&resource_server, access_token).await);
+
+    let done = jar.get_page(&app, &logout(&[])).await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(
+        done.header("location"),
+        Some(&*format!("{SIGNED_OUT}?state=s"))
+    );
+    assert!(!app.is_active(&resource_server, access_token).await);
+}
+
 on_every_backend!(
+    logout_with_the_sessions_id_token_needs_no_confirmation,
     logout_ends_the_session_and_revokes_what_was_born_in_it,
     logout_returns_only_to_a_registered_address,
     signs_in_with_the_login_page_then_once_more_without_it,

@@ -114,48 +114,64 @@ impl AccessTokenCodec for JwtCodec {
     }
 
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| CodecError::Malformed)?;
         // RFC 9068 §4: resource servers MUST verify `typ` is at+jwt (case-insensitively,
         // RFC 7515 §4.1.9, with the optional "application/" prefix).
-        let typ = header
-            .typ
-            .as_deref()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if typ != ACCESS_TOKEN_TYP && typ != "application/at+jwt" {
-            return Err(CodecError::Malformed);
-        }
-        // Only algorithms we sign with; `none` (which the header parser already refuses)
-        // and HMAC can never verify (RFC 8725 §3.1). Checked before the `kid`, so that a
-        // forged header never costs a reload of the key ring.
-        if !SigningAlg::ALL
-            .into_iter()
-            .any(|alg| jwt_algorithm(alg) == header.alg)
-        {
-            return Err(CodecError::BadSignature);
-        }
-        let kid = header.kid.ok_or(CodecError::UnknownKey)?;
-        let key = keys.by_kid(&kid).ok_or(CodecError::UnknownKey)?;
-        // The key decides the algorithm, never the header (RFC 8725 §2.1): an EdDSA header
-        // on an RSA key's token is refused, whatever its signature.
-        let alg = jwt_algorithm(key.algorithm);
-        if header.alg != alg {
-            return Err(CodecError::BadSignature);
-        }
-        let decoding = decoding_key(key)?;
-        // Expiry, issuer and audience are the domain's rules, checked against its clock.
-        let mut validation = Validation::new(alg);
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
-        validation.validate_aud = false;
-        validation.required_spec_claims.clear();
-        jsonwebtoken::decode::<AccessClaims>(token, &decoding, &validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => CodecError::BadSignature,
-                _ => CodecError::Malformed,
-            })
+        verify_jws(token, keys, |typ| {
+            typ == ACCESS_TOKEN_TYP || typ == "application/at+jwt"
+        })
     }
+
+    fn decode_id_token(&self, token: &str, keys: &KeyRing) -> Result<IdTokenClaims, CodecError> {
+        // Ours carry `typ: JWT`; never an access token presented as an ID token.
+        verify_jws(token, keys, |typ| typ == "jwt")
+    }
+}
+
+/// A JWS signed by a key of the ring, with a `typ` that `typ_ok` accepts (lower-cased):
+/// its claims. Time and issuer rules are the domain's, not the codec's.
+fn verify_jws<C: serde::de::DeserializeOwned>(
+    token: &str,
+    keys: &KeyRing,
+    typ_ok: impl Fn(&str) -> bool,
+) -> Result<C, CodecError> {
+    let header = jsonwebtoken::decode_header(token).map_err(|_| CodecError::Malformed)?;
+    let typ = header
+        .typ
+        .as_deref()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !typ_ok(&typ) {
+        return Err(CodecError::Malformed);
+    }
+    // Only algorithms we sign with; `none` (which the header parser already refuses) and
+    // HMAC can never verify (RFC 8725 §3.1). Checked before the `kid`, so that a forged
+    // header never costs a reload of the key ring.
+    if !SigningAlg::ALL
+        .into_iter()
+        .any(|alg| jwt_algorithm(alg) == header.alg)
+    {
+        return Err(CodecError::BadSignature);
+    }
+    let kid = header.kid.ok_or(CodecError::UnknownKey)?;
+    let key = keys.by_kid(&kid).ok_or(CodecError::UnknownKey)?;
+    // The key decides the algorithm, never the header (RFC 8725 §2.1): an EdDSA header on
+    // an RSA key's token is refused, whatever its signature.
+    let alg = jwt_algorithm(key.algorithm);
+    if header.alg != alg {
+        return Err(CodecError::BadSignature);
+    }
+    let decoding = decoding_key(key)?;
+    let mut validation = Validation::new(alg);
+    validation.validate_exp = false;
+    validation.validate_nbf = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    jsonwebtoken::decode::<C>(token, &decoding, &validation)
+        .map(|data| data.claims)
+        .map_err(|e| match e.kind() {
+            jsonwebtoken::errors::ErrorKind::InvalidSignature => CodecError::BadSignature,
+            _ => CodecError::Malformed,
+        })
 }
 
 #[cfg(test)]

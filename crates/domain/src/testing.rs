@@ -573,23 +573,55 @@ impl AccessTokenCodec for FakeCodec {
         Ok(fake_signed(key, &id_token_lines(claims)))
     }
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
-        let mut parts = token.split('.');
-        let (Some(kid), Some(body), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(CodecError::Malformed);
-        };
-        let key = keys.by_kid(kid).ok_or(CodecError::UnknownKey)?;
-        let body = URL_SAFE_NO_PAD
-            .decode(body)
-            .map_err(|_| CodecError::Malformed)?;
-        let sig = URL_SAFE_NO_PAD
-            .decode(sig)
-            .map_err(|_| CodecError::Malformed)?;
-        if sig != [key.private_der.as_slice(), body.as_slice()].concat() {
-            return Err(CodecError::BadSignature);
-        }
-        let body = String::from_utf8(body).map_err(|_| CodecError::Malformed)?;
-        parse_json_like(&body).ok_or(CodecError::Malformed)
+        parse_json_like(&fake_verified_body(token, keys)?).ok_or(CodecError::Malformed)
     }
+    fn decode_id_token(&self, token: &str, keys: &KeyRing) -> Result<IdTokenClaims, CodecError> {
+        parse_id_token_lines(&fake_verified_body(token, keys)?).ok_or(CodecError::Malformed)
+    }
+}
+
+/// The body of a token the fake codec signed with a key of `keys`, its signature checked.
+fn fake_verified_body(token: &str, keys: &KeyRing) -> Result<String, CodecError> {
+    let mut parts = token.split('.');
+    let (Some(kid), Some(body), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(CodecError::Malformed);
+    };
+    let key = keys.by_kid(kid).ok_or(CodecError::UnknownKey)?;
+    let body = URL_SAFE_NO_PAD
+        .decode(body)
+        .map_err(|_| CodecError::Malformed)?;
+    let sig = URL_SAFE_NO_PAD
+        .decode(sig)
+        .map_err(|_| CodecError::Malformed)?;
+    if sig != [key.private_der.as_slice(), body.as_slice()].concat() {
+        return Err(CodecError::BadSignature);
+    }
+    String::from_utf8(body).map_err(|_| CodecError::Malformed)
+}
+
+fn parse_id_token_lines(body: &str) -> Option<IdTokenClaims> {
+    let lines: Vec<&str> = body.split('\n').collect();
+    let [kind, iss, sub, aud, exp, iat, auth_time, nonce, at_hash, sid] = lines.as_slice() else {
+        return None;
+    };
+    if *kind != "id_token" {
+        return None;
+    }
+    let optional = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+    Some(IdTokenClaims {
+        iss: (*iss).to_owned(),
+        sub: (*sub).to_owned(),
+        aud: (*aud).to_owned(),
+        exp: UnixTime(exp.parse().ok()?),
+        iat: UnixTime(iat.parse().ok()?),
+        auth_time: match *auth_time {
+            "" => None,
+            t => Some(UnixTime(t.parse().ok()?)),
+        },
+        nonce: optional(nonce),
+        at_hash: optional(at_hash),
+        sid: optional(sid),
+    })
 }
 
 fn fake_signed(key: &SigningKey, body: &str) -> String {

@@ -87,26 +87,47 @@ impl AccessTokens {
         token: &str,
         now: UnixTime,
     ) -> Result<Option<AccessClaims>, Fault> {
-        if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
-            return Ok(None);
-        }
         let codec = &self.core.ports.codec;
-        let ring = self.key_ring()?;
-        let claims = match codec.decode(token, &ring) {
-            Ok(claims) => claims,
-            Err(CodecError::UnknownKey) => match self.key_ring_after_unknown_kid()? {
-                Some(ring) => match codec.decode(token, &ring) {
-                    Ok(claims) => claims,
-                    Err(_) => return Ok(None),
-                },
-                None => return Ok(None),
-            },
-            Err(_) => return Ok(None),
+        let Some(claims) = self.verified(token, |ring| codec.decode(token, ring))? else {
+            return Ok(None);
         };
         if claims.iss != self.core.config.issuer || claims.exp <= now {
             return Ok(None);
         }
         Ok(Some(claims))
+    }
+
+    /// The claims of an `id_token_hint` (RP-Initiated Logout 1.0 §2): one of our ID
+    /// tokens, correctly signed, for our issuer. Its expiry does not matter: a hint names
+    /// a session, it grants nothing. `None` for anything else.
+    pub fn read_id_token_hint(&self, token: &str) -> Result<Option<IdTokenClaims>, Fault> {
+        let codec = &self.core.ports.codec;
+        let Some(claims) = self.verified(token, |ring| codec.decode_id_token(token, ring))? else {
+            return Ok(None);
+        };
+        Ok((claims.iss == self.core.config.issuer).then_some(claims))
+    }
+
+    /// What `decode` makes of `token` with the key ring, re-read once if the token names a
+    /// key the cached ring lacks (a key rotated on another node). `None` for a token that
+    /// is not a JWS of ours.
+    fn verified<T>(
+        &self,
+        token: &str,
+        decode: impl Fn(&KeyRing) -> Result<T, CodecError>,
+    ) -> Result<Option<T>, Fault> {
+        if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
+            return Ok(None);
+        }
+        let ring = self.key_ring()?;
+        match decode(&ring) {
+            Ok(claims) => Ok(Some(claims)),
+            Err(CodecError::UnknownKey) => match self.key_ring_after_unknown_kid()? {
+                Some(ring) => Ok(decode(&ring).ok()),
+                None => Ok(None),
+            },
+            Err(_) => Ok(None),
+        }
     }
 
     /// The public keys of the JWKS (RFC 7517 §5), of every algorithm: the active keys and the

@@ -40,4 +40,8 @@ pub trait AccessTokenCodec: Send + Sync {
     /// `kid` names in the ring, never `none` or an HMAC) and the signature, and returns the
     /// claims. Time and issuer rules are the domain's, not the codec's.
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError>;
+
+    /// The same checks for one of our ID tokens (header `typ: JWT`): its claims. Used to
+    /// read an `id_token_hint`, which may have expired (RP-Initiated Logout 1.0 §2).
+    fn decode_id_token(&self, token: &str, keys: &KeyRing) -> Result<IdTokenClaims, CodecError>;
 }

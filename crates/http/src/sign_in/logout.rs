@@ -30,7 +30,29 @@ pub(crate) async fn logout(
     .map_err(ApiError::shown_as_page)?;
     let issuer = services.config().issuer.clone();
     let policy = CookiePolicy::for_issuer(&issuer);
-    let client_id = form.get("client_id").map(str::to_owned);
+    let mut client_id = form.get("client_id").map(str::to_owned);
+    // RP-Initiated Logout §2: the hint is one of our ID tokens (expired or not); its `aud`
+    // is the client, and its `sid` the session the client means.
+    let hinted_sid = match form.get("id_token_hint").map(str::to_owned) {
+        None => None,
+        Some(hint) => {
+            let services = services.clone();
+            let claims = on_page(move || services.access_tokens.read_id_token_hint(&hint))
+                .await?
+                .ok_or_else(|| {
+                    ApiError::invalid_request("The id_token_hint is not one this server issued.")
+                        .shown_as_page()
+                })?;
+            if client_id.as_ref().is_some_and(|id| *id != claims.aud) {
+                return Err(ApiError::invalid_request(
+                    "The client_id is not the one the id_token_hint was issued to.",
+                )
+                .shown_as_page());
+            }
+            client_id = Some(claims.aud);
+            claims.sid
+        }
+    };
     let return_to = form.get("post_logout_redirect_uri").map(str::to_owned);
     let state = form.get("state").map(str::to_owned);
 
@@ -55,7 +77,22 @@ pub(crate) async fn logout(
         }
     }
 
-    if !confirming {
+    let current = match policy.read(&req, SESSION) {
+        Some(cookie) => {
+            let services = services.clone();
+            on_page(move || services.sessions.current(&cookie)).await?
+        }
+        None => None,
+    };
+    // A client that proves, with an ID token of this very session, that it asks for this
+    // logout needs no confirmation: another site cannot hold that token.
+    let proven = hinted_sid.is_some_and(|sid| {
+        current
+            .as_ref()
+            .is_some_and(|session| session.id.as_str() == sid)
+    });
+
+    if !confirming && !proven {
         let csrf = csrf_token(&req, policy)?;
         let mut hidden = Vec::new();
         hidden.extend(client_id.map(|v| ("client_id", v)));
@@ -75,7 +112,8 @@ pub(crate) async fn logout(
 
     let expected = policy.read(&req, CSRF).unwrap_or_default();
     let sent = form.get("csrf").unwrap_or_default();
-    if expected.is_empty() || !bool::from(expected.as_bytes().ct_eq(sent.as_bytes())) {
+    let csrf_ok = !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(sent.as_bytes()));
+    if !proven && !csrf_ok {
         return Err(ApiError::invalid_request(
             "The sign-out form expired. Please try again from the application.",
         )
@@ -83,13 +121,9 @@ pub(crate) async fn logout(
         .with_status(StatusCode::FORBIDDEN));
     }
 
-    if let Some(cookie) = policy.read(&req, SESSION) {
+    if let Some(session) = current {
         let services = services.clone();
-        on_page(move || match services.sessions.current(&cookie)? {
-            Some(session) => services.sessions.end(&session.id),
-            None => Ok(()),
-        })
-        .await?;
+        on_page(move || services.sessions.end(&session.id)).await?;
     }
     let mut response = match &return_to {
         Some(uri) => {
