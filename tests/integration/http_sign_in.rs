@@ -93,6 +93,18 @@ fn code_of(response: &Response) -> String {
     params.get("code").expect("code").clone()
 }
 
+/// alice signs in through the login page: the code the app gets back.
+async fn signed_in_code(app: &TestApp, jar: &mut Jar, client: &TestClient) -> String {
+    let page = jar.get_page(app, &authorize_path(client, &[])).await;
+    code_of(&sign_in(app, jar, &page, "alice", "correct horse battery").await)
+}
+
+/// alice signs in and the app exchanges the code: the token response.
+async fn signed_in_tokens(app: &TestApp, jar: &mut Jar, client: &TestClient) -> serde_json::Value {
+    let code = signed_in_code(app, jar, client).await;
+    exchange(app, client, &code, VERIFIER).await.json()
+}
+
 async fn exchange(app: &TestApp, client: &TestClient, code: &str, verifier: &str) -> Response {
     app.post(
         "/oauth2/token",
@@ -224,8 +236,7 @@ async fn a_replayed_code_fails_and_revokes_its_tokens(kind: Kind) {
     let client = spa(&app);
     app.user("alice", "correct horse battery");
     let mut jar = Jar::default();
-    let page = jar.get_page(&app, &authorize_path(&client, &[])).await;
-    let code = code_of(&sign_in(&app, &mut jar, &page, "alice", "correct horse battery").await);
+    let code = signed_in_code(&app, &mut jar, &client).await;
 
     let wrong_verifier = exchange(&app, &client, &code, &VERIFIER.replace('d', "e")).await;
     assert_eq!(
@@ -328,9 +339,7 @@ async fn logout_ends_the_session_and_revokes_what_was_born_in_it(kind: Kind) {
     app.user("alice", "correct horse battery");
     let resource_server = app.confidential();
     let mut jar = Jar::default();
-    let page = jar.get_page(&app, &authorize_path(&client, &[])).await;
-    let code = code_of(&sign_in(&app, &mut jar, &page, "alice", "correct horse battery").await);
-    let tokens = exchange(&app, &client, &code, VERIFIER).await.json();
+    let tokens = signed_in_tokens(&app, &mut jar, &client).await;
     let access_token = tokens["access_token"].as_str().expect("access token");
     let refresh_token = tokens["refresh_token"].as_str().expect("refresh token");
     let id_token = tokens["id_token"].as_str().expect("an ID token for openid");
@@ -412,9 +421,7 @@ async fn logout_with_the_sessions_id_token_needs_no_confirmation(kind: Kind) {
     app.user("alice", "correct horse battery");
     let resource_server = app.confidential();
     let mut jar = Jar::default();
-    let page = jar.get_page(&app, &authorize_path(&client, &[])).await;
-    let code = code_of(&sign_in(&app, &mut jar, &page, "alice", "correct horse battery").await);
-    let tokens = exchange(&app, &client, &code, VERIFIER).await.json();
+    let tokens = signed_in_tokens(&app, &mut jar, &client).await;
     let access_token = tokens["access_token"].as_str().expect("access token");
     let id_token = tokens["id_token"].as_str().expect("ID token");
     let logout = |extra: &[(&str, &str)]| {
