@@ -7,6 +7,7 @@ use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
 use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
 use ciam_domain::ports::Denylist;
 use ciam_domain::{Ports, ServiceConfig, Services};
+use ciam_notify::{HttpLogoutNotifier, NotifierSettings};
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 
 use crate::settings::Settings;
@@ -59,6 +60,7 @@ pub fn services_with(
         }),
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
+        logout_notifier: Arc::new(HttpLogoutNotifier::new(NotifierSettings::default())),
     };
     let issuer = settings.issuer();
     let mut config = ServiceConfig {

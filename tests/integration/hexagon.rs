@@ -66,7 +66,13 @@ fn the_domain_has_no_framework_driver_or_runtime() {
 
 #[test]
 fn adapters_and_the_edge_do_not_depend_on_each_other() {
-    let workspace = ["ciam-store", "ciam-denylist", "ciam-crypto", "ciam-http"];
+    let workspace = [
+        "ciam-store",
+        "ciam-denylist",
+        "ciam-crypto",
+        "ciam-notify",
+        "ciam-http",
+    ];
     for package in workspace {
         let others: Vec<&str> = workspace
             .iter()

@@ -8,6 +8,7 @@
 
 mod support;
 
+mod backchannel_logout;
 mod blackbox;
 mod browser_sign_in;
 mod compose;

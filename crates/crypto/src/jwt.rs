@@ -17,7 +17,8 @@ use base64::Engine;
 use ciam_contract::ACCESS_TOKEN_TYP;
 use ciam_domain::ports::AccessTokenCodec;
 use ciam_domain::{
-    AccessClaims, CodecError, IdTokenClaims, KeyRing, Kid, SigningAlg, SigningKey, UnixTime,
+    AccessClaims, CodecError, IdTokenClaims, KeyRing, Kid, LogoutTokenClaims, SigningAlg,
+    SigningKey, UnixTime,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Serialize;
@@ -36,6 +37,7 @@ pub struct JwtCodec {
 enum Kind {
     Access,
     Id,
+    Logout,
 }
 
 impl JwtCodec {
@@ -55,6 +57,7 @@ impl JwtCodec {
         let header = match kind {
             Kind::Access => &signer.access_header,
             Kind::Id => &signer.id_header,
+            Kind::Logout => &signer.logout_header,
         };
         let claims = serde_json::to_vec(claims).map_err(|e| CodecError::Signing(e.to_string()))?;
         // RFC 7515 §5.1: the signing input is ASCII(BASE64URL(header) '.' BASE64URL(payload)).
@@ -111,6 +114,14 @@ impl AccessTokenCodec for JwtCodec {
         claims: &IdTokenClaims,
     ) -> Result<String, CodecError> {
         self.sign_jws(key, Kind::Id, claims)
+    }
+
+    fn sign_logout_token(
+        &self,
+        key: &SigningKey,
+        claims: &LogoutTokenClaims,
+    ) -> Result<String, CodecError> {
+        self.sign_jws(key, Kind::Logout, claims)
     }
 
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {

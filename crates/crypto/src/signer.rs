@@ -30,6 +30,8 @@ pub(crate) struct ParsedSigner {
     pub(crate) access_header: String,
     /// BASE64URL of `{"alg":…,"typ":"JWT","kid":…}`.
     pub(crate) id_header: String,
+    /// BASE64URL of `{"alg":…,"typ":"logout+jwt","kid":…}` (Back-Channel Logout 1.0 §2.4).
+    pub(crate) logout_header: String,
 }
 
 #[derive(serde::Serialize)]
@@ -71,6 +73,7 @@ impl ParsedSigner {
             key: parsed,
             access_header: header(ACCESS_TOKEN_TYP)?,
             id_header: header(ID_TOKEN_TYP)?,
+            logout_header: header("logout+jwt")?,
         })
     }
 

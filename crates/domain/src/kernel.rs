@@ -8,7 +8,9 @@ use base64::Engine;
 
 use crate::access_token::alg::SigningAlg;
 use crate::accounts::throttle::SignInPolicy;
-use crate::ports::{AccessTokenCodec, Clock, Denylist, PasswordHasher, Random, Store};
+use crate::ports::{
+    AccessTokenCodec, Clock, Denylist, LogoutNotifier, PasswordHasher, Random, Store,
+};
 use crate::time::UnixTime;
 
 /// Everything the domain reaches through a port. The composition root builds one from
@@ -22,6 +24,8 @@ pub struct Ports {
     pub passwords: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
     pub random: Arc<dyn Random>,
+    /// Tells clients of logouts (Back-Channel Logout).
+    pub logout_notifier: Arc<dyn LogoutNotifier>,
 }
 
 #[derive(Clone, Debug)]

@@ -45,7 +45,7 @@ pub use access_token::at_hash::at_hash;
 pub use access_token::AccessTokens;
 pub use accounts::{Accounts, SignInError};
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
-pub use claims::{AccessClaims, IdTokenClaims};
+pub use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 pub use client::{Client, GrantType, Redirects};
 pub use clients::{AuthError, ClientCredentials, Clients, NewClient};
 pub use error::{AdminError, Cause, Chain, CodecError, DenylistError, Fault, StoreError};

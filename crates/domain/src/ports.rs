@@ -13,7 +13,7 @@ pub use crate::authorization::ports::CodeStore;
 pub use crate::clients::ports::ClientStore;
 pub use crate::issuance::ports::GrantStore;
 pub use crate::revocation::ports::{Denylist, RevocationStore};
-pub use crate::sessions::ports::SessionStore;
+pub use crate::sessions::ports::{LogoutDelivery, LogoutNotifier, SessionStore};
 
 /// Every store port, implemented by one value (the diesel store, the fake): what `Ports`
 /// holds and what the store contract suite is written against. A new store port is added

@@ -46,7 +46,12 @@ impl Services {
         let revocation = Arc::new(Revoker::new(Arc::clone(&core), Arc::clone(&access_tokens)));
         let clients = Arc::new(Clients::new(Arc::clone(&core), Arc::clone(&revocation)));
         let accounts = Arc::new(Accounts::new(Arc::clone(&core)));
-        let sessions = Arc::new(Sessions::new(Arc::clone(&core), Arc::clone(&revocation)));
+        let sessions = Arc::new(Sessions::new(
+            Arc::clone(&core),
+            Arc::clone(&revocation),
+            Arc::clone(&clients),
+            Arc::clone(&access_tokens),
+        ));
         let authorization = Arc::new(Authorizer::new(Arc::clone(&core), Arc::clone(&clients)));
         let tokens = Arc::new(TokenIssuer::new(
             Arc::clone(&core),

@@ -11,7 +11,7 @@ use base64::Engine;
 
 use crate::access_token::alg::SigningAlg;
 use crate::authorization::model::{AuthorizationCode, Redemption};
-use crate::claims::{AccessClaims, IdTokenClaims};
+use crate::claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 use crate::client::Client;
 use crate::error::{CodecError, DenylistError, StoreError};
 use crate::grant::{Grant, RefreshTokenRecord, RotateOutcome};
@@ -358,6 +358,17 @@ impl SessionStore for FakeStore {
         self.up()?;
         Ok(lock(&self.sessions).get(token_hash.as_str()).cloned())
     }
+    fn session_clients(&self, id: &SessionId) -> Result<Vec<ClientId>, StoreError> {
+        self.up()?;
+        let mut clients: Vec<ClientId> = lock(&self.grants)
+            .values()
+            .filter(|grant| grant.session_id.as_ref() == Some(id))
+            .map(|grant| grant.client_id.clone())
+            .collect();
+        clients.sort();
+        clients.dedup();
+        Ok(clients)
+    }
     fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
         self.up()?;
         Ok(self.end_session_now(id, now))
@@ -572,6 +583,22 @@ impl AccessTokenCodec for FakeCodec {
     ) -> Result<String, CodecError> {
         Ok(fake_signed(key, &id_token_lines(claims)))
     }
+    fn sign_logout_token(
+        &self,
+        key: &SigningKey,
+        claims: &LogoutTokenClaims,
+    ) -> Result<String, CodecError> {
+        let body = [
+            "logout_token",
+            &claims.iss,
+            &claims.aud,
+            &claims.sub,
+            &claims.sid,
+            claims.jti.as_str(),
+        ]
+        .join("\n");
+        Ok(fake_signed(key, &body))
+    }
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
         parse_json_like(&fake_verified_body(token, keys)?).ok_or(CodecError::Malformed)
     }
@@ -742,6 +769,18 @@ impl Random for CountingRandom {
 }
 
 /// A service on fakes, with handles to the fakes for tests to inspect and break.
+/// Keeps the logout tokens it is asked to deliver, for tests to read.
+#[derive(Default)]
+pub struct FakeNotifier {
+    pub delivered: Mutex<Vec<crate::ports::LogoutDelivery>>,
+}
+
+impl crate::ports::LogoutNotifier for FakeNotifier {
+    fn notify(&self, deliveries: Vec<crate::ports::LogoutDelivery>) {
+        lock(&self.delivered).extend(deliveries);
+    }
+}
+
 pub struct Harness {
     pub services: Services,
     /// The ports the services run on, for a second `Services` over the same fakes (another
@@ -750,6 +789,7 @@ pub struct Harness {
     pub store: Arc<FakeStore>,
     pub denylist: Arc<FakeDenylist>,
     pub clock: Arc<FakeClock>,
+    pub notifier: Arc<FakeNotifier>,
 }
 
 impl Harness {
@@ -757,6 +797,7 @@ impl Harness {
         let store = Arc::new(FakeStore::default());
         let denylist = Arc::new(FakeDenylist::default());
         let clock = Arc::new(FakeClock(AtomicI64::new(1_700_000_000)));
+        let notifier = Arc::new(FakeNotifier::default());
         let ports = Ports {
             store: store.clone(),
             denylist: denylist.clone(),
@@ -764,6 +805,7 @@ impl Harness {
             passwords: Arc::new(FakeHasher),
             clock: clock.clone(),
             random: Arc::new(CountingRandom::default()),
+            logout_notifier: notifier.clone(),
         };
         let mut service_config = ServiceConfig::new("https://issuer.test");
         config(&mut service_config);
@@ -778,6 +820,7 @@ impl Harness {
             store,
             denylist,
             clock,
+            notifier,
         }
     }
 }

@@ -49,8 +49,9 @@ struct Metadata {
     introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     subject_types_supported: Vec<&'static str>,
     claims_supported: Vec<&'static str>,
-    /// OpenID Connect Back-Channel Logout 1.0 §2.1: not yet.
+    /// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens, with `sid`.
     backchannel_logout_supported: bool,
+    backchannel_logout_session_supported: bool,
     id_token_signing_alg_values_supported: Vec<&'static str>,
 }
 
@@ -101,7 +102,8 @@ pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
             "email",
             "email_verified",
         ],
-        backchannel_logout_supported: false,
+        backchannel_logout_supported: true,
+        backchannel_logout_session_supported: true,
         // OpenID Connect Discovery 1.0 §3: the algorithm ID tokens are signed with
         // (RS256 unless configured otherwise; Core §15.1).
         id_token_signing_alg_values_supported: vec![services.config().id_token_alg.as_str()],

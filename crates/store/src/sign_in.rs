@@ -176,6 +176,17 @@ impl SessionStore for DieselStore {
         .map_err(store_error)
     }
 
+    fn session_clients(&self, id: &SessionId) -> Result<Vec<ClientId>, StoreError> {
+        let clients: Vec<String> = grants::table
+            .filter(grants::session_id.eq(id.as_str()))
+            .select(grants::client_id)
+            .distinct()
+            .order(grants::client_id)
+            .load(&mut *self.conn()?)
+            .map_err(store_error)?;
+        Ok(clients.into_iter().map(ClientId::new).collect())
+    }
+
     fn touch_session(&self, id: &SessionId, now: UnixTime) -> Result<(), StoreError> {
         diesel::update(
             sessions::table

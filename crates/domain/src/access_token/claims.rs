@@ -47,3 +47,21 @@ pub struct IdTokenClaims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
 }
+
+/// The `events` member of a logout token (OpenID Connect Back-Channel Logout 1.0 §2.4).
+pub const BACKCHANNEL_LOGOUT_EVENT: &str = "http://schemas.openid.net/event/backchannel-logout";
+
+/// The claims of a logout token (Back-Channel Logout 1.0 §2.4): who was signed out of which
+/// session, for one client. It MUST NOT contain a `nonce`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoutTokenClaims {
+    pub iss: String,
+    pub aud: String,
+    pub iat: UnixTime,
+    pub exp: UnixTime,
+    pub jti: Jti,
+    pub sub: String,
+    pub sid: String,
+    /// `{"http://schemas.openid.net/event/backchannel-logout": {}}`.
+    pub events: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+}

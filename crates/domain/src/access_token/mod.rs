@@ -21,7 +21,7 @@ use crate::kernel::{Core, ID_BYTES};
 use crate::scope::Scope;
 use crate::time::UnixTime;
 use alg::SigningAlg;
-use claims::{AccessClaims, IdTokenClaims};
+use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 use keys::{KeyRing, PublicJwk, SigningKey};
 use ring::RingCache;
 
@@ -95,6 +95,15 @@ impl AccessTokens {
             return Ok(None);
         }
         Ok(Some(claims))
+    }
+
+    /// A logout token with these claims, signed like ID tokens (Back-Channel Logout 1.0
+    /// §2.4: the same keys and algorithm the client verifies ID tokens with).
+    pub fn sign_logout_token(&self, claims: &LogoutTokenClaims) -> Result<String, Fault> {
+        let alg = self.core.config.id_token_alg;
+        let ring = self.key_ring()?;
+        let key = ring.active(alg).ok_or(Fault::NoActiveKey(alg))?;
+        Ok(self.core.ports.codec.sign_logout_token(key, claims)?)
     }
 
     /// The claims of an `id_token_hint` (RP-Initiated Logout 1.0 §2): one of our ID

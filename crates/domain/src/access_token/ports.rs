@@ -1,7 +1,7 @@
 //! What access tokens need: the key store and the JWT codec.
 
 use crate::access_token::alg::SigningAlg;
-use crate::access_token::claims::{AccessClaims, IdTokenClaims};
+use crate::access_token::claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 use crate::access_token::keys::{KeyRing, SigningKey};
 use crate::error::{CodecError, StoreError};
 use crate::ids::Kid;
@@ -35,6 +35,13 @@ pub trait AccessTokenCodec: Send + Sync {
     /// (OpenID Connect Core 1.0 §2).
     fn sign_id_token(&self, key: &SigningKey, claims: &IdTokenClaims)
         -> Result<String, CodecError>;
+
+    /// A logout token: a JWT with header `typ: logout+jwt` (Back-Channel Logout 1.0 §2.4).
+    fn sign_logout_token(
+        &self,
+        key: &SigningKey,
+        claims: &LogoutTokenClaims,
+    ) -> Result<String, CodecError>;
 
     /// Checks the header (`typ: at+jwt`, an `alg` equal to the algorithm of the key its
     /// `kid` names in the ring, never `none` or an HMAC) and the signature, and returns the

@@ -9,13 +9,23 @@ mod tests;
 
 use std::sync::Arc;
 
+use crate::access_token::AccessTokens;
 use crate::accounts::model::User;
+use crate::claims::{LogoutTokenClaims, BACKCHANNEL_LOGOUT_EVENT};
+use crate::clients::Clients;
+use crate::error::Chain;
 use crate::error::Fault;
 use crate::ids::SessionId;
+use crate::ids::{ClientId, Jti};
 use crate::kernel::{Core, ID_BYTES, SECRET_BYTES};
+use crate::ports::LogoutDelivery;
 use crate::revocation::Revoker;
 use crate::secret::Secret;
+use crate::time::UnixTime;
 use model::Session;
+
+/// Seconds a logout token is valid: long enough for the retries of a delivery.
+const LOGOUT_TOKEN_TTL: i64 = 300;
 
 /// Longest cookie value looked up: ours are 43 characters.
 const MAX_COOKIE_LEN: usize = 256;
@@ -28,23 +38,86 @@ pub struct Sessions {
     core: Arc<Core>,
     /// Ending a session revokes the grants born in it.
     revocation: Arc<Revoker>,
+    /// ... and tells their clients, with logout tokens.
+    clients: Arc<Clients>,
+    access_tokens: Arc<AccessTokens>,
 }
 
 impl Sessions {
-    pub(crate) fn new(core: Arc<Core>, revocation: Arc<Revoker>) -> Sessions {
-        Sessions { core, revocation }
+    pub(crate) fn new(
+        core: Arc<Core>,
+        revocation: Arc<Revoker>,
+        clients: Arc<Clients>,
+        access_tokens: Arc<AccessTokens>,
+    ) -> Sessions {
+        Sessions {
+            core,
+            revocation,
+            clients,
+            access_tokens,
+        }
     }
 
     /// Logout: ends `session` and revokes every grant born in it, so its refresh tokens die
     /// and its access tokens are refused by resource servers at once (the denylist). `Ok`
     /// means durable and visible, as for revocation (rule 9).
-    pub fn end(&self, session: &SessionId) -> Result<(), Fault> {
+    ///
+    /// Then every client with a back-channel logout URI that holds a grant of the session is
+    /// sent a logout token (Back-Channel Logout 1.0), in the background: a client that does
+    /// not answer never holds up the logout, and a failure to tell it is logged, not
+    /// returned (the revocation, which is what protects resources, is done).
+    pub fn end(&self, session: &Session) -> Result<(), Fault> {
         let now = self.core.now();
-        let revoked = self.core.ports.store.end_session(session, now)?;
+        let store = &self.core.ports.store;
+        let clients = store.session_clients(&session.id)?;
+        let revoked = store.end_session(&session.id, now)?;
         if !revoked.is_empty() {
             self.revocation.deny(&revoked, now)?;
         }
+        match self.logout_deliveries(session, &clients, now) {
+            Ok(deliveries) if !deliveries.is_empty() => {
+                self.core.ports.logout_notifier.notify(deliveries)
+            }
+            Ok(_) => {}
+            Err(error) => {
+                tracing::warn!(error = %Chain(&error), "logout tokens not sent");
+            }
+        }
         Ok(())
+    }
+
+    /// A logout token (Back-Channel Logout 1.0 §2.4) for each of `clients` that registered
+    /// a back-channel logout URI.
+    fn logout_deliveries(
+        &self,
+        session: &Session,
+        clients: &[ClientId],
+        now: UnixTime,
+    ) -> Result<Vec<LogoutDelivery>, Fault> {
+        let mut deliveries = Vec::new();
+        for id in clients {
+            let Some(client) = self.clients.find(id.as_str())? else {
+                continue;
+            };
+            let Some(uri) = client.redirects.backchannel_logout_uri.clone() else {
+                continue;
+            };
+            let claims = LogoutTokenClaims {
+                iss: self.core.config.issuer.clone(),
+                aud: client.id.to_string(),
+                iat: now,
+                exp: now.plus_seconds(LOGOUT_TOKEN_TTL),
+                jti: Jti::new(self.core.random_string(ID_BYTES)),
+                sub: session.user_id.to_string(),
+                sid: session.id.to_string(),
+                events: [(BACKCHANNEL_LOGOUT_EVENT.to_owned(), Default::default())].into(),
+            };
+            deliveries.push(LogoutDelivery {
+                uri,
+                logout_token: self.access_tokens.sign_logout_token(&claims)?,
+            });
+        }
+        Ok(deliveries)
     }
 
     /// A new session for `user`, who has just proven their password. Returns the cookie's

@@ -1,7 +1,7 @@
 //! What sessions need from the store.
 
 use crate::error::StoreError;
-use crate::ids::SessionId;
+use crate::ids::{ClientId, SessionId};
 use crate::revocation::model::Revocation;
 use crate::secret::SecretHash;
 use crate::sessions::model::Session;
@@ -25,4 +25,22 @@ pub trait SessionStore: Send + Sync {
     /// its grant is revoked here, or this commits first and the redemption finds the code
     /// used. Idempotent; an unknown id ends nothing.
     fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError>;
+
+    /// Every client that holds a grant born in the session: the clients to tell of its end.
+    fn session_clients(&self, id: &SessionId) -> Result<Vec<ClientId>, StoreError>;
+}
+
+/// One logout token for one client's back-channel logout URI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogoutDelivery {
+    pub uri: String,
+    pub logout_token: String,
+}
+
+/// Delivers logout tokens (OpenID Connect Back-Channel Logout 1.0 §2.5): an HTTP POST of
+/// `logout_token` to each URI. MUST NOT block the caller (the user's logout does not wait for
+/// clients), MUST retry with back-off a delivery that gets no 2xx answer, for a bounded time,
+/// and MUST bound the deliveries in flight.
+pub trait LogoutNotifier: Send + Sync {
+    fn notify(&self, deliveries: Vec<LogoutDelivery>);
 }

@@ -145,7 +145,7 @@ fn ending_a_session_revokes_what_was_born_in_it_and_burns_its_codes() {
         .issue_code(&request, &session)
         .expect("code");
 
-    h.services.sessions.end(&session.id).expect("ended");
+    h.services.sessions.end(&session).expect("ended");
 
     assert!(h
         .services
@@ -172,5 +172,5 @@ fn ending_a_session_revokes_what_was_born_in_it_and_burns_its_codes() {
         Some(TokenError::InvalidGrant),
         "codes burnt"
     );
-    h.services.sessions.end(&session.id).expect("idempotent");
+    h.services.sessions.end(&session).expect("idempotent");
 }

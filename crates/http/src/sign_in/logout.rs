@@ -123,7 +123,7 @@ pub(crate) async fn logout(
 
     if let Some(session) = current {
         let services = services.clone();
-        on_page(move || services.sessions.end(&session.id)).await?;
+        on_page(move || services.sessions.end(&session)).await?;
     }
     let mut response = match &return_to {
         Some(uri) => {
