@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use ciam_testkit::browser::Browser;
 
-use crate::support::server::{ciam_json, Server};
+use crate::support::server::{ciam_json, client_credentials_client, Server};
 
 /// RFC 7636 Appendix B.
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -91,6 +91,8 @@ fn a_customer_signs_in_through_the_hosted_login_page_in_a_real_browser() {
         &["user", "create", "--username", "alice", "--password-stdin"],
         "correct horse battery\n",
     );
+    // A resource server's own client, to introspect with.
+    let (rs_id, rs_secret) = client_credentials_client(dir.path(), &env);
     let server = Server::start(dir.path(), &env);
     let authorize = format!(
         "{}?{}",
@@ -157,7 +159,14 @@ fn a_customer_signs_in_through_the_hosted_login_page_in_a_real_browser() {
     let tokens: serde_json::Value =
         serde_json::from_reader(tokens.into_reader()).expect("token JSON");
     let refresh_token = tokens["refresh_token"].as_str().expect("refresh token");
-    assert!(tokens["access_token"].is_string());
+    let access_token = tokens["access_token"].as_str().expect("access token");
+    let userinfo = ureq::get(&server.url("/oauth2/userinfo"))
+        .set("Authorization", &format!("Bearer {access_token}"))
+        .call()
+        .expect("UserInfo answers the access token");
+    let userinfo: serde_json::Value =
+        serde_json::from_reader(userinfo.into_reader()).expect("UserInfo JSON");
+    assert_eq!(userinfo["preferred_username"], "alice");
     assert!(tokens["id_token"].is_string(), "openid: an ID token");
 
     // Single sign-on: the next request comes straight back with a new code.
@@ -201,5 +210,19 @@ fn a_customer_signs_in_through_the_hosted_login_page_in_a_real_browser() {
     assert!(
         browser.exists("#password"),
         "the next sign-in asks for the password"
+    );
+    let introspected = ureq::post(&server.url("/oauth2/introspect"))
+        .send_form(&[
+            ("token", access_token),
+            ("client_id", &rs_id),
+            ("client_secret", &rs_secret),
+        ])
+        .expect("introspection answers");
+    let introspected: serde_json::Value =
+        serde_json::from_reader(introspected.into_reader()).expect("JSON");
+    assert_eq!(
+        introspected,
+        serde_json::json!({ "active": false }),
+        "the access token the app held is refused at once"
     );
 }
