@@ -3,6 +3,8 @@
 //! - `http_*`: every endpoint through the real actix app on the real adapters.
 //! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP.
 //! - `oauth2_peer`: a third-party OAuth client (the `oauth2` crate) against the server.
+//! - `oidc_peer`: a third-party OpenID Connect relying party (the `openidconnect` crate)
+//!   against the built server, through the hosted login page.
 //! - `hexagon`: the dependency directions of docs/architecture.md.
 //! - `prune`: expired rows leave the store (through the real app and adapters).
 
@@ -26,5 +28,6 @@ mod http_token;
 mod http_userinfo;
 mod logs;
 mod oauth2_peer;
+mod oidc_peer;
 mod prune;
 mod shutdown;

@@ -10,54 +10,19 @@ use oauth2::{
     TokenIntrospectionResponse, TokenResponse, TokenUrl,
 };
 
+use crate::support::peer_transport::{self, TransportError};
 use crate::support::server::{ciam, Server};
 
-#[derive(Debug)]
-struct TransportError(String);
-
-impl std::fmt::Display for TransportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for TransportError {}
-
-/// The HTTP transport handed to the oauth2 crate: its requests, byte for byte, over ureq.
-/// The oauth2 crate insists on an https revocation URL; the loopback server speaks plain
-/// HTTP, so this transport maps `https://127.0.0.1` to `http://127.0.0.1`, nothing else.
-fn transport(request: HttpRequest) -> Result<HttpResponse, TransportError> {
+/// The shared transport, except that the oauth2 crate insists on an https revocation URL;
+/// the loopback server speaks plain HTTP, so this maps `https://127.0.0.1` to
+/// `http://127.0.0.1`, nothing else.
+fn transport(mut request: HttpRequest) -> Result<HttpResponse, TransportError> {
     let url = request
         .uri()
         .to_string()
         .replacen("https://127.0.0.1", "http://127.0.0.1", 1);
-    let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(10))
-        .build();
-    let mut call = agent.request(request.method().as_str(), &url);
-    for (name, value) in request.headers() {
-        call = call.set(
-            name.as_str(),
-            value.to_str().map_err(|e| TransportError(e.to_string()))?,
-        );
-    }
-    let response = match call.send_bytes(request.body()) {
-        Ok(response) => response,
-        Err(ureq::Error::Status(_, response)) => response,
-        Err(error) => return Err(TransportError(error.to_string())),
-    };
-    let mut builder = oauth2::http::Response::builder().status(response.status());
-    for name in response.headers_names() {
-        if let Some(value) = response.header(&name) {
-            builder = builder.header(name.as_str(), value);
-        }
-    }
-    let mut body = Vec::new();
-    std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
-        .map_err(|e| TransportError(e.to_string()))?;
-    builder
-        .body(body)
-        .map_err(|e| TransportError(e.to_string()))
+    *request.uri_mut() = url.parse().expect("the same URL, http");
+    peer_transport::transport(request)
 }
 
 #[test]
