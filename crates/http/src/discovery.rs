@@ -49,6 +49,8 @@ struct Metadata {
     introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     subject_types_supported: Vec<&'static str>,
     claims_supported: Vec<&'static str>,
+    /// OpenID Connect Discovery §3: absent means true; ciam takes no `request_uri`.
+    request_uri_parameter_supported: bool,
     /// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens, with `sid`.
     backchannel_logout_supported: bool,
     backchannel_logout_session_supported: bool,
@@ -102,6 +104,7 @@ pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
             "email",
             "email_verified",
         ],
+        request_uri_parameter_supported: false,
         backchannel_logout_supported: true,
         backchannel_logout_session_supported: true,
         // OpenID Connect Discovery 1.0 §3: the algorithm ID tokens are signed with
