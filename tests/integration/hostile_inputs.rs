@@ -105,9 +105,20 @@ fn case(
             names.extend(["username", "password", "csrf"]);
             names
         }
+        "/oauth2/logout" => vec![
+            "client_id",
+            "post_logout_redirect_uri",
+            "state",
+            "id_token_hint",
+            "csrf",
+        ],
+        "/oauth2/userinfo" => vec![],
         _ => vec!["token", "token_type_hint", "client_id", "client_secret"],
     };
-    let signs_in = matches!(path, "/oauth2/authorize" | "/oauth2/login");
+    let signs_in = matches!(
+        path,
+        "/oauth2/authorize" | "/oauth2/login" | "/oauth2/logout"
+    );
     let real = |name: &str| -> Option<String> {
         match name {
             "client_id" if signs_in => Some(web.id.clone()),
@@ -124,12 +135,18 @@ fn case(
         }
     };
     let fields: Vec<_> = names.iter().map(|name| field(real(name))).collect();
+    // UserInfo takes a Bearer token; the others a client's Basic credentials.
+    let scheme = if path == "/oauth2/userinfo" {
+        "Bearer"
+    } else {
+        "Basic"
+    };
     let basic = prop_oneof![
         3 => Just(None),
-        1 => vec(any::<u8>(), 0..80).prop_map(|bytes| Some(
-            format!("Basic {}", STANDARD.encode(bytes)).into_bytes()
+        1 => vec(any::<u8>(), 0..80).prop_map(move |bytes| Some(
+            format!("{scheme} {}", STANDARD.encode(bytes)).into_bytes()
         )),
-        1 => hostile_string().prop_map(|s| Some(format!("Basic {s}").into_bytes())),
+        1 => hostile_string().prop_map(move |s| Some(format!("{scheme} {s}").into_bytes())),
     ];
     let raw = prop_oneof![4 => Just(None), 1 => vec(any::<u8>(), 0..2_000).prop_map(Some)];
     (fields, basic, raw).prop_map(move |(values, authorization, raw_body)| Case {
@@ -177,6 +194,8 @@ async fn nothing_hostile_answers_5xx(kind: Kind) {
         "/oauth2/introspect",
         "/oauth2/authorize",
         "/oauth2/login",
+        "/oauth2/logout",
+        "/oauth2/userinfo",
     ];
     for path in paths {
         let strategy = case(path, &client, &web, &expendable);
