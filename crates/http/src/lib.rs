@@ -60,26 +60,11 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                         routes::INTROSPECT.in_scope,
                         introspect::introspect,
                     ))
-                    .service(
-                        web::resource(routes::AUTHORIZE.in_scope)
-                            .route(web::get().to(sign_in::authorize))
-                            .route(web::post().to(sign_in::authorize))
-                            .default_service(web::to(error::method_not_allowed_get_post)),
-                    )
+                    .service(get_or_post(routes::AUTHORIZE.in_scope, sign_in::authorize))
                     .service(post_only(routes::LOGIN.in_scope, sign_in::login))
-                    .service(
-                        web::resource(routes::LOGOUT.in_scope)
-                            .route(web::get().to(sign_in::logout))
-                            .route(web::post().to(sign_in::logout))
-                            .default_service(web::to(error::method_not_allowed_get_post)),
-                    )
+                    .service(get_or_post(routes::LOGOUT.in_scope, sign_in::logout))
                     .service(get_only(routes::LOGIN_CSS.in_scope, sign_in::stylesheet))
-                    .service(
-                        web::resource(routes::USERINFO.in_scope)
-                            .route(web::get().to(userinfo::userinfo))
-                            .route(web::post().to(userinfo::userinfo))
-                            .default_service(web::to(error::method_not_allowed_get_post)),
-                    )
+                    .service(get_or_post(routes::USERINFO.in_scope, userinfo::userinfo))
                     .service(get_only(routes::JWKS.in_scope, discovery::jwks))
                     .default_service(web::to(error::not_found)),
             )
@@ -137,6 +122,20 @@ where
     web::resource(path)
         .route(web::post().to(handler))
         .default_service(web::to(error::method_not_allowed_post))
+}
+
+/// OpenID Connect lets these endpoints take their parameters by GET or by form POST
+/// (Core §3.1.2.1, §5.3.1; RP-Initiated Logout §2).
+fn get_or_post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::post().to(handler))
+        .default_service(web::to(error::method_not_allowed_get_post))
 }
 
 fn get_only<F, Args>(path: &str, handler: F) -> actix_web::Resource
