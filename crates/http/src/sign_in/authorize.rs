@@ -50,9 +50,7 @@ pub(crate) async fn authorize(
     };
     let (request, decision, code) = checked.map_err(|refusal| refused(refusal, &issuer))?;
     match (decision, code) {
-        (Decision::UseSession(_), Some(code)) => {
-            Ok(code_redirect(&request, code.expose(), &issuer))
-        }
+        (Decision::UseSession(_), Some(code)) => code_redirect(&request, code.expose(), &issuer),
         // OpenID Connect Core §3.1.2.6: prompt=none and the user would have to sign in.
         (Decision::LoginRequired, _) => Err(ApiError::authorization(
             "login_required",

@@ -71,7 +71,7 @@ pub(crate) async fn login(
     };
     match outcome {
         Ok((cookie, code)) => {
-            let mut response = code_redirect(&request, code.expose(), &issuer);
+            let mut response = code_redirect(&request, code.expose(), &issuer)?;
             // A session cookie without Max-Age: it ends with the browser, or earlier on the
             // server (lifetime, idle timeout, logout).
             response

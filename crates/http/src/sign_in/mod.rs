@@ -135,17 +135,23 @@ fn untrusted_text(why: &UntrustedRequest) -> &'static str {
 
 /// `303` to the client with the code (RFC 6749 §4.1.2), its state and our issuer
 /// (RFC 9207 §2).
-fn code_redirect(request: &AuthorizationRequest, code: &str, issuer: &str) -> HttpResponse {
+fn code_redirect(
+    request: &AuthorizationRequest,
+    code: &str,
+    issuer: &str,
+) -> Result<HttpResponse, ApiError> {
     let mut params = vec![("code", code)];
     params.extend(request.state.as_deref().map(|state| ("state", state)));
     params.push(("iss", issuer));
-    match crate::location::with_query(&request.redirect_uri, &params) {
-        Some(location) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, location))
-            .finish(),
-        // Registered URIs are printable ASCII: this cannot happen.
-        None => HttpResponse::InternalServerError().finish(),
-    }
+    // Registered URIs are printable ASCII and every value is percent-encoded, so this always
+    // has a Location; should it not, the user sees a page, never a 5xx.
+    let location =
+        crate::location::with_query(&request.redirect_uri, &params).ok_or_else(|| {
+            ApiError::invalid_request("The return address cannot be used.").shown_as_page()
+        })?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish())
 }
 
 /// The browser's CSRF token for the login form (double-submit: the cookie and the field
