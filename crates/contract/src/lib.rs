@@ -10,4 +10,4 @@ pub mod claims;
 pub mod denylist;
 
 pub use claims::{AccessTokenClaims, ACCESS_TOKEN_TYP};
-pub use denylist::{DenylistKeys, EventKind, RevocationEvent};
+pub use denylist::{cutoff_covers, ContractVersion, DenylistKeys, EventKind, RevocationEvent};

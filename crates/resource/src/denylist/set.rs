@@ -31,6 +31,8 @@ impl std::fmt::Debug for RevocationSet {
 struct Maps {
     jti: HashMap<String, i64>,
     gid: HashMap<String, i64>,
+    sub: HashMap<String, i64>,
+    cid: HashMap<String, i64>,
 }
 
 impl Maps {
@@ -38,6 +40,8 @@ impl Maps {
         match kind {
             EventKind::Jti => &mut self.jti,
             EventKind::Gid => &mut self.gid,
+            EventKind::Sub => &mut self.sub,
+            EventKind::Cid => &mut self.cid,
         }
     }
 
