@@ -55,7 +55,9 @@ pub use introspection::{IntrospectError, Introspection, Introspector};
 pub use issuance::{GrantRequest, IssuedTokens, TokenError, TokenIssuer};
 pub use kernel::{Ports, ServiceConfig};
 pub use keys::{KeyRing, PublicJwk, SigningKey};
-pub use revocation::{Revocation, RevokeError, Revoker, TokenTypeHint};
+pub use revocation::{
+    Cutoff, CutoffKind, Revocation, RevokeError, Revoker, TokenRef, TokenTypeHint,
+};
 pub use scope::{InvalidScope, Scope};
 pub use secret::{Secret, SecretHash};
 pub use services::{Readiness, Services};

@@ -12,7 +12,7 @@ pub use crate::accounts::ports::{PasswordHasher, UserStore};
 pub use crate::authorization::ports::CodeStore;
 pub use crate::clients::ports::ClientStore;
 pub use crate::issuance::ports::GrantStore;
-pub use crate::revocation::ports::{Denylist, RevocationStore};
+pub use crate::revocation::ports::{BulkRevocationStore, BulkRevoked, Denylist, RevocationStore};
 pub use crate::sessions::ports::{LogoutDelivery, LogoutNotifier, SessionStore};
 
 /// Every store port, implemented by one value (the diesel store, the fake): what `Ports`
@@ -24,6 +24,7 @@ pub trait Store:
     + UserStore
     + GrantStore
     + RevocationStore
+    + BulkRevocationStore
     + KeyStore
     + SessionStore
     + CodeStore
@@ -38,6 +39,7 @@ impl<T> Store for T where
         + UserStore
         + GrantStore
         + RevocationStore
+        + BulkRevocationStore
         + KeyStore
         + SessionStore
         + CodeStore

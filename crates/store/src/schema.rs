@@ -99,6 +99,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    revocation_cutoffs (kind, id) {
+        kind -> Text,
+        id -> Text,
+        cutoff -> BigInt,
+        until -> BigInt,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
@@ -109,4 +118,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     signing_keys,
     sessions,
     authorization_codes,
+    revocation_cutoffs,
 );

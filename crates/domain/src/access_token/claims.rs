@@ -61,7 +61,10 @@ pub struct LogoutTokenClaims {
     pub exp: UnixTime,
     pub jti: Jti,
     pub sub: String,
-    pub sid: String,
+    /// The session ended; absent when every session of `sub` ended at once (§2.4: a logout
+    /// token MUST contain a `sub`, a `sid`, or both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
     /// `{"http://schemas.openid.net/event/backchannel-logout": {}}`.
     pub events: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }

@@ -7,6 +7,7 @@ pub mod at_hash;
 pub mod claims;
 pub mod keys;
 pub mod ports;
+mod recent_cutoffs;
 mod ring;
 
 #[cfg(test)]
@@ -16,13 +17,15 @@ use std::sync::Arc;
 
 use crate::client::Client;
 use crate::error::{CodecError, Fault};
-use crate::ids::{GrantId, Jti, Kid};
+use crate::ids::{ClientId, GrantId, Jti, Kid};
+use crate::revocation::model::Cutoff;
 use crate::kernel::{Core, ID_BYTES};
 use crate::scope::Scope;
 use crate::time::UnixTime;
 use alg::SigningAlg;
 use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 use keys::{KeyRing, PublicJwk, SigningKey};
+use recent_cutoffs::RecentCutoffs;
 use ring::RingCache;
 
 /// Tokens longer than this are not ours, whatever they are: ours are well under 1 KiB.
@@ -31,6 +34,7 @@ pub(crate) const MAX_TOKEN_LEN: usize = 4096;
 pub struct AccessTokens {
     core: Arc<Core>,
     ring: RingCache,
+    recent_cutoffs: RecentCutoffs,
 }
 
 impl AccessTokens {
@@ -38,10 +42,23 @@ impl AccessTokens {
         AccessTokens {
             core,
             ring: RingCache::default(),
+            recent_cutoffs: RecentCutoffs::default(),
         }
     }
 
-    /// A signed access token for `subject`, valid for `access_token_ttl` from `now`.
+    /// The `iat` of a token of `subject` for `client` issued now: `now`, unless this node
+    /// has just made a cut-off that would cover it (see `recent_cutoffs`).
+    pub(crate) fn issue_time(&self, subject: &str, client: &ClientId, now: UnixTime) -> UnixTime {
+        self.recent_cutoffs.issue_time(subject, client, now)
+    }
+
+    /// Remembers a cut-off just committed, for `issue_time`.
+    pub(crate) fn note_cutoff(&self, cutoff: &Cutoff, now: UnixTime) {
+        self.recent_cutoffs.note(cutoff, now);
+    }
+
+    /// A signed access token for `subject`, valid for `access_token_ttl` from `now`, which
+    /// callers take from [`issue_time`](Self::issue_time).
     pub(crate) fn mint(
         &self,
         client: &Client,

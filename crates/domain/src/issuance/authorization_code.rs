@@ -53,13 +53,16 @@ impl TokenIssuer {
             return Err(TokenError::InvalidGrant);
         }
         check_pkce(&stored, code_verifier)?;
+        let issued_at = self
+            .access_tokens
+            .issue_time(stored.user_id.as_str(), &client.id, now);
         let grant = Grant {
             id: GrantId::new(self.core.random_string(ID_BYTES)),
             client_id: client.id.clone(),
             subject: stored.user_id.as_str().to_owned(),
             scope: stored.scope.clone(),
-            created_at: now,
-            access_expires_at: now.plus_seconds(self.core.config.access_token_ttl),
+            created_at: issued_at,
+            access_expires_at: issued_at.plus_seconds(self.core.config.access_token_ttl),
             revoked_at: None,
             session_id: Some(stored.session_id.clone()),
         };
@@ -72,7 +75,7 @@ impl TokenIssuer {
             &grant.subject,
             &grant.scope,
             Some(grant.id.clone()),
-            now,
+            issued_at,
         )?;
         let first = refresh.as_ref().map(|(_, record)| record);
         match store.redeem_code(&hash, now, &grant, first)? {

@@ -23,7 +23,9 @@ impl TokenIssuer {
             return Err(TokenError::UnauthorizedClient);
         }
         let scope = Scope::grant(scope.as_ref(), &client.scope)?;
-        let now = self.core.now();
+        let now = self
+            .access_tokens
+            .issue_time(client.id.as_str(), &client.id, self.core.now());
         let access_token =
             self.access_tokens
                 .mint(client, client.id.as_str(), &scope, None, now)?;
@@ -50,7 +52,6 @@ impl TokenIssuer {
             return Err(TokenError::UnauthorizedClient);
         }
         let scope = Scope::grant(scope.as_ref(), &client.scope)?;
-        let now = self.core.now();
         let user = self
             .accounts
             .sign_in(username, password, client_address)
@@ -61,6 +62,9 @@ impl TokenIssuer {
                 }
                 SignInError::Unavailable(fault) => TokenError::Unavailable(fault),
             })?;
+        let now = self
+            .access_tokens
+            .issue_time(user.id.as_str(), &client.id, self.core.now());
         if !client.allows(GrantType::RefreshToken) {
             let access_token =
                 self.access_tokens

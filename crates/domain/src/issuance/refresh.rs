@@ -29,11 +29,18 @@ impl TokenIssuer {
         }
         // RFC 6749 §6: the new scope MUST NOT include any scope not originally granted.
         let scope = Scope::grant(scope.as_ref(), &grant.scope)?;
-        let access_expires_at = now.plus_seconds(self.core.config.access_token_ttl);
+        let issued_at = self
+            .access_tokens
+            .issue_time(&grant.subject, &client.id, now);
+        let access_expires_at = issued_at.plus_seconds(self.core.config.access_token_ttl);
         let (refresh_token, next) = self.new_refresh_token(&grant.id, now);
-        let access_token =
-            self.access_tokens
-                .mint(client, &grant.subject, &scope, Some(grant.id.clone()), now)?;
+        let access_token = self.access_tokens.mint(
+            client,
+            &grant.subject,
+            &scope,
+            Some(grant.id.clone()),
+            issued_at,
+        )?;
 
         let since_rotation = record.rotated_at.map(|rotated_at| now.0 - rotated_at.0);
         let outcome = match since_rotation {

@@ -2,6 +2,7 @@
 //! in the store (the truth), the denylist (a rebuildable copy), the reconciler that keeps
 //! the copy complete, and pruning of what has expired.
 
+mod bulk;
 mod denylist_sync;
 mod hint;
 pub mod model;
@@ -9,6 +10,8 @@ pub mod ports;
 mod prune;
 mod revoke;
 
+#[cfg(test)]
+mod bulk_tests;
 #[cfg(test)]
 mod tests;
 
@@ -22,7 +25,7 @@ use crate::time::UnixTime;
 
 use denylist_sync::DenylistSync;
 pub use hint::TokenTypeHint;
-pub use model::Revocation;
+pub use model::{Cutoff, CutoffKind, Revocation, TokenRef};
 
 pub struct Revoker {
     core: Arc<Core>,
@@ -46,14 +49,12 @@ impl Revoker {
     /// revoked token is never taken for live because a cache was down.
     pub(crate) fn is_revoked(&self, claims: &AccessClaims, now: UnixTime) -> Result<bool, Fault> {
         let ports = &self.core.ports;
-        match ports
-            .denylist
-            .is_denied(&claims.jti, claims.gid.as_ref(), now)
-        {
+        let token = TokenRef::of(claims);
+        match ports.denylist.is_denied(&token, now) {
             Ok(revoked) => Ok(revoked),
             Err(error) => {
                 tracing::warn!(error = %Chain(&error), "denylist unavailable, asking the store");
-                Ok(ports.store.is_revoked(&claims.jti, claims.gid.as_ref())?)
+                Ok(ports.store.is_revoked(&token)?)
             }
         }
     }

@@ -2,8 +2,8 @@
 //! fast, rebuildable copy resource servers read).
 
 use crate::error::{DenylistError, StoreError};
-use crate::ids::{ClientId, GrantId, Jti};
-use crate::revocation::model::Revocation;
+use crate::ids::{ClientId, Jti};
+use crate::revocation::model::{Cutoff, Revocation, TokenRef};
 use crate::time::UnixTime;
 
 pub trait RevocationStore: Send + Sync {
@@ -17,9 +17,10 @@ pub trait RevocationStore: Send + Sync {
         now: UnixTime,
     ) -> Result<(), StoreError>;
 
-    /// Whether `jti`, or the grant `grant_id`, is durably revoked. The source of truth when
-    /// the denylist cannot answer.
-    fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError>;
+    /// Whether `token` is durably revoked: itself, its grant, or by a cut-off of its
+    /// subject or client ([`Cutoff::covers`]). The source of truth when the denylist cannot
+    /// answer.
+    fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, StoreError>;
 
     /// Every revocation whose `until` is after `now`: what the denylist must hold.
     fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError>;
@@ -38,6 +39,7 @@ pub trait RevocationStore: Send + Sync {
     ///   `cutoff`: no token of the grant can still be live, and a revoked grant's denylist
     ///   entry ends at `access_expires_at` anyway.
     ///
+    /// - cut-offs whose `until` is at or before `cutoff`: every token they cover has expired;
     /// - authorization codes and sessions whose `expires_at` is at or before `cutoff`: an
     ///   expired code cannot be exchanged, an expired session signs nobody in.
     ///
@@ -58,14 +60,10 @@ pub trait Denylist: Send + Sync {
     /// at least until its `until`.
     fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError>;
 
-    /// Whether the token `jti`, or its grant, is denied. MUST return `Err`, never `Ok(false)`,
-    /// when it cannot tell.
-    fn is_denied(
-        &self,
-        jti: &Jti,
-        grant_id: Option<&GrantId>,
-        now: UnixTime,
-    ) -> Result<bool, DenylistError>;
+    /// Whether `token` is denied: its `jti`, its grant, or a cut-off of its subject or
+    /// client ([`Revocation::covers`]). MUST return `Err`, never `Ok(false)`, when it cannot
+    /// tell.
+    fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError>;
 
     fn ping(&self) -> Result<(), DenylistError>;
 
@@ -85,4 +83,43 @@ pub trait Denylist: Send + Sync {
     /// `begin_rebuild(rebuild_id)`; otherwise `false`, leaving it incomplete. Concurrent
     /// rebuilds (several nodes) MUST NOT make each other fail.
     fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError>;
+}
+
+/// Revoking everything of a user or of a client at once.
+pub trait BulkRevocationStore: Send + Sync {
+    /// In one transaction: records `cutoff` (raising an existing cut-off of the same kind and
+    /// id, never lowering it), revokes every grant of its subject (or client) not yet
+    /// revoked, marks their unused authorization codes used and, for a subject, ends their
+    /// live sessions. Returns the denylist entries of the revoked grants whose access tokens
+    /// may still be live, and the clients that held those grants.
+    ///
+    /// MUST be exact against concurrent grant creation: a grant created by `create_grant` or
+    /// `redeem_code` with `created_at` at or before a committed cut-off of its subject or
+    /// client is stored revoked, whichever transaction commits first.
+    fn revoke_everything_of(
+        &self,
+        cutoff: &Cutoff,
+        now: UnixTime,
+    ) -> Result<BulkRevoked, StoreError>;
+
+    /// The live cut-off of this kind and id, if any.
+    fn find_cutoff(
+        &self,
+        kind: crate::revocation::model::CutoffKind,
+        id: &str,
+        now: UnixTime,
+    ) -> Result<Option<Cutoff>, StoreError>;
+}
+
+/// What one bulk revocation revoked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BulkRevoked {
+    /// Denylist entries of the grants revoked whose access tokens may still be live.
+    pub grants: Vec<Revocation>,
+    /// How many grants were revoked (live or not).
+    pub grant_count: usize,
+    /// The clients that held those grants, sorted, without repeats.
+    pub clients: Vec<ClientId>,
+    /// How many sessions were ended.
+    pub session_count: usize,
 }

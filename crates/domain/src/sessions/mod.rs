@@ -16,7 +16,9 @@ use crate::clients::Clients;
 use crate::error::Chain;
 use crate::error::Fault;
 use crate::ids::SessionId;
-use crate::ids::{ClientId, Jti};
+use crate::ids::{ClientId, Jti, UserId};
+use crate::ports::BulkRevoked;
+use crate::revocation::CutoffKind;
 use crate::kernel::{Core, ID_BYTES, SECRET_BYTES};
 use crate::ports::LogoutDelivery;
 use crate::revocation::Revoker;
@@ -74,7 +76,35 @@ impl Sessions {
         if !revoked.is_empty() {
             self.revocation.deny(&revoked, now)?;
         }
-        match self.logout_deliveries(session, &clients, now) {
+        self.tell_clients(&session.user_id, Some(&session.id), &clients, now);
+        Ok(())
+    }
+
+    /// Signs `user` out everywhere: every session, grant and code of theirs ends and every
+    /// access token of theirs issued until now is refused (a not-before cut-off,
+    /// `Revoker::revoke_everything_of`). `Ok` means durable and visible.
+    ///
+    /// Every client that held one of their grants and registered a back-channel logout URI
+    /// is sent one logout token with `sub` and no `sid` (Back-Channel Logout 1.0 §2.4):
+    /// every session of the user at that client ends.
+    pub fn sign_out_everywhere(&self, user_id: &UserId) -> Result<BulkRevoked, Fault> {
+        let revoked = self
+            .revocation
+            .revoke_everything_of(CutoffKind::Subject, user_id.as_str())?;
+        self.tell_clients(user_id, None, &revoked.clients, self.core.now());
+        Ok(revoked)
+    }
+
+    /// Sends `clients` logout tokens in the background; a failure to sign them is logged,
+    /// not returned (the revocation, which is what protects resources, is done).
+    fn tell_clients(
+        &self,
+        user_id: &UserId,
+        session: Option<&SessionId>,
+        clients: &[ClientId],
+        now: UnixTime,
+    ) {
+        match self.logout_deliveries(user_id, session, clients, now) {
             Ok(deliveries) if !deliveries.is_empty() => {
                 self.core.ports.logout_notifier.notify(deliveries)
             }
@@ -83,14 +113,14 @@ impl Sessions {
                 tracing::warn!(error = %Chain(&error), "logout tokens not sent");
             }
         }
-        Ok(())
     }
 
     /// A logout token (Back-Channel Logout 1.0 §2.4) for each of `clients` that registered
     /// a back-channel logout URI.
     fn logout_deliveries(
         &self,
-        session: &Session,
+        user_id: &UserId,
+        session: Option<&SessionId>,
         clients: &[ClientId],
         now: UnixTime,
     ) -> Result<Vec<LogoutDelivery>, Fault> {
@@ -108,8 +138,8 @@ impl Sessions {
                 iat: now,
                 exp: now.plus_seconds(LOGOUT_TOKEN_TTL),
                 jti: Jti::new(self.core.random_string(ID_BYTES)),
-                sub: session.user_id.to_string(),
-                sid: session.id.to_string(),
+                sub: user_id.to_string(),
+                sid: session.map(SessionId::to_string),
                 events: [(BACKCHANNEL_LOGOUT_EVENT.to_owned(), Default::default())].into(),
             };
             deliveries.push(LogoutDelivery {

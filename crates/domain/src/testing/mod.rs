@@ -24,8 +24,11 @@ use crate::revocation::Revocation;
 use crate::secret::SecretHash;
 use crate::services::Services;
 use crate::sessions::model::Session;
+use crate::revocation::model::{Cutoff, CutoffKind, TokenRef};
 use crate::time::UnixTime;
 use crate::user::User;
+
+mod bulk;
 
 #[derive(Default)]
 pub struct FakeStore {
@@ -37,6 +40,7 @@ pub struct FakeStore {
     keys: Mutex<Vec<SigningKey>>,
     sessions: Mutex<HashMap<String, Session>>,
     codes: Mutex<HashMap<String, AuthorizationCode>>,
+    cutoffs: Mutex<HashMap<(CutoffKind, String), Cutoff>>,
     pub down: AtomicBool,
 }
 
@@ -151,7 +155,7 @@ impl GrantStore for FakeStore {
         if grants.contains_key(&grant.id) || refresh.contains_key(first.hash.as_str()) {
             return Err(StoreError::Duplicate(grant.id.to_string()));
         }
-        grants.insert(grant.id.clone(), grant.clone());
+        grants.insert(grant.id.clone(), self.unless_cut_off(grant));
         refresh.insert(first.hash.as_str().to_owned(), first.clone());
         Ok(())
     }
@@ -233,12 +237,14 @@ impl RevocationStore for FakeStore {
         lock(&self.revoked).entry(jti.clone()).or_insert(until);
         Ok(())
     }
-    fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError> {
+    fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, StoreError> {
         self.up()?;
-        let grant_revoked = grant_id
+        let grant_revoked = token
+            .grant_id
             .and_then(|id| self.grant(id))
             .is_some_and(|g| g.is_revoked());
-        Ok(grant_revoked || lock(&self.revoked).contains_key(jti))
+        let cut_off = lock(&self.cutoffs).values().any(|c| c.covers(token));
+        Ok(grant_revoked || cut_off || lock(&self.revoked).contains_key(token.jti))
     }
     fn live_revocations(&self, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
         self.up()?;
@@ -258,6 +264,12 @@ impl RevocationStore for FakeStore {
                     grant_id: g.id.clone(),
                     until: g.access_expires_at,
                 }),
+        );
+        out.extend(
+            lock(&self.cutoffs)
+                .values()
+                .filter(|c| c.until > now)
+                .map(|c| Revocation::Cutoff(c.clone())),
         );
         Ok(out)
     }
@@ -314,7 +326,17 @@ impl RevocationStore for FakeStore {
         for hash in &ended {
             sessions.remove(hash);
         }
-        Ok(expired.len() + done.len() + gone.len() + stale_codes.len() + ended.len())
+        let mut cutoffs = lock(&self.cutoffs);
+        let past: Vec<(CutoffKind, String)> = cutoffs
+            .iter()
+            .filter(|(_, c)| c.until <= cutoff)
+            .map(|(key, _)| key.clone())
+            .take(batch)
+            .collect();
+        for key in &past {
+            cutoffs.remove(key);
+        }
+        Ok(expired.len() + done.len() + gone.len() + stale_codes.len() + ended.len() + past.len())
     }
     fn ping(&self) -> Result<(), StoreError> {
         self.up()
@@ -452,7 +474,7 @@ impl CodeStore for FakeStore {
         }
         code.used_at = Some(now);
         code.grant_id = Some(grant.id.clone());
-        grants.insert(grant.id.clone(), grant.clone());
+        grants.insert(grant.id.clone(), self.unless_cut_off(grant));
         if let Some(first) = first {
             refresh.insert(first.hash.as_str().to_owned(), first.clone());
         }
@@ -462,7 +484,7 @@ impl CodeStore for FakeStore {
 
 #[derive(Default)]
 pub struct FakeDenylist {
-    entries: Mutex<HashMap<String, UnixTime>>,
+    entries: Mutex<HashMap<String, Revocation>>,
     pub down: AtomicBool,
     lost: AtomicBool,
     /// Rebuilds begun and not finished; a loss forgets them, as a flush would in Redis.
@@ -493,21 +515,32 @@ impl Denylist for FakeDenylist {
             let key = match entry {
                 Revocation::AccessToken { jti, .. } => format!("jti:{jti}"),
                 Revocation::Grant { grant_id, .. } => format!("gid:{grant_id}"),
+                Revocation::Cutoff(c) => format!("{}:{}", c.kind.as_str(), c.id),
             };
-            map.insert(key, entry.until());
+            // Raise-only, as the real denylists: a later cut-off or expiry wins.
+            let keep = map.get(&key).is_some_and(|held| match (held, entry) {
+                (Revocation::Cutoff(held), Revocation::Cutoff(new)) => held.at >= new.at,
+                (held, new) => held.until() >= new.until(),
+            });
+            if !keep {
+                map.insert(key, entry.clone());
+            }
         }
         Ok(())
     }
-    fn is_denied(
-        &self,
-        jti: &Jti,
-        grant_id: Option<&GrantId>,
-        now: UnixTime,
-    ) -> Result<bool, DenylistError> {
+    fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError> {
         self.up()?;
         let map = lock(&self.entries);
-        let live = |key: String| map.get(&key).is_some_and(|until| *until > now);
-        Ok(live(format!("jti:{jti}")) || grant_id.is_some_and(|g| live(format!("gid:{g}"))))
+        let keys = [
+            Some(format!("jti:{}", token.jti)),
+            token.grant_id.map(|g| format!("gid:{g}")),
+            Some(format!("sub:{}", token.subject)),
+            Some(format!("cid:{}", token.client_id)),
+        ];
+        Ok(keys
+            .iter()
+            .flatten()
+            .any(|key| map.get(key).is_some_and(|entry| entry.covers(token, now))))
     }
     fn ping(&self) -> Result<(), DenylistError> {
         self.up()
@@ -593,7 +626,7 @@ impl AccessTokenCodec for FakeCodec {
             &claims.iss,
             &claims.aud,
             &claims.sub,
-            &claims.sid,
+            claims.sid.as_deref().unwrap_or(""),
             claims.jti.as_str(),
         ]
         .join("\n");
