@@ -3,7 +3,7 @@
 use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
 use ciam_domain::{
     Client, ClientId, Grant, GrantId, Jti, RefreshTokenRecord, Revocation, RotateOutcome,
-    SecretHash, SigningKey, StoreError, UnixTime, User, UserId,
+    SecretHash, SigningKey, StoreError, TokenRef, UnixTime, User, UserId,
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -181,7 +181,7 @@ impl GrantStore for DieselStore {
             diesel::insert_into(refresh_tokens::table)
                 .values(RefreshTokenRow::from(first))
                 .execute(conn)?;
-            Ok(())
+            crate::bulk_revocation::revoke_if_cut_off(conn, grant)
         })
         .map_err(store_error)
     }
@@ -298,25 +298,34 @@ impl RevocationStore for DieselStore {
             })
     }
 
-    fn is_revoked(&self, jti: &Jti, grant_id: Option<&GrantId>) -> Result<bool, StoreError> {
+    fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         let token_revoked = diesel::select(diesel::dsl::exists(
-            revoked_access_tokens::table.find(jti.as_str()),
+            revoked_access_tokens::table.find(token.jti.as_str()),
         ))
         .get_result::<bool>(&mut *conn)
         .map_err(store_error)?;
         if token_revoked {
             return Ok(true);
         }
-        let Some(grant_id) = grant_id else {
-            return Ok(false);
-        };
-        diesel::select(diesel::dsl::exists(
-            grants::table
-                .find(grant_id.as_str())
-                .filter(grants::revoked_at.is_not_null()),
-        ))
-        .get_result::<bool>(&mut *conn)
+        if let Some(grant_id) = token.grant_id {
+            let grant_revoked = diesel::select(diesel::dsl::exists(
+                grants::table
+                    .find(grant_id.as_str())
+                    .filter(grants::revoked_at.is_not_null()),
+            ))
+            .get_result::<bool>(&mut *conn)
+            .map_err(store_error)?;
+            if grant_revoked {
+                return Ok(true);
+            }
+        }
+        crate::bulk_revocation::is_cut_off(
+            &mut conn,
+            token.subject,
+            token.client_id,
+            token.issued_at,
+        )
         .map_err(store_error)
     }
 
@@ -348,7 +357,9 @@ impl RevocationStore for DieselStore {
                 grant_id: GrantId::new(id),
                 until: UnixTime(until),
             });
-        Ok(tokens.chain(revoked_grants).collect())
+        let mut live: Vec<Revocation> = tokens.chain(revoked_grants).collect();
+        live.extend(crate::bulk_revocation::live_cutoffs(&mut conn, now)?);
+        Ok(live)
     }
 
     fn prune_expired(&self, cutoff: UnixTime, batch: usize) -> Result<usize, StoreError> {
@@ -364,6 +375,7 @@ impl RevocationStore for DieselStore {
             PRUNE_REVOKED_ACCESS_TOKENS,
             PRUNE_CODES,
             PRUNE_SESSIONS,
+            PRUNE_CUTOFFS,
         ] {
             deleted += diesel::sql_query(sql)
                 .bind::<BigInt, _>(cutoff.0)
@@ -412,6 +424,9 @@ impl RevocationStore for DieselStore {
 
 const PRUNE_CODES: &str = "DELETE FROM authorization_codes WHERE expires_at <= $1 \
      AND code_hash IN (SELECT code_hash FROM authorization_codes WHERE expires_at <= $2 LIMIT $3)";
+
+const PRUNE_CUTOFFS: &str = "DELETE FROM revocation_cutoffs WHERE until <= $1 \
+     AND (kind, id) IN (SELECT kind, id FROM revocation_cutoffs WHERE until <= $2 LIMIT $3)";
 
 const PRUNE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1 \
      AND id IN (SELECT id FROM sessions WHERE expires_at <= $2 LIMIT $3)";

@@ -260,6 +260,7 @@ impl CodeStore for DieselStore {
                     .values(RefreshTokenRow::from(first))
                     .execute(conn)?;
             }
+            crate::bulk_revocation::revoke_if_cut_off(conn, grant)?;
             Ok(Redemption::Redeemed)
         })
         .map_err(store_error)

@@ -61,11 +61,23 @@ mod tests {
         let recent = RecentCutoffs::default();
         let client = ClientId::new("c");
         recent.note(&cutoff(CutoffKind::Subject, "u", 100), UnixTime(100));
-        assert_eq!(recent.issue_time("u", &client, UnixTime(100)), UnixTime(101));
-        assert_eq!(recent.issue_time("v", &client, UnixTime(100)), UnixTime(100));
-        assert_eq!(recent.issue_time("u", &client, UnixTime(102)), UnixTime(102));
+        assert_eq!(
+            recent.issue_time("u", &client, UnixTime(100)),
+            UnixTime(101)
+        );
+        assert_eq!(
+            recent.issue_time("v", &client, UnixTime(100)),
+            UnixTime(100)
+        );
+        assert_eq!(
+            recent.issue_time("u", &client, UnixTime(102)),
+            UnixTime(102)
+        );
         recent.note(&cutoff(CutoffKind::Client, "c", 100), UnixTime(100));
-        assert_eq!(recent.issue_time("v", &client, UnixTime(100)), UnixTime(101));
+        assert_eq!(
+            recent.issue_time("v", &client, UnixTime(100)),
+            UnixTime(101)
+        );
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Revoking everything of a user or a client: the not-before cut-off and what it ends.
 
-use crate::ids::UserId;
 use crate::client::GrantType;
 use crate::clients::NewClient;
+use crate::ids::UserId;
 use crate::ports::{Denylist, UserStore};
-use crate::scope::Scope;
 use crate::revocation::CutoffKind;
+use crate::scope::Scope;
 use crate::testing::scenario::*;
 use crate::testing::Harness;
 use std::sync::atomic::Ordering;
@@ -34,7 +34,10 @@ fn a_user_cutoff_refuses_every_token_of_theirs_with_or_without_a_grant() {
     assert_eq!(revoked.clients, vec![client.id.clone()]);
     assert!(!active(&h, &client, &with_grant.access_token));
     let refresh_token = with_grant.refresh_token.expect("refresh token");
-    assert!(refresh(&h, &client, &refresh_token).is_err(), "grant revoked");
+    assert!(
+        refresh(&h, &client, &refresh_token).is_err(),
+        "grant revoked"
+    );
     // The client's own tokens are not the user's.
     let cc = cc_token(&h, &client);
     assert!(active(&h, &client, &cc));

@@ -88,8 +88,8 @@ pub trait Denylist: Send + Sync {
 /// Revoking everything of a user or of a client at once.
 pub trait BulkRevocationStore: Send + Sync {
     /// In one transaction: records `cutoff` (raising an existing cut-off of the same kind and
-    /// id, never lowering it), revokes every grant of its subject (or client) not yet
-    /// revoked, marks their unused authorization codes used and, for a subject, ends their
+    /// id, never lowering it), revokes every grant of its subject (or client) created at or
+    /// before `cutoff.at` and not yet revoked, marks their unused authorization codes used and, for a subject, ends their
     /// live sessions. Returns the denylist entries of the revoked grants whose access tokens
     /// may still be live, and the clients that held those grants.
     ///

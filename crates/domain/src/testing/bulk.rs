@@ -55,7 +55,10 @@ impl BulkRevocationStore for FakeStore {
             }
         }
         for grant in lock(&self.grants).values_mut() {
-            if owns(&grant.subject, grant.client_id.as_str()) && grant.revoked_at.is_none() {
+            if owns(&grant.subject, grant.client_id.as_str())
+                && grant.created_at <= cutoff.at
+                && grant.revoked_at.is_none()
+            {
                 grant.revoked_at = Some(now);
                 revoked.grant_count += 1;
                 revoked.clients.push(grant.client_id.clone());

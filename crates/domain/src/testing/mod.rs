@@ -20,11 +20,11 @@ use crate::ids::{SessionId, UserId};
 use crate::kernel::{Ports, ServiceConfig};
 use crate::keys::{KeyRing, PublicJwk, SigningKey};
 use crate::ports::*;
+use crate::revocation::model::{Cutoff, CutoffKind, TokenRef};
 use crate::revocation::Revocation;
 use crate::secret::SecretHash;
 use crate::services::Services;
 use crate::sessions::model::Session;
-use crate::revocation::model::{Cutoff, CutoffKind, TokenRef};
 use crate::time::UnixTime;
 use crate::user::User;
 
