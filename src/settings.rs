@@ -10,6 +10,7 @@
 //! | `CIAM_REDIS_PREFIX` | `ciam` | first part of every Redis key and channel name |
 //! | `CIAM_REDIS_POOL_SIZE` | `16` | Redis connections in the pool |
 //! | `CIAM_REDIS_TIMEOUT_MS` | `1000` | connect/read/write timeout before answering 503 |
+//! | `CIAM_REDIS_WRITE_V1` | `true` | also write Redis denylist contract v1 (v2 is always written); turn off once every resource server reads v2 |
 //! | `CIAM_ACCESS_TOKEN_TTL` | `300` | access token lifetime, seconds |
 //! | `CIAM_ACCESS_TOKEN_ALG` | `EdDSA` | what access tokens are signed with: `EdDSA` or `RS256` |
 //! | `CIAM_ID_TOKEN_ALG` | `RS256` | what ID tokens are signed with: `RS256` or `EdDSA` |
@@ -51,6 +52,7 @@ pub struct Settings {
     pub redis_prefix: String,
     pub redis_pool_size: u32,
     pub redis_timeout_ms: u64,
+    pub redis_write_v1: bool,
     pub access_token_ttl: i64,
     pub access_token_alg: SigningAlg,
     pub id_token_alg: SigningAlg,
@@ -89,6 +91,7 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("redis_prefix", "ciam")?
         .set_default("redis_pool_size", 16)?
         .set_default("redis_timeout_ms", 1000)?
+        .set_default("redis_write_v1", true)?
         .set_default("access_token_ttl", 300)?
         .set_default("access_token_alg", SigningAlg::EdDSA.as_str())?
         .set_default("id_token_alg", SigningAlg::RS256.as_str())?

@@ -47,6 +47,7 @@ pub fn services_with(
             key_prefix: settings.redis_prefix.clone(),
             pool_size: settings.redis_pool_size,
             timeout: Duration::from_millis(settings.redis_timeout_ms),
+            write_v1: settings.redis_write_v1,
         })?),
         None => Arc::new(InProcessDenylist::new()),
     };

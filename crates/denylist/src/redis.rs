@@ -11,10 +11,10 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use ciam_contract::{DenylistKeys, EventKind, RevocationEvent};
+use ciam_contract::{cutoff_covers, ContractVersion, DenylistKeys, EventKind, RevocationEvent};
 use ciam_domain::ports::Denylist;
 use ciam_domain::redact::redact_url;
-use ciam_domain::{Cause, DenylistError, GrantId, Jti, Revocation, UnixTime};
+use ciam_domain::{Cause, CutoffKind, DenylistError, Revocation, TokenRef, UnixTime};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 
 /// Where the Redis denylist lives and how long it may take.
@@ -30,6 +30,9 @@ pub struct RedisSettings {
     /// The bound on one call: waiting for a connection (and connecting), sending and
     /// reading every reply.
     pub timeout: Duration,
+    /// Also write contract v1 (`CIAM_REDIS_WRITE_V1`, default on), for resource servers
+    /// that have not moved to v2. v2 is always written, and is what ciam reads.
+    pub write_v1: bool,
 }
 
 impl Default for RedisSettings {
@@ -39,6 +42,7 @@ impl Default for RedisSettings {
             key_prefix: "ciam".into(),
             pool_size: 16,
             timeout: Duration::from_secs(1),
+            write_v1: true,
         }
     }
 }
@@ -51,31 +55,35 @@ impl fmt::Debug for RedisSettings {
             .field("key_prefix", &self.key_prefix)
             .field("pool_size", &self.pool_size)
             .field("timeout", &self.timeout)
+            .field("write_v1", &self.write_v1)
             .finish()
     }
 }
 
-/// Raises a key's value and expiry to `ARGV[1]` (Unix seconds), never lowers them: a
-/// re-deny never shortens an entry. When it writes, it publishes `ARGV[3]` on channel
-/// `ARGV[2]`, so that events announce changes and the periodic full rebuild, which
-/// re-denies every live revocation, publishes nothing new. Returns 1 if it wrote, else 0.
-/// One script call per entry keeps every call single-key.
+/// Raises a key's value to `ARGV[1]` and sets its expiry to `ARGV[4]` (Unix seconds), never
+/// lowers the value: a re-deny never shortens an entry. (For `jti` and `gid` keys the value is
+/// the expiry; for a cut-off it is the cut-off, and its expiry rises with it.) When it
+/// writes, it publishes `ARGV[3]` on channel `ARGV[2]`, so that events announce changes and
+/// the periodic full rebuild, which re-denies every live revocation, publishes nothing new.
+/// Returns 1 if it wrote, else 0. One script call per entry keeps every call single-key.
 const DENY_SCRIPT: &str = r"
 local current = redis.call('GET', KEYS[1])
 if current and tonumber(current) and tonumber(current) >= tonumber(ARGV[1]) then
   return 0
 end
-redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EXAT', ARGV[4])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 ";
 
-/// Ends a rebuild: sets the completeness marker `KEYS[2]` only if the rebuild's own key
+/// Ends a rebuild: sets the completeness markers `KEYS[2..]` only if the rebuild's own key
 /// `KEYS[1]` survived (no flush or restart emptied Redis since the rebuild began), and
-/// deletes that key. Returns 1 if it set the marker, else 0. Both keys share the prefix.
+/// deletes that key. Returns 1 if it set the markers, else 0. All keys share the prefix.
 const FINISH_REBUILD_SCRIPT: &str = r"
 if redis.call('DEL', KEYS[1]) == 1 then
-  redis.call('SET', KEYS[2], '1')
+  for i = 2, #KEYS do
+    redis.call('SET', KEYS[i], '1')
+  end
   return 1
 end
 return 0
@@ -93,7 +101,10 @@ pub struct RedisDenylist {
     pool: r2d2::Pool<Manager>,
     /// For connecting without the pool while it holds no connection (see `checkout`).
     client: redis::Client,
+    /// The names ciam reads (contract v2).
     keys: DenylistKeys,
+    /// Every version written: v2, and v1 unless turned off.
+    written: Vec<DenylistKeys>,
     timeout: Duration,
     /// `DENY_SCRIPT` and its SHA1: calls send `EVALSHA` with the 40-character hash instead
     /// of the script text, and load the script only when the server answers `NOSCRIPT`.
@@ -143,10 +154,16 @@ impl RedisDenylist {
             // Failures reach the caller as `Err`; no second report through `log`.
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(manager);
+        let keys = DenylistKeys::v2(settings.key_prefix.clone());
+        let mut written = vec![keys.clone()];
+        if settings.write_v1 {
+            written.push(DenylistKeys::new(settings.key_prefix));
+        }
         Ok(RedisDenylist {
             pool,
             client,
-            keys: DenylistKeys::new(settings.key_prefix),
+            keys,
+            written,
             timeout: settings.timeout,
             deny_script: redis::Script::new(DENY_SCRIPT),
             finish_rebuild_script: redis::Script::new(FINISH_REBUILD_SCRIPT),
@@ -154,34 +171,24 @@ impl RedisDenylist {
         })
     }
 
-    /// `{prefix}:v1:revoked:jti:{jti}` (ciam-contract)
-    pub fn key_for_jti(&self, jti: &Jti) -> String {
-        self.keys.jti(jti.as_str())
+    /// The names of one version of the contract (ciam-contract), under this prefix.
+    pub fn keys(&self, version: ContractVersion) -> DenylistKeys {
+        DenylistKeys::versioned(self.keys.prefix(), version)
     }
 
-    /// `{prefix}:v1:revoked:gid:{grant_id}`
-    pub fn key_for_grant(&self, grant_id: &GrantId) -> String {
-        self.keys.grant(grant_id.as_str())
-    }
-
-    /// `{prefix}:v1:revocations`: one message per key written (created or extended).
-    pub fn channel(&self) -> String {
-        self.keys.channel()
-    }
-
-    /// `{prefix}:v1:complete`
-    pub fn complete_key(&self) -> String {
-        self.keys.complete()
-    }
-
-    /// `{prefix}:v1:rebuilding:{rebuild_id}`: ciam's own bookkeeping, not part of the
+    /// `{prefix}:v2:rebuilding:{rebuild_id}`: ciam's own bookkeeping, not part of the
     /// contract. It exists while that rebuild runs; a flush removes it with everything else.
     pub fn rebuild_key(&self, rebuild_id: &str) -> String {
         format!(
             "{}:{}:rebuilding:{rebuild_id}",
             self.keys.prefix(),
-            ciam_contract::denylist::VERSION
+            self.keys.version().segment()
         )
+    }
+
+    /// The completeness markers of every version written.
+    fn complete_keys(&self) -> Vec<String> {
+        self.written.iter().map(DenylistKeys::complete).collect()
     }
 
     /// Runs `op` on a pooled connection within `timeout`. A connection opened before this
@@ -300,10 +307,56 @@ fn is_server_reply(error: &RedisError) -> bool {
     matches!(error.kind(), ErrorKind::Server(_) | ErrorKind::Extension)
 }
 
-/// The event published for one entry (ciam-contract's `RevocationEvent`).
-fn event(kind: EventKind, id: &str, until: UnixTime) -> String {
-    let event = RevocationEvent::new(kind, id, until.0);
-    serde_json::to_string(&event).unwrap_or_default()
+/// One key to write for one entry in one version of the contract, or `None` when that
+/// version has no such key (v1 has no cut-offs).
+struct Write {
+    key: String,
+    /// What the key holds: `until`, or a cut-off's time.
+    value: i64,
+    until: i64,
+    event: String,
+    channel: String,
+}
+
+fn write(keys: &DenylistKeys, entry: &Revocation) -> Option<Write> {
+    let version = keys.version();
+    let (kind, id, cutoff, until) = match entry {
+        Revocation::AccessToken { jti, until } => (EventKind::Jti, jti.as_str(), None, *until),
+        Revocation::Grant { grant_id, until } => (EventKind::Gid, grant_id.as_str(), None, *until),
+        Revocation::Cutoff(_) if version == ContractVersion::V1 => return None,
+        Revocation::Cutoff(c) => {
+            let kind = match c.kind {
+                CutoffKind::Subject => EventKind::Sub,
+                CutoffKind::Client => EventKind::Cid,
+            };
+            (kind, c.id.as_str(), Some(c.at.0), c.until)
+        }
+    };
+    let event = match (version, cutoff) {
+        (ContractVersion::V1, _) => RevocationEvent::new(kind, id, until.0),
+        (ContractVersion::V2, None) => RevocationEvent::v2(kind, id, until.0),
+        (ContractVersion::V2, Some(at)) => RevocationEvent::v2_cutoff(kind, id, at, until.0),
+    };
+    Some(Write {
+        key: keys.entry(kind, id),
+        value: event.value(),
+        until: until.0,
+        event: serde_json::to_string(&event).unwrap_or_default(),
+        channel: keys.channel(),
+    })
+}
+
+/// Whether one value of the check's `MGET` refuses the token: a `jti` or `gid` value is its
+/// `until`, a cut-off's is compared with `iat`. A value that is not a number refuses.
+fn refuses(kind: EventKind, value: &str, token: &TokenRef<'_>, now: UnixTime) -> bool {
+    let Ok(value) = value.trim().parse::<i64>() else {
+        return true;
+    };
+    if kind.is_cutoff() {
+        cutoff_covers(value, token.issued_at.0)
+    } else {
+        value > now.0
+    }
 }
 
 impl Denylist for RedisDenylist {
@@ -313,36 +366,25 @@ impl Denylist for RedisDenylist {
     /// and the chunk again: the script only ever raises, so running an entry twice changes
     /// nothing and publishes nothing more.
     fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError> {
-        let live: Vec<(String, String, UnixTime)> = entries
+        let writes: Vec<Write> = entries
             .iter()
             .filter(|entry| entry.until() > now)
-            .map(|entry| match entry {
-                Revocation::AccessToken { jti, until } => (
-                    self.key_for_jti(jti),
-                    event(EventKind::Jti, jti.as_str(), *until),
-                    *until,
-                ),
-                Revocation::Grant { grant_id, until } => (
-                    self.key_for_grant(grant_id),
-                    event(EventKind::Gid, grant_id.as_str(), *until),
-                    *until,
-                ),
-            })
+            .flat_map(|entry| self.written.iter().filter_map(|keys| write(keys, entry)))
             .collect();
-        let channel = self.channel();
         let hash = self.deny_script.get_hash();
         // A rebuild may carry every live revocation: each chunk is one round trip with a
         // timeout of its own, instead of one pipeline too long for any timeout.
-        for chunk in live.chunks(DENY_CHUNK) {
+        for chunk in writes.chunks(DENY_CHUNK) {
             let mut pipe = redis::pipe();
-            for (key, message, until) in chunk {
+            for write in chunk {
                 pipe.cmd("EVALSHA")
                     .arg(hash)
                     .arg(1)
-                    .arg(key)
-                    .arg(until.0)
-                    .arg(&channel)
-                    .arg(message)
+                    .arg(&write.key)
+                    .arg(write.value)
+                    .arg(&write.channel)
+                    .arg(&write.event)
+                    .arg(write.until)
                     .ignore();
             }
             self.run("deny", |conn| match pipe.query::<()>(conn) {
@@ -356,26 +398,24 @@ impl Denylist for RedisDenylist {
         Ok(())
     }
 
-    /// One round trip: `MGET` of the token's key and its grant's. Denied if either holds an
-    /// expiry after `now` (Redis drops it at that time anyway; comparing keeps `now` the
-    /// clock of record). A value that is not a number counts as denied.
-    fn is_denied(
-        &self,
-        jti: &Jti,
-        grant_id: Option<&GrantId>,
-        now: UnixTime,
-    ) -> Result<bool, DenylistError> {
+    /// One round trip: `MGET` of the token's v2 keys (its `jti`, its grant's, its subject's
+    /// and its client's cut-offs). Redis drops each key at its `until`; comparing keeps
+    /// `now` the clock of record.
+    fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError> {
+        let mut kinds = vec![EventKind::Jti, EventKind::Sub, EventKind::Cid];
         let mut cmd = redis::cmd("MGET");
-        cmd.arg(self.key_for_jti(jti));
-        if let Some(grant_id) = grant_id {
-            cmd.arg(self.key_for_grant(grant_id));
+        cmd.arg(self.keys.jti(token.jti.as_str()))
+            .arg(self.keys.entry(EventKind::Sub, token.subject))
+            .arg(self.keys.entry(EventKind::Cid, token.client_id.as_str()));
+        if let Some(grant_id) = token.grant_id {
+            cmd.arg(self.keys.grant(grant_id.as_str()));
+            kinds.push(EventKind::Gid);
         }
         let values: Vec<Option<String>> = self.run("is_denied", |conn| cmd.query(conn))?;
-        Ok(values.iter().flatten().any(|until| {
-            until
-                .trim()
-                .parse::<i64>()
-                .map_or(true, |until| until > now.0)
+        Ok(kinds.iter().zip(values.iter()).any(|(kind, value)| {
+            value
+                .as_deref()
+                .is_some_and(|v| refuses(*kind, v, token, now))
         }))
     }
 
@@ -383,32 +423,33 @@ impl Denylist for RedisDenylist {
         self.run("ping", |conn| redis::cmd("PING").query::<()>(conn))
     }
 
-    /// Whether `{prefix}:v1:complete` exists, on the same Redis process the last rebuild
-    /// here finished on. A flush or a restart without persistence removes the marker with
+    /// Whether the completeness marker of every version written exists, on the same Redis
+    /// process the last rebuild here finished on. A flush or a restart without persistence removes the marker with
     /// everything else. A restart *with* persistence may bring back a dump older than the
     /// last writes, marker included: then the marker is deleted (resource servers must not
     /// trust it either) and the answer is `false`, so the reconciler rebuilds.
     fn is_complete(&self) -> Result<bool, DenylistError> {
-        let key = self.complete_key();
-        let (exists, info): (i64, String) = self.run("is_complete", |conn| {
+        let markers = self.complete_keys();
+        let (exists, info): (usize, String) = self.run("is_complete", |conn| {
             redis::pipe()
                 .cmd("EXISTS")
-                .arg(&key)
+                .arg(&markers)
                 .cmd("INFO")
                 .arg("server")
                 .query(conn)
         })?;
+        let all = exists == markers.len();
         let restarted = match (self.rebuilt_on.lock(), run_id(&info)) {
             (Ok(rebuilt_on), Some(now)) => rebuilt_on.as_deref().is_some_and(|then| then != now),
             _ => false,
         };
         if exists > 0 && restarted {
             self.run("is_complete", |conn| {
-                redis::cmd("DEL").arg(&key).query::<()>(conn)
+                redis::cmd("DEL").arg(&markers).query::<()>(conn)
             })?;
             return Ok(false);
         }
-        Ok(exists > 0)
+        Ok(all)
     }
 
     /// Sets the rebuild's own key (with a day's expiry, in case this node dies half-way).
@@ -425,17 +466,18 @@ impl Denylist for RedisDenylist {
         })
     }
 
-    /// Sets `{prefix}:v1:complete` to `1`, without expiry, if the rebuild's key survived:
+    /// Sets the completeness markers (`{prefix}:v2:complete`, and `{prefix}:v1:complete`
+    /// while v1 is written) to `1`, without expiry, if the rebuild's key survived:
     /// one script, so that a flush cannot fall between the check and the write. Each
     /// rebuild has its own key, so concurrent rebuilds on several nodes do not interfere.
     fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError> {
         let rebuild_key = self.rebuild_key(rebuild_id);
-        let complete_key = self.complete_key();
+        let markers = self.complete_keys();
         let (set, info) = self.run("finish_rebuild", |conn| {
             let set = self
                 .finish_rebuild_script
                 .key(&rebuild_key)
-                .key(&complete_key)
+                .key(&markers)
                 .invoke::<i64>(conn)?;
             // The same connection, so the same Redis process the marker was set on.
             let info = redis::cmd("INFO").arg("server").query::<String>(conn)?;
@@ -511,17 +553,88 @@ impl r2d2::ManageConnection for Manager {
 mod tests {
     use super::*;
 
+    use ciam_domain::{ClientId, Cutoff, GrantId, Jti};
+
+    fn written(
+        version: ContractVersion,
+        entry: &Revocation,
+    ) -> Option<(String, i64, i64, serde_json::Value)> {
+        let keys = DenylistKeys::versioned("ciam", version);
+        write(&keys, entry).map(|w| {
+            let event = serde_json::from_str(&w.event).expect("JSON");
+            assert_eq!(w.channel, keys.channel());
+            (w.key, w.value, w.until, event)
+        })
+    }
+
     #[test]
-    fn events_are_the_documented_json() {
+    fn entries_become_the_documented_keys_values_and_events() {
+        let token = Revocation::AccessToken {
+            jti: Jti::new("a\"b"),
+            until: UnixTime(1_700_000_000),
+        };
         assert_eq!(
-            event(EventKind::Jti, "a\"b", UnixTime(1_700_000_000)),
-            r#"{"v":1,"kind":"jti","id":"a\"b","until":1700000000}"#
+            written(ContractVersion::V1, &token),
+            Some((
+                "ciam:v1:revoked:jti:a\"b".into(),
+                1_700_000_000,
+                1_700_000_000,
+                serde_json::json!({"v": 1, "kind": "jti", "id": "a\"b", "until": 1_700_000_000})
+            ))
         );
-        let parsed: serde_json::Value =
-            serde_json::from_str(&event(EventKind::Gid, "g-1", UnixTime(5))).expect("valid JSON");
+        let grant = Revocation::Grant {
+            grant_id: GrantId::new("g-1"),
+            until: UnixTime(5),
+        };
         assert_eq!(
-            parsed,
-            serde_json::json!({"v": 1, "kind": "gid", "id": "g-1", "until": 5})
+            written(ContractVersion::V2, &grant),
+            Some((
+                "ciam:v2:revoked:gid:g-1".into(),
+                5,
+                5,
+                serde_json::json!({"v": 2, "kind": "gid", "id": "g-1", "until": 5})
+            ))
+        );
+        let cutoff = Revocation::Cutoff(Cutoff {
+            kind: CutoffKind::Subject,
+            id: "u-1".into(),
+            at: UnixTime(100),
+            until: UnixTime(700),
+        });
+        assert_eq!(
+            written(ContractVersion::V1, &cutoff),
+            None,
+            "v1 has no cut-offs"
+        );
+        assert_eq!(
+            written(ContractVersion::V2, &cutoff),
+            Some((
+                "ciam:v2:cutoff:sub:u-1".into(),
+                100,
+                700,
+                serde_json::json!({"v": 2, "kind": "sub", "id": "u-1", "until": 700, "cutoff": 100})
+            ))
+        );
+    }
+
+    #[test]
+    fn values_refuse_by_until_or_by_cutoff() {
+        let (jti, client) = (Jti::new("j"), ClientId::new("c"));
+        let token = TokenRef {
+            jti: &jti,
+            grant_id: None,
+            subject: "u",
+            client_id: &client,
+            issued_at: UnixTime(100),
+        };
+        let now = UnixTime(150);
+        assert!(refuses(EventKind::Jti, "151", &token, now));
+        assert!(!refuses(EventKind::Gid, "150", &token, now));
+        assert!(refuses(EventKind::Sub, "100", &token, now));
+        assert!(!refuses(EventKind::Cid, "99", &token, now));
+        assert!(
+            refuses(EventKind::Cid, "garbage", &token, now),
+            "fails closed"
         );
     }
 
@@ -568,14 +681,24 @@ mod tests {
         })
         .expect("no connection needed");
         assert_eq!(
-            denylist.key_for_jti(&Jti::new("j1")),
+            denylist.keys(ContractVersion::V1).jti("j1"),
             "acme:v1:revoked:jti:j1"
         );
         assert_eq!(
-            denylist.key_for_grant(&GrantId::new("g1")),
-            "acme:v1:revoked:gid:g1"
+            denylist.keys(ContractVersion::V2).grant("g1"),
+            "acme:v2:revoked:gid:g1"
         );
-        assert_eq!(denylist.channel(), "acme:v1:revocations");
-        assert_eq!(denylist.complete_key(), "acme:v1:complete");
+        assert_eq!(denylist.rebuild_key("r"), "acme:v2:rebuilding:r");
+        assert_eq!(
+            denylist.complete_keys(),
+            vec!["acme:v2:complete".to_owned(), "acme:v1:complete".to_owned()]
+        );
+        let v2_only = RedisDenylist::connect(RedisSettings {
+            key_prefix: "acme".into(),
+            write_v1: false,
+            ..RedisSettings::default()
+        })
+        .expect("no connection needed");
+        assert_eq!(v2_only.complete_keys(), vec!["acme:v2:complete".to_owned()]);
     }
 }

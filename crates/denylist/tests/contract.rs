@@ -8,9 +8,12 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ciam_contract::ContractVersion::{V1, V2};
 use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
 use ciam_domain::ports::Denylist;
-use ciam_domain::{GrantId, Jti, Revocation, UnixTime};
+use ciam_domain::{
+    ClientId, Cutoff, CutoffKind, DenylistError, GrantId, Jti, Revocation, TokenRef, UnixTime,
+};
 use ciam_testkit::redis::{shared, unique_prefix, TestRedis};
 
 /// Redis expires keys by its own clock, so every test takes `now` from the real one.
@@ -35,11 +38,50 @@ fn grant(grant_id: &str, until: UnixTime) -> Revocation {
     }
 }
 
+fn cutoff(kind: CutoffKind, id: &str, at: UnixTime, until: UnixTime) -> Revocation {
+    Revocation::Cutoff(Cutoff {
+        kind,
+        id: id.into(),
+        at,
+        until,
+    })
+}
+
+/// `is_denied` of a token with this `jti` and grant, of subject `nobody` and client `nobody`,
+/// issued at the epoch.
+fn check<D: Denylist + ?Sized>(
+    denylist: &D,
+    jti: &str,
+    gid: Option<&str>,
+    now: UnixTime,
+) -> Result<bool, DenylistError> {
+    check_token(denylist, jti, gid, "nobody", "nobody", UnixTime(0), now)
+}
+
+fn check_token<D: Denylist + ?Sized>(
+    denylist: &D,
+    jti: &str,
+    gid: Option<&str>,
+    subject: &str,
+    client: &str,
+    issued_at: UnixTime,
+    now: UnixTime,
+) -> Result<bool, DenylistError> {
+    let (jti, gid, client) = (Jti::new(jti), gid.map(GrantId::new), ClientId::new(client));
+    denylist.is_denied(
+        &TokenRef {
+            jti: &jti,
+            grant_id: gid.as_ref(),
+            subject,
+            client_id: &client,
+            issued_at,
+        },
+        now,
+    )
+}
+
 fn denied(denylist: &dyn Denylist, jti: &str, gid: Option<&str>, now: UnixTime) -> bool {
-    let gid = gid.map(GrantId::new);
-    denylist
-        .is_denied(&Jti::new(jti), gid.as_ref(), now)
-        .expect("is_denied answers")
+    check(denylist, jti, gid, now).expect("is_denied answers")
 }
 
 fn settings(server: &TestRedis, prefix: String, timeout: Duration) -> RedisSettings {
@@ -48,6 +90,7 @@ fn settings(server: &TestRedis, prefix: String, timeout: Duration) -> RedisSetti
         key_prefix: prefix,
         pool_size: 4,
         timeout,
+        write_v1: true,
     }
 }
 
@@ -202,6 +245,72 @@ mod suite {
         assert_eq!(denylist.is_complete(), Ok(true));
     }
 
+    pub fn a_cutoff_denies_tokens_issued_at_or_before_it(denylist: &dyn Denylist) {
+        let now = real_now();
+        let at = now.plus_seconds(-10);
+        let until = now.plus_seconds(60);
+        denylist
+            .deny(
+                &[
+                    cutoff(CutoffKind::Subject, "user:1", at, until),
+                    cutoff(CutoffKind::Client, "client 1", at, until),
+                ],
+                now,
+            )
+            .expect("deny");
+        let issued = |subject: &str, client: &str, iat: UnixTime, at_time: UnixTime| {
+            check_token(denylist, "j", None, subject, client, iat, at_time)
+                .expect("is_denied answers")
+        };
+        assert!(issued("user:1", "other", at, now), "issued in its second");
+        assert!(issued("user:1", "other", at.plus_seconds(-1), now));
+        assert!(
+            !issued("user:1", "other", at.plus_seconds(1), now),
+            "after it"
+        );
+        assert!(issued("someone", "client 1", at, now));
+        assert!(!issued("someone", "client 1", at.plus_seconds(1), now));
+        assert!(!issued("client 1", "user:1", at, now), "kinds are separate");
+        // After `until` every token the cut-off covers has expired: an adapter may answer
+        // either way (Redis drops the key by its own clock, and a cut-off's value is not
+        // its `until`).
+    }
+
+    pub fn a_cutoff_only_rises(denylist: &dyn Denylist) {
+        let now = real_now();
+        let until = now.plus_seconds(60);
+        denylist
+            .deny(&[cutoff(CutoffKind::Subject, "u", now, until)], now)
+            .expect("deny");
+        denylist
+            .deny(
+                &[cutoff(
+                    CutoffKind::Subject,
+                    "u",
+                    now.plus_seconds(-30),
+                    until,
+                )],
+                now,
+            )
+            .expect("an earlier cut-off");
+        let denied_at = |iat: UnixTime| {
+            check_token(denylist, "j", None, "u", "c", iat, now).expect("is_denied answers")
+        };
+        assert!(denied_at(now), "the later cut-off stays");
+        denylist
+            .deny(
+                &[cutoff(
+                    CutoffKind::Subject,
+                    "u",
+                    now.plus_seconds(5),
+                    until.plus_seconds(5),
+                )],
+                now,
+            )
+            .expect("a later cut-off");
+        assert!(denied_at(now.plus_seconds(5)));
+    }
+
     /// A rebuild with nothing in between, as the reconciler runs one.
     pub fn mark_complete(denylist: &dyn Denylist) {
         denylist.begin_rebuild("rebuild").expect("begin_rebuild");
@@ -245,6 +354,8 @@ contract!(
     denies_a_whole_batch,
     answers_ping_and_keeps_the_completeness_mark,
     concurrent_rebuilds_both_finish,
+    a_cutoff_denies_tokens_issued_at_or_before_it,
+    a_cutoff_only_rises,
 );
 
 #[test]
@@ -292,8 +403,8 @@ mod redis_contract {
 
         let jti_key = format!("{prefix}:v1:revoked:jti:j-1");
         let gid_key = format!("{prefix}:v1:revoked:gid:g-1");
-        assert_eq!(denylist.key_for_jti(&Jti::new("j-1")), jti_key);
-        assert_eq!(denylist.key_for_grant(&GrantId::new("g-1")), gid_key);
+        assert_eq!(denylist.keys(V1).jti("j-1"), jti_key);
+        assert_eq!(denylist.keys(V1).grant("g-1"), gid_key);
 
         let mut conn = inspector(shared());
         let value: String = conn.get(&jti_key).expect("GET");
@@ -326,8 +437,88 @@ mod redis_contract {
             .expect("EXISTS");
         assert_eq!(count, 0);
 
+        // The same in v2, the version ciam reads.
+        for (v1, v2) in [
+            (&jti_key, denylist.keys(V2).jti("j-1")),
+            (&gid_key, denylist.keys(V2).grant("g-1")),
+        ] {
+            assert_eq!(*v1, v2.replace(":v2:", ":v1:"));
+            let value: String = conn.get(&v2).expect("GET");
+            let v1_value: String = conn.get(v1).expect("GET");
+            assert_eq!(value, v1_value);
+        }
         let keys: Vec<String> = conn.keys(format!("{prefix}:*")).expect("KEYS");
-        assert_eq!(keys.len(), 2, "nothing else is written: {keys:?}");
+        assert_eq!(keys.len(), 4, "nothing else is written: {keys:?}");
+    }
+
+    #[test]
+    fn cutoffs_are_v2_keys_holding_the_cutoff_and_expiring_at_until() {
+        let prefix = unique_prefix("cutoffs");
+        let denylist =
+            RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(5)))
+                .expect("connect");
+        let mut conn = inspector(shared());
+        let mut events = inspector(shared());
+        let mut subscriber = events.as_pubsub();
+        subscriber
+            .subscribe(format!("{prefix}:v2:revocations"))
+            .expect("SUBSCRIBE");
+        let now = real_now();
+        let until = now.plus_seconds(600);
+        denylist
+            .deny(&[cutoff(CutoffKind::Subject, "u-1", now, until)], now)
+            .expect("deny");
+        denylist
+            .deny(&[cutoff(CutoffKind::Client, "c-1", now, until)], now)
+            .expect("deny");
+        for (key, kind, id) in [
+            (format!("{prefix}:v2:cutoff:sub:u-1"), "sub", "u-1"),
+            (format!("{prefix}:v2:cutoff:cid:c-1"), "cid", "c-1"),
+        ] {
+            let value: i64 = conn.get(&key).expect("GET");
+            assert_eq!(value, now.0, "the value is the cut-off");
+            let expire_at: i64 = redis::cmd("EXPIRETIME")
+                .arg(&key)
+                .query(&mut conn)
+                .expect("EXPIRETIME");
+            assert_eq!(expire_at, until.0, "the key expires at until");
+            let message = subscriber.get_message().expect("an event");
+            let payload: String = message.get_payload().expect("payload");
+            let json: serde_json::Value = serde_json::from_str(&payload).expect("JSON");
+            assert_eq!(
+                json,
+                serde_json::json!({"v": 2, "kind": kind, "id": id, "until": until.0, "cutoff": now.0})
+            );
+        }
+        let keys: Vec<String> = conn.keys(format!("{prefix}:*")).expect("KEYS");
+        assert_eq!(keys.len(), 2, "v1 has no cut-offs: {keys:?}");
+    }
+
+    #[test]
+    fn with_v1_off_only_v2_is_written() {
+        let prefix = unique_prefix("v2only");
+        let denylist = RedisDenylist::connect(RedisSettings {
+            write_v1: false,
+            ..settings(shared(), prefix.clone(), Duration::from_secs(5))
+        })
+        .expect("connect");
+        let now = real_now();
+        denylist
+            .deny(&[token("j", now.plus_seconds(60))], now)
+            .expect("deny");
+        suite::mark_complete(&denylist);
+        let mut keys: Vec<String> = inspector(shared())
+            .keys(format!("{prefix}:*"))
+            .expect("KEYS");
+        keys.sort();
+        assert_eq!(
+            keys,
+            vec![
+                format!("{prefix}:v2:complete"),
+                format!("{prefix}:v2:revoked:jti:j")
+            ]
+        );
+        assert_eq!(denylist.is_complete(), Ok(true));
     }
 
     #[test]
@@ -438,7 +629,7 @@ mod redis_contract {
             RedisDenylist::connect(settings(shared(), prefix.clone(), Duration::from_secs(5)))
                 .expect("connect");
         let channel = format!("{prefix}:v1:revocations");
-        assert_eq!(denylist.channel(), channel);
+        assert_eq!(denylist.keys(V1).channel(), channel);
 
         let mut reader = inspector(shared());
         let mut conn = inspector(shared());
@@ -517,7 +708,10 @@ mod redis_contract {
         assert_eq!(neighbour.is_complete(), Ok(false), "markers are per prefix");
 
         let key = format!("{prefix}:v1:complete");
-        assert_eq!(denylist.complete_key(), key);
+        assert_eq!(denylist.keys(V1).complete(), key);
+        assert!(inspector(&server)
+            .exists::<_, bool>(denylist.keys(V2).complete())
+            .expect("EXISTS"));
         let mut conn = inspector(&server);
         assert!(conn.exists::<_, bool>(&key).expect("EXISTS"));
         assert_eq!(
@@ -667,11 +861,9 @@ mod redis_contract {
         assert_fails_fast("deny", &denylist, move |d| {
             d.deny(&[token("b", now.plus_seconds(60))], now)
         });
-        assert_fails_fast("is_denied", &denylist, move |d| {
-            d.is_denied(&Jti::new("a"), None, now)
-        });
+        assert_fails_fast("is_denied", &denylist, move |d| check(d, "a", None, now));
         assert_fails_fast("is_denied with a grant", &denylist, move |d| {
-            d.is_denied(&Jti::new("a"), Some(&GrantId::new("g")), now)
+            check(d, "a", Some("g"), now)
         });
         assert_fails_fast("ping", &denylist, |d| d.ping());
         assert_fails_fast("is_complete", &denylist, |d| d.is_complete());
@@ -750,9 +942,7 @@ mod redis_contract {
         assert_fails_fast("deny", &denylist, move |d| {
             d.deny(&[token("b", now.plus_seconds(60))], now)
         });
-        assert_fails_fast("is_denied", &denylist, move |d| {
-            d.is_denied(&Jti::new("a"), None, now)
-        });
+        assert_fails_fast("is_denied", &denylist, move |d| check(d, "a", None, now));
         assert_fails_fast("ping", &denylist, |d| d.ping());
         assert_fails_fast("is_complete", &denylist, |d| d.is_complete());
         server.thaw();
@@ -789,7 +979,7 @@ mod redis_contract {
         server.restart();
         for _ in 0..20 {
             let now = real_now();
-            assert_eq!(denylist.is_denied(&Jti::new("x"), None, now), Ok(false));
+            assert_eq!(check(&*denylist, "x", None, now), Ok(false));
         }
     }
 }

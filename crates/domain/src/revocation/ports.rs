@@ -62,7 +62,8 @@ pub trait Denylist: Send + Sync {
 
     /// Whether `token` is denied: its `jti`, its grant, or a cut-off of its subject or
     /// client ([`Revocation::covers`]). MUST return `Err`, never `Ok(false)`, when it cannot
-    /// tell.
+    /// tell. (After a cut-off's `until` every token it covers has expired, so for those an
+    /// adapter may answer either way.)
     fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError>;
 
     fn ping(&self) -> Result<(), DenylistError>;
