@@ -36,6 +36,24 @@ pub enum Command {
     /// Manage signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Revoke everything of a user (sign them out everywhere) or of a client (every token
+    /// issued to it): a not-before cut-off refuses every access token issued until now,
+    /// with or without a refresh token, and every grant, code and session ends.
+    Revoke(RevokeArgs),
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct RevokeArgs {
+    /// The user's id (the `sub` of their tokens).
+    #[arg(long, value_name = "USER_ID")]
+    pub user: Option<String>,
+    /// The user's username.
+    #[arg(long, value_name = "USERNAME")]
+    pub username: Option<String>,
+    /// The client's client_id.
+    #[arg(long, value_name = "CLIENT_ID")]
+    pub client: Option<String>,
 }
 
 impl Command {

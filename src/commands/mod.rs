@@ -2,6 +2,7 @@
 
 mod client;
 mod keys;
+mod revoke;
 mod serve;
 mod user;
 
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Client(command) => client::run(&wiring::services(&settings)?.clients, command),
         Command::User(command) => user::run(&wiring::services(&settings)?.accounts, command),
+        Command::Revoke(args) => revoke::run(&wiring::services(&settings)?, &settings, args),
         Command::Keys(command) => {
             let services = wiring::services(&settings)?;
             keys::run(

@@ -46,6 +46,19 @@ impl Accounts {
         Accounts { core, throttle }
     }
 
+    /// The user with this id, if any.
+    pub fn find_user(&self, id: &str) -> Result<Option<User>, AdminError> {
+        if id.is_empty() || id.len() > crate::input::MAX_CLIENT_ID_LEN {
+            return Ok(None);
+        }
+        Ok(self.core.ports.store.find_user_by_id(&UserId::new(id))?)
+    }
+
+    /// The user with this username, if any.
+    pub fn find_user_by_username(&self, username: &str) -> Result<Option<User>, AdminError> {
+        Ok(self.core.ports.store.find_user_by_username(username)?)
+    }
+
     pub fn create_user(&self, username: &str, password: &Secret) -> Result<User, AdminError> {
         self.create_user_with_profile(username, password, Profile::default())
     }

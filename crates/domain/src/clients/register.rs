@@ -8,6 +8,8 @@ use crate::error::AdminError;
 use crate::ids::ClientId;
 use crate::input::{is_client_id, is_name, MAX_NAME_LEN};
 use crate::kernel::{ID_BYTES, SECRET_BYTES};
+use crate::ports::BulkRevoked;
+use crate::revocation::CutoffKind;
 use crate::scope::Scope;
 use crate::secret::Secret;
 
@@ -70,13 +72,14 @@ impl Clients {
         Ok(self.core.ports.store.find_client(&ClientId::new(id))?)
     }
 
-    /// Deletes a client and revokes its grants, so their refresh and access tokens stop
-    /// working. Its client_credentials access tokens carry no grant and live out their
-    /// short lifetime (revocation by client is on the roadmap).
+    /// Deletes a client and revokes everything of it first (a client cut-off: its
+    /// `client_credentials` tokens too, which carry no grant), so no token of it works.
     pub fn delete_client(&self, id: &str) -> Result<bool, AdminError> {
-        if !is_client_id(id) {
+        if self.find_client(id)?.is_none() {
             return Ok(false);
         }
+        self.revocation
+            .revoke_everything_of(CutoffKind::Client, id)?;
         let now = self.core.now();
         let id = ClientId::new(id);
         self.cache.forget(&id);
@@ -85,6 +88,18 @@ impl Clients {
         };
         self.revocation.deny(&revoked, now)?;
         Ok(true)
+    }
+
+    /// Revokes every token of the client issued until now (a client cut-off): its secret
+    /// leaked, or it misbehaves. `None` when there is no such client.
+    pub fn revoke_everything(&self, id: &str) -> Result<Option<BulkRevoked>, AdminError> {
+        if self.find_client(id)?.is_none() {
+            return Ok(None);
+        }
+        Ok(Some(
+            self.revocation
+                .revoke_everything_of(CutoffKind::Client, id)?,
+        ))
     }
 }
 
