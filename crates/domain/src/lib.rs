@@ -43,6 +43,7 @@ pub use issuance::model as grant;
 pub use access_token::alg::{SigningAlg, UnsupportedAlg};
 pub use access_token::at_hash::at_hash;
 pub use access_token::AccessTokens;
+pub use accounts::mail::{MailError, MailMessage};
 pub use accounts::password_policy::{
     PasswordCheckError, PasswordPolicy, PasswordRejected, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
 };

@@ -1,6 +1,7 @@
 //! Resource owners (users): creating them, and signing them in with a password, behind a
 //! brute-force throttle (RFC 6749 §4.3.2). The hosted login page will sign in here too.
 
+pub mod mail;
 pub mod model;
 pub mod password_policy;
 pub mod ports;
