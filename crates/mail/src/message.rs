@@ -1,7 +1,7 @@
 //! The domain's `MailMessage` as an RFC 5322 message, the same for every adapter.
 
 use ciam_domain::{MailError, MailMessage};
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, MIME_VERSION_1_0};
 use lettre::message::Mailbox;
 use lettre::Message;
 
@@ -13,9 +13,10 @@ pub(crate) fn from_mailbox(from: &str) -> Result<Mailbox, ConfigError> {
     from.parse().map_err(|_| ConfigError::From(from.to_owned()))
 }
 
-/// The message with every header RFC 5322 §3.6 requires (`Date`, `From`) and those it
-/// SHOULD have (`Message-ID`, `To`, `Subject`). lettre encodes a non-ASCII subject
-/// (RFC 2047) and body (quoted-printable or base64), and ends every line with CRLF.
+/// The message with every header RFC 5322 §3.6 requires (`Date`, `From`), those it
+/// SHOULD have (`Message-ID`, `To`, `Subject`), and `MIME-Version`. lettre encodes a
+/// non-ASCII subject (RFC 2047) and body (quoted-printable or base64), and ends every line
+/// with CRLF.
 pub(crate) fn build(from: &Mailbox, message: &MailMessage) -> Result<Message, MailError> {
     let to: Mailbox = message
         .to()
@@ -27,6 +28,8 @@ pub(crate) fn build(from: &Mailbox, message: &MailMessage) -> Result<Message, Ma
         .subject(message.subject())
         .date_now()
         .message_id(Some(message_id(from)?))
+        // RFC 2045 §4: a message using MIME (here its transfer encodings) MUST say so.
+        .header(MIME_VERSION_1_0)
         .header(ContentType::TEXT_PLAIN)
         .body(message.text_body().to_owned())
         .map_err(|error| MailError::Invalid(error.to_string()))
