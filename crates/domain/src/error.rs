@@ -1,7 +1,7 @@
 //! The errors every use case shares: what an adapter reports (`StoreError`, `DenylistError`,
-//! `CodecError`, `MailError`) and the `Fault` they become in a use case. Each use case has its own error
-//! enum beside it (e.g. `RevokeError`), with a `Fault` variant for outages; the HTTP edge
-//! maps them to responses once.
+//! `CodecError`, `MailError`) and the `Fault` they become in a use case. Each use case has
+//! its own error enum beside it (e.g. `RevokeError`), with a `Fault` variant for outages;
+//! the HTTP edge maps them to responses once.
 //!
 //! A fault keeps its cause: the driver's error stays reachable through `source()`, so the
 //! log line of a 503 says what failed underneath, while the response says nothing of it.
