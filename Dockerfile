@@ -32,6 +32,7 @@ COPY crates/crypto/Cargo.toml crates/crypto/Cargo.toml
 COPY crates/denylist/Cargo.toml crates/denylist/Cargo.toml
 COPY crates/domain/Cargo.toml crates/domain/Cargo.toml
 COPY crates/http/Cargo.toml crates/http/Cargo.toml
+COPY crates/mail/Cargo.toml crates/mail/Cargo.toml
 COPY crates/notify/Cargo.toml crates/notify/Cargo.toml
 COPY crates/resource/Cargo.toml crates/resource/Cargo.toml
 COPY crates/store/Cargo.toml crates/store/Cargo.toml

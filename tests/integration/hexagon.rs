@@ -60,6 +60,7 @@ fn the_domain_has_no_framework_driver_or_runtime() {
             "tokio",
             "r2d2",
             "jsonwebtoken",
+            "lettre",
         ],
     );
 }
@@ -71,6 +72,7 @@ fn adapters_and_the_edge_do_not_depend_on_each_other() {
         "ciam-denylist",
         "ciam-crypto",
         "ciam-notify",
+        "ciam-mail",
         "ciam-http",
     ];
     for package in workspace {

@@ -1,7 +1,7 @@
 //! The errors every use case shares: what an adapter reports (`StoreError`, `DenylistError`,
-//! `CodecError`) and the `Fault` they become in a use case. Each use case has its own error
-//! enum beside it (e.g. `RevokeError`), with a `Fault` variant for outages; the HTTP edge
-//! maps them to responses once.
+//! `CodecError`, `MailError`) and the `Fault` they become in a use case. Each use case has
+//! its own error enum beside it (e.g. `RevokeError`), with a `Fault` variant for outages;
+//! the HTTP edge maps them to responses once.
 //!
 //! A fault keeps its cause: the driver's error stays reachable through `source()`, so the
 //! log line of a 503 says what failed underneath, while the response says nothing of it.
@@ -156,6 +156,8 @@ pub enum Fault {
     Denylist(#[from] DenylistError),
     #[error(transparent)]
     Crypto(#[from] CodecError),
+    #[error(transparent)]
+    Mail(#[from] crate::accounts::mail::MailError),
     #[error("no active {0} signing key")]
     NoActiveKey(crate::access_token::alg::SigningAlg),
     #[error("the denylist lost entries while it was rebuilt; rebuilding again")]
@@ -198,6 +200,11 @@ macro_rules! faults_become {
         }
         impl From<$crate::error::CodecError> for $error {
             fn from(error: $crate::error::CodecError) -> Self {
+                $error::$variant($crate::error::Fault::from(error))
+            }
+        }
+        impl From<$crate::accounts::mail::MailError> for $error {
+            fn from(error: $crate::accounts::mail::MailError) -> Self {
                 $error::$variant($crate::error::Fault::from(error))
             }
         }

@@ -43,6 +43,10 @@ pub use issuance::model as grant;
 pub use access_token::alg::{SigningAlg, UnsupportedAlg};
 pub use access_token::at_hash::at_hash;
 pub use access_token::AccessTokens;
+pub use accounts::mail::{MailError, MailMessage};
+pub use accounts::password_policy::{
+    PasswordCheckError, PasswordPolicy, PasswordRejected, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
+};
 pub use accounts::{Accounts, SignInError};
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
 pub use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};

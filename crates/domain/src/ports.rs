@@ -8,6 +8,7 @@
 use crate::time::UnixTime;
 
 pub use crate::access_token::ports::{AccessTokenCodec, KeyStore};
+pub use crate::accounts::mail::Mailer;
 pub use crate::accounts::ports::{PasswordHasher, UserStore};
 pub use crate::authorization::ports::CodeStore;
 pub use crate::clients::ports::ClientStore;

@@ -1,7 +1,9 @@
 //! Resource owners (users): creating them, and signing them in with a password, behind a
 //! brute-force throttle (RFC 6749 §4.3.2). The hosted login page will sign in here too.
 
+pub mod mail;
 pub mod model;
+pub mod password_policy;
 pub mod ports;
 pub mod throttle;
 
@@ -14,10 +16,9 @@ use crate::input::{is_name, MAX_NAME_LEN};
 use crate::kernel::{Core, ID_BYTES};
 use crate::secret::Secret;
 use model::{Profile, User};
+// Longest password hashed: argon2 cost grows with input, so a huge one is a DoS lever.
+use password_policy::MAX_PASSWORD_BYTES;
 use throttle::SignInThrottle;
-
-/// Longest password hashed: argon2 cost grows with input, so a huge one is a DoS lever.
-const MAX_PASSWORD_BYTES: usize = 1024;
 
 pub struct Accounts {
     core: Arc<Core>,
