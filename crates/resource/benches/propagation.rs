@@ -11,7 +11,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use ciam_resource::{DenylistConfig, Rejection, SyncedConfig, Verifier, VerifierConfig};
+use ciam_resource::{
+    ContractVersion, DenylistConfig, Rejection, SyncedConfig, Verifier, VerifierConfig,
+};
 
 use ciam::{agent, basic, Ciam, Options};
 use support::percentile;
@@ -32,6 +34,8 @@ fn main() {
         &ciam.issuer,
         DenylistConfig::Synced(SyncedConfig {
             prefix: ciam.redis_prefix().to_owned(),
+            // What the in-process ciam writes (tests/support/mod.rs, SERVER_CONTRACT).
+            contract: ContractVersion::V1,
             ..SyncedConfig::new(ciam.redis_url())
         }),
     ))

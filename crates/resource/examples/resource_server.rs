@@ -18,6 +18,7 @@
 //! | `RESOURCE_DENYLIST` | `introspection` | `synced`, `redis` or `introspection` |
 //! | `CIAM_REDIS_URL` | `redis://127.0.0.1:6379` | synced and redis modes |
 //! | `CIAM_REDIS_PREFIX` | `ciam` | synced and redis modes |
+//! | `RESOURCE_DENYLIST_CONTRACT` | `v2` | synced and redis modes: the Redis contract read, `v2` or `v1` (docs/redis-denylist.md) |
 //! | `RESOURCE_CLIENT_ID`, `RESOURCE_CLIENT_SECRET` | none | introspection mode |
 //! | `RESOURCE_LISTEN` | `127.0.0.1:8081` | address to bind |
 //! | `RUST_LOG` | `info` | log level (stderr) |
@@ -27,7 +28,8 @@ use std::time::Duration;
 use actix_web::{get, web, App, HttpResponse, HttpServer};
 use ciam_resource::actix::{Authenticated, BearerError};
 use ciam_resource::{
-    DenylistConfig, IntrospectionConfig, RedisConfig, SyncedConfig, Verifier, VerifierConfig,
+    ContractVersion, DenylistConfig, IntrospectionConfig, RedisConfig, SyncedConfig, Verifier,
+    VerifierConfig,
 };
 
 #[get("/hello")]
@@ -50,13 +52,20 @@ fn config() -> Result<VerifierConfig, String> {
     let redis_url = env("CIAM_REDIS_URL").unwrap_or_else(|| "redis://127.0.0.1:6379".into());
     let prefix = env("CIAM_REDIS_PREFIX").unwrap_or_else(|| "ciam".into());
     let mode = env("RESOURCE_DENYLIST").unwrap_or_else(|| "introspection".into());
+    let contract = match env("RESOURCE_DENYLIST_CONTRACT").as_deref() {
+        None | Some("v2") => ContractVersion::V2,
+        Some("v1") => ContractVersion::V1,
+        Some(other) => return Err(format!("RESOURCE_DENYLIST_CONTRACT={other}: v1 or v2")),
+    };
     let denylist = match mode.as_str() {
         "synced" => DenylistConfig::Synced(SyncedConfig {
             prefix,
+            contract,
             ..SyncedConfig::new(redis_url)
         }),
         "redis" => DenylistConfig::Redis(RedisConfig {
             prefix,
+            contract,
             ..RedisConfig::new(redis_url)
         }),
         "introspection" => {

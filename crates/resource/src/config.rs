@@ -5,6 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ciam_contract::ContractVersion;
 use jsonwebtoken::Algorithm;
 
 use crate::denylist::RevocationSet;
@@ -84,7 +85,7 @@ pub(crate) fn is_symmetric(alg: Algorithm) -> bool {
 /// How revocation is checked (docs/resource-servers.md compares them).
 #[derive(Clone, Debug)]
 pub enum DenylistConfig {
-    /// One `EXISTS` round trip to ciam's Redis per check.
+    /// One round trip to ciam's Redis per check (`MGET` in contract v2, `EXISTS` in v1).
     Redis(RedisConfig),
     /// An in-memory copy of ciam's Redis denylist, kept current by its events: no I/O per
     /// check.
@@ -144,7 +145,7 @@ fn check_redis_url(url: &str) -> Result<(), ConfigError> {
         .map_err(|e| ConfigError(format!("bad redis url {}: {e}", redact(url))))
 }
 
-/// Per-check `EXISTS` in Redis.
+/// One Redis round trip per check.
 #[derive(Clone)]
 pub struct RedisConfig {
     /// `redis://[user:password@]host[:port][/db]`: ciam's `CIAM_REDIS_URL`.
@@ -157,10 +158,16 @@ pub struct RedisConfig {
     pub timeout: Duration,
     /// The most connections open at once. Default 8.
     pub pool_size: usize,
-    /// Also check `{prefix}:v1:complete` (in the same round trip) and answer
+    /// Also check `{prefix}:{version}:complete` (in the same round trip) and answer
     /// `DenylistUnavailable` while it is missing: after a Redis flush or restart, until ciam
     /// has rebuilt the denylist, a revoked token could pass. Default true.
     pub require_complete: bool,
+    /// Which version of the Redis contract to read (docs/redis-denylist.md). Default
+    /// [`ContractVersion::V2`]: `MGET` of the `jti`, `gid`, subject and client keys, so that
+    /// cut-offs (every token of a user or a client issued before a time) are refused too.
+    /// `V1` reads only the `jti` and `gid` keys (`EXISTS`), for a ciam that does not write
+    /// v2 yet; it does not see cut-offs.
+    pub contract: ContractVersion,
 }
 
 impl RedisConfig {
@@ -171,6 +178,7 @@ impl RedisConfig {
             timeout: Duration::from_millis(500),
             pool_size: 8,
             require_complete: true,
+            contract: ContractVersion::V2,
         }
     }
 }
@@ -183,6 +191,7 @@ impl fmt::Debug for RedisConfig {
             .field("timeout", &self.timeout)
             .field("pool_size", &self.pool_size)
             .field("require_complete", &self.require_complete)
+            .field("contract", &self.contract)
             .finish()
     }
 }
@@ -209,6 +218,10 @@ pub struct SyncedConfig {
     /// Entries past their `until` are removed this often (checks ignore them anyway).
     /// Default 60 s.
     pub sweep_interval: Duration,
+    /// Which version of the Redis contract to copy: its keys, channel and completeness
+    /// marker (docs/redis-denylist.md). Default [`ContractVersion::V2`], with subject and
+    /// client cut-offs. `V1`, for a ciam that does not write v2 yet, sees no cut-offs.
+    pub contract: ContractVersion,
 }
 
 impl SyncedConfig {
@@ -220,6 +233,7 @@ impl SyncedConfig {
             staleness: Duration::from_secs(5),
             resync_interval: Duration::from_secs(300),
             sweep_interval: Duration::from_secs(60),
+            contract: ContractVersion::V2,
         }
     }
 }
@@ -233,6 +247,7 @@ impl fmt::Debug for SyncedConfig {
             .field("staleness", &self.staleness)
             .field("resync_interval", &self.resync_interval)
             .field("sweep_interval", &self.sweep_interval)
+            .field("contract", &self.contract)
             .finish()
     }
 }

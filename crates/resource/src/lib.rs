@@ -7,9 +7,10 @@
 //! `{issuer}/.well-known/openid-configuration`, cached, refetched when an unknown `kid`
 //! appears, at most once per [`VerifierConfig::jwks_refetch_floor`]), `iss`, `aud`, `exp`
 //! and `nbf` (with [`VerifierConfig::leeway`]), then revocation, in one of the
-//! [`DenylistConfig`] modes: `EXISTS` in Redis per check, a synced in-memory copy of the
-//! Redis denylist, or RFC 7662 introspection. The answer is the token's
-//! [`AccessTokenClaims`] or a [`Rejection`] saying why not.
+//! [`DenylistConfig`] modes: one Redis round trip per check, a synced in-memory copy of the
+//! Redis denylist, or RFC 7662 introspection. The Redis modes read contract v2 by default
+//! (revoked `jti`s and grants, and subject and client cut-offs compared with `iat`). The
+//! answer is the token's [`AccessTokenClaims`] or a [`Rejection`] saying why not.
 //!
 //! ```no_run
 //! use ciam_resource::{DenylistConfig, SyncedConfig, Verifier, VerifierConfig};
@@ -43,7 +44,9 @@ mod throttle;
 mod token;
 mod verifier;
 
-pub use ciam_contract::{AccessTokenClaims, DenylistKeys, EventKind, RevocationEvent};
+pub use ciam_contract::{
+    AccessTokenClaims, ContractVersion, DenylistKeys, EventKind, RevocationEvent,
+};
 pub use config::{
     ConfigError, DenylistConfig, IntrospectionConfig, RedisConfig, SyncedConfig, VerifierConfig,
 };

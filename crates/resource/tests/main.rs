@@ -4,6 +4,7 @@
 mod support;
 
 mod claims;
+mod contract_v2;
 mod extractor;
 mod modes;
 mod relying_party;

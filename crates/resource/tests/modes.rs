@@ -7,7 +7,7 @@ use ciam_resource::{
 };
 
 use crate::support::ciam::{Ciam, Options};
-use crate::support::{assert_eventually, verifier, Mode, EVERY_MODE};
+use crate::support::{assert_eventually, verifier, Mode, EVERY_MODE, SERVER_CONTRACT};
 
 /// How long a revocation may take to show: synced mode is one pub/sub hop; introspection
 /// is bounded by the (test's 300 ms) positive cache.
@@ -182,6 +182,7 @@ fn redis_mode_fails_closed_when_redis_is_unreachable_or_incomplete() {
         DenylistConfig::Redis(RedisConfig {
             prefix: ciam.redis_prefix().to_owned(),
             timeout: Duration::from_millis(200),
+            contract: SERVER_CONTRACT,
             ..RedisConfig::new(format!("redis://127.0.0.1:{}", ciam_testkit::free_port()))
         }),
     ))
@@ -193,7 +194,8 @@ fn redis_mode_fails_closed_when_redis_is_unreachable_or_incomplete() {
     );
     assert!(started.elapsed() < Duration::from_secs(2), "prompt");
 
-    // A prefix ciam never wrote: no completeness marker, so no answer.
+    // A prefix ciam never wrote: no completeness marker, so no answer (contract v2, the
+    // default: its marker is `{prefix}:v2:complete`).
     let redis = ciam_testkit::redis::shared();
     let prefix = ciam_testkit::redis::unique_prefix("incomplete");
     let config = |require_complete| {
@@ -214,7 +216,7 @@ fn redis_mode_fails_closed_when_redis_is_unreachable_or_incomplete() {
     );
     let lenient = Verifier::new(config(false)).expect("verifier");
     assert!(lenient.verify(&token).is_ok());
-    let marker = ciam_resource::DenylistKeys::new(prefix.clone()).complete();
+    let marker = ciam_resource::DenylistKeys::v2(prefix.clone()).complete();
     assert_eq!(redis.command(&["SET", &marker, "1"]).expect("SET"), "+OK");
     assert!(strict.verify(&token).is_ok());
 }

@@ -7,7 +7,7 @@ use ciam_resource::{DenylistConfig, Rejection, SyncedConfig, Verifier, VerifierC
 use ciam_testkit::redis::TestRedis;
 
 use crate::support::ciam::{Ciam, Options};
-use crate::support::{assert_eventually, until_answer};
+use crate::support::{assert_eventually, until_answer, SERVER_CONTRACT};
 
 const STALENESS: Duration = Duration::from_millis(1000);
 
@@ -19,6 +19,7 @@ fn synced(ciam: &Ciam, prefix: &str) -> Verifier {
             prefix: prefix.to_owned(),
             staleness: STALENESS,
             timeout: Duration::from_millis(300),
+            contract: SERVER_CONTRACT,
             ..SyncedConfig::new(ciam.redis_url())
         }),
     );
@@ -152,7 +153,8 @@ fn synced_mode_waits_for_a_complete_denylist_at_start() {
     let client = ciam.client();
     let token = ciam.client_token(&client);
     // As after a FLUSHALL that ciam has not repaired yet.
-    let marker = ciam_resource::DenylistKeys::new(ciam.redis_prefix()).complete();
+    let marker =
+        ciam_resource::DenylistKeys::versioned(ciam.redis_prefix(), SERVER_CONTRACT).complete();
     assert_eq!(redis.command(&["DEL", &marker]).expect("DEL"), ":1");
     let verifier = synced(&ciam, ciam.redis_prefix());
     assert_eq!(

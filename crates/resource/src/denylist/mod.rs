@@ -48,7 +48,6 @@ impl Denylist {
         now: i64,
         may_block: bool,
     ) -> Found<Result<(), Rejection>> {
-        let gid = claims.gid.as_deref();
         let revoked = |revoked: bool| {
             if revoked {
                 Err(Rejection::Revoked)
@@ -57,12 +56,12 @@ impl Denylist {
             }
         };
         match self {
-            Denylist::Memory(set) => Found::Done(revoked(set.is_revoked(&claims.jti, gid, now))),
+            Denylist::Memory(set) => Found::Done(revoked(set.is_revoked(claims, now))),
             Denylist::Synced(synced) => {
-                Found::Done(synced.is_revoked(&claims.jti, gid, now).and_then(revoked))
+                Found::Done(synced.is_revoked(claims, now).and_then(revoked))
             }
             Denylist::Redis(redis) if may_block => {
-                Found::Done(redis.is_revoked(&claims.jti, gid).and_then(revoked))
+                Found::Done(redis.is_revoked(claims, now).and_then(revoked))
             }
             Denylist::Redis(_) => Found::NeedsIo,
             Denylist::Introspection(introspector) => match introspector.cached(claims) {
@@ -87,6 +86,28 @@ impl Denylist {
             Denylist::Synced(synced) => Some(synced.set()),
             Denylist::Memory(set) => Some(set),
             _ => None,
+        }
+    }
+}
+
+/// The number a denylist key holds (`until`, or a cut-off): decimal Unix seconds. Anything
+/// else breaks the contract and reads as `i64::MAX`, which revokes whatever the key names
+/// (fail closed, as ciam's own check does).
+fn key_value(raw: &[u8]) -> i64 {
+    std::str::from_utf8(raw)
+        .ok()
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_value_that_is_not_a_number_revokes() {
+        assert_eq!(super::key_value(b"1767225600"), 1_767_225_600);
+        assert_eq!(super::key_value(b" 42 "), 42);
+        for bad in [&b""[..], b"soon", b"1.5", b"\xff"] {
+            assert_eq!(super::key_value(bad), i64::MAX, "{bad:?}");
         }
     }
 }

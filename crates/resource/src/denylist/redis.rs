@@ -1,14 +1,16 @@
-//! Per-check mode: `EXISTS {jti key} {gid key}` in ciam's Redis, one round trip, through a
-//! small pool. Every check is bounded by one deadline (waiting for a connection,
-//! connecting, writing, reading); past it, or on any error, the answer is
-//! `DenylistUnavailable`, never "not revoked".
+//! Per-check mode: one round trip to ciam's Redis through a small pool. In contract v2,
+//! `MGET {jti key} {gid key} {sub key} {cid key}`; in v1, `EXISTS {jti key} {gid key}`.
+//! Every check is bounded by one deadline (waiting for a connection, connecting, writing,
+//! reading); past it, or on any error, the answer is `DenylistUnavailable`, never "not
+//! revoked".
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use ciam_contract::DenylistKeys;
+use ciam_contract::{cutoff_covers, AccessTokenClaims, ContractVersion, DenylistKeys, EventKind};
 
 use crate::config::{redact, RedisConfig};
+use crate::denylist::key_value;
 use crate::throttle::Throttle;
 use crate::Rejection;
 
@@ -42,7 +44,7 @@ impl RedisLookup {
         })?;
         Ok(RedisLookup {
             client,
-            keys: DenylistKeys::new(config.prefix.clone()),
+            keys: DenylistKeys::versioned(config.prefix.clone(), config.contract),
             timeout: config.timeout,
             pool_size: config.pool_size,
             require_complete: config.require_complete,
@@ -52,34 +54,69 @@ impl RedisLookup {
         })
     }
 
-    /// Whether the token is revoked: one pipelined round trip of `EXISTS jti [gid]` (and
-    /// `EXISTS complete` when required).
-    pub fn is_revoked(&self, jti: &str, gid: Option<&str>) -> Result<bool, Rejection> {
-        let mut pipe = redis::pipe();
-        let exists = pipe.cmd("EXISTS").arg(self.keys.jti(jti));
-        if let Some(gid) = gid {
-            exists.arg(self.keys.grant(gid));
-        }
-        if self.require_complete {
-            pipe.cmd("EXISTS").arg(self.keys.complete());
-        }
-        let replies: Vec<i64> = self.run(|conn| pipe.query(conn))?;
-        match replies.as_slice() {
-            [revoked] if !self.require_complete => Ok(*revoked > 0),
-            [revoked, complete] if self.require_complete => {
-                if *complete == 0 {
-                    if self.warnings.ready() {
-                        tracing::warn!(
-                            "the Redis denylist is not complete (no {}): refusing to answer",
-                            self.keys.complete()
-                        );
-                    }
-                    return Err(Rejection::DenylistUnavailable);
+    /// Whether the token is revoked at `now` (Unix seconds): one pipelined round trip of the
+    /// version's lookup (and `EXISTS complete` when required).
+    pub fn is_revoked(&self, claims: &AccessTokenClaims, now: i64) -> Result<bool, Rejection> {
+        let gid = claims.gid.as_deref();
+        match self.keys.version() {
+            ContractVersion::V1 => {
+                let mut exists = redis::cmd("EXISTS");
+                exists.arg(self.keys.jti(&claims.jti));
+                if let Some(gid) = gid {
+                    exists.arg(self.keys.grant(gid));
                 }
-                Ok(*revoked > 0)
+                let count: i64 = self.query(exists)?;
+                Ok(count > 0)
             }
-            _ => Err(Rejection::DenylistUnavailable),
+            ContractVersion::V2 => {
+                let mut mget = redis::cmd("MGET");
+                mget.arg(self.keys.jti(&claims.jti));
+                if let Some(gid) = gid {
+                    mget.arg(self.keys.grant(gid));
+                }
+                mget.arg(self.keys.entry(EventKind::Sub, &claims.sub))
+                    .arg(self.keys.entry(EventKind::Cid, &claims.client_id));
+                let values: Vec<Option<Vec<u8>>> = self.query(mget)?;
+                // The last two are the cut-offs; the others hold `until`.
+                let cutoffs_at = values
+                    .len()
+                    .checked_sub(2)
+                    .filter(|at| *at == 1 + usize::from(gid.is_some()))
+                    .ok_or(Rejection::DenylistUnavailable)?;
+                let (revocations, cutoffs) = values.split_at(cutoffs_at);
+                Ok(revocations
+                    .iter()
+                    .flatten()
+                    .any(|until| key_value(until) > now)
+                    || cutoffs
+                        .iter()
+                        .flatten()
+                        .any(|cutoff| cutoff_covers(key_value(cutoff), claims.iat)))
+            }
         }
+    }
+
+    /// `lookup`'s reply, from the same round trip as the completeness check when that is
+    /// required.
+    fn query<T: redis::FromRedisValue>(&self, lookup: redis::Cmd) -> Result<T, Rejection> {
+        let mut pipe = redis::pipe();
+        pipe.add_command(lookup);
+        if !self.require_complete {
+            let (found,): (T,) = self.run(|conn| pipe.query(conn))?;
+            return Ok(found);
+        }
+        pipe.cmd("EXISTS").arg(self.keys.complete());
+        let (found, complete): (T, i64) = self.run(|conn| pipe.query(conn))?;
+        if complete == 0 {
+            if self.warnings.ready() {
+                tracing::warn!(
+                    "the Redis denylist is not complete (no {}): refusing to answer",
+                    self.keys.complete()
+                );
+            }
+            return Err(Rejection::DenylistUnavailable);
+        }
+        Ok(found)
     }
 
     /// Runs `op` on a pooled connection within the deadline. A connection idle since before

@@ -3,11 +3,11 @@
 //!
 //! Two threads:
 //! - the **subscriber** connects, `SUBSCRIBE`s to the channel *first*, then loads every
-//!   key (`SCAN MATCH` + `MGET`), so that a revocation written during the load arrives as an
+//!   key (`SCAN MATCH` + `MGET`, and `PTTL` of the cut-offs in v2), so that a revocation written during the load arrives as an
 //!   event if the scan missed it; then applies events as they come, and `PING`s on the
 //!   subscription whenever it has been quiet for a heartbeat, so that a hung Redis is
 //!   noticed. On any error it reconnects (backing off to a second) and does it all again.
-//! - the **maintainer** polls `{prefix}:v1:complete` every second, reloads every
+//! - the **maintainer** polls `{prefix}:{version}:complete` every second, reloads every
 //!   `resync_interval` (and when the marker comes back after a loss), and removes entries
 //!   past their `until` every `sweep_interval`.
 //!
@@ -30,14 +30,14 @@ use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use ciam_contract::{DenylistKeys, RevocationEvent};
+use ciam_contract::{AccessTokenClaims, ContractVersion, DenylistKeys, RevocationEvent};
 
 use crate::config::{redact, SyncedConfig};
 use crate::denylist::RevocationSet;
 use crate::Rejection;
 
-/// Keys per `SCAN` (and `MGET`) batch of a load.
-const SCAN_BATCH: usize = 1000;
+mod load;
+
 /// How often the completeness marker is checked.
 const MARKER_POLL: Duration = Duration::from_secs(1);
 /// The longest pause between reconnection attempts.
@@ -77,7 +77,7 @@ impl SyncedDenylist {
         })?;
         let shared = Arc::new(Shared {
             set: RevocationSet::new(),
-            keys: DenylistKeys::new(config.prefix.clone()),
+            keys: DenylistKeys::versioned(config.prefix.clone(), config.contract),
             client,
             config: config.clone(),
             origin: Instant::now(),
@@ -109,7 +109,13 @@ impl SyncedDenylist {
     }
 
     /// Whether the token is revoked, from memory. No I/O, no allocation.
-    pub fn is_revoked(&self, jti: &str, gid: Option<&str>, now: i64) -> Result<bool, Rejection> {
+    pub fn is_revoked(&self, claims: &AccessTokenClaims, now: i64) -> Result<bool, Rejection> {
+        self.ready()?;
+        Ok(self.shared.set.is_revoked(claims, now))
+    }
+
+    /// Whether checks can answer from memory now, and why not.
+    fn ready(&self) -> Result<(), Rejection> {
         let shared = &*self.shared;
         if !shared.whole.load(Ordering::Acquire) {
             return Err(Rejection::DenylistUnavailable);
@@ -118,15 +124,15 @@ impl SyncedDenylist {
         if shared.millis().saturating_sub(alive_at) > millis(shared.config.staleness) {
             return Err(Rejection::DenylistStale);
         }
-        Ok(shared.set.is_revoked(jti, gid, now))
+        Ok(())
     }
 
     /// Blocks until checks can answer (or `timeout`), returning why not.
     pub fn wait_ready(&self, timeout: Duration) -> Result<(), Rejection> {
         let deadline = Instant::now() + timeout;
         loop {
-            match self.is_revoked("", None, 0) {
-                Ok(_) => return Ok(()),
+            match self.ready() {
+                Ok(()) => return Ok(()),
                 Err(rejection) if Instant::now() >= deadline => return Err(rejection),
                 Err(_) => thread::sleep(Duration::from_millis(10)),
             }
@@ -151,9 +157,13 @@ fn millis(duration: Duration) -> u64 {
 }
 
 fn unix_now() -> i64 {
+    unix_now_millis() / 1000
+}
+
+fn unix_now_millis() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
 }
 
 impl Shared {
@@ -242,43 +252,15 @@ impl Shared {
     }
 
     fn apply(&self, payload: &[u8]) {
+        let version = self.keys.version();
         match serde_json::from_slice::<RevocationEvent>(payload) {
-            Ok(event) if event.v == 1 => self.set.apply(&event),
+            // v1 has no cut-offs: one on its channel breaks the contract.
+            Ok(event) if version == ContractVersion::V1 && event.kind.is_cutoff() => {
+                tracing::warn!(kind = ?event.kind, "v1 revocation event of a v2 kind ignored");
+            }
+            Ok(event) if event.v == version.number() => self.set.apply(&event),
             Ok(event) => tracing::warn!(v = event.v, "revocation event of unknown version"),
             Err(error) => tracing::warn!(%error, "unreadable revocation event ignored"),
-        }
-    }
-
-    /// Merges every revocation key into the set; returns whether the completeness marker
-    /// was present before the scan began.
-    fn load(&self, conn: &mut redis::Connection) -> redis::RedisResult<bool> {
-        let complete = self.marker_present(conn)?;
-        let pattern = self.keys.revoked_pattern();
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(SCAN_BATCH)
-                .query(conn)?;
-            if !keys.is_empty() {
-                let values: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query(conn)?;
-                self.set
-                    .extend(keys.iter().zip(values).filter_map(|(key, value)| {
-                        let (kind, id) = self.keys.parse_key(key)?;
-                        // None: gone since the scan saw it (it expired). A value that is not
-                        // a number breaks the contract; it counts as revoked, as ciam's own
-                        // check counts it.
-                        let until = value?.trim().parse::<i64>().unwrap_or(i64::MAX);
-                        Some((kind, id, until))
-                    }));
-            }
-            if next == 0 {
-                return Ok(complete);
-            }
-            cursor = next;
         }
     }
 
