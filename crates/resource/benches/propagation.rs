@@ -35,7 +35,7 @@ fn main() {
         DenylistConfig::Synced(SyncedConfig {
             prefix: ciam.redis_prefix().to_owned(),
             // What the in-process ciam writes (tests/support/mod.rs, SERVER_CONTRACT).
-            contract: ContractVersion::V1,
+            contract: ContractVersion::V2,
             ..SyncedConfig::new(ciam.redis_url())
         }),
     ))

@@ -5,6 +5,7 @@ mod support;
 
 mod claims;
 mod contract_v2;
+mod cutoffs;
 mod extractor;
 mod modes;
 mod relying_party;

@@ -24,10 +24,10 @@ pub enum Mode {
 
 pub const EVERY_MODE: [Mode; 3] = [Mode::Redis, Mode::Synced, Mode::Introspection];
 
-/// The contract version the in-process ciam writes, which the tests against it read: v1
-/// only, until the server writes v2 too (`CIAM_REDIS_WRITE_V1`, writing both by default);
-/// then `V2`, the SDK's default. tests/contract_v2.rs tests v2 on hand-written keys.
-pub const SERVER_CONTRACT: ContractVersion = ContractVersion::V1;
+/// The contract version the tests against ciam read: v2, the SDK's default (ciam writes v2,
+/// and v1 too unless `CIAM_REDIS_WRITE_V1=false`). tests/contract_v2.rs also tests v2 on
+/// hand-written keys, and a v1 reader.
+pub const SERVER_CONTRACT: ContractVersion = ContractVersion::V2;
 
 /// A verifier of `ciam`'s tokens in `mode` (`client` authenticates introspection), ready.
 pub fn verifier(ciam: &Ciam, mode: Mode, client: &Client) -> Verifier {
