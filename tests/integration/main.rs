@@ -12,6 +12,7 @@ mod support;
 
 mod backchannel_logout;
 mod blackbox;
+mod blackbox_revoke;
 mod browser_sign_in;
 mod compose;
 mod faults;

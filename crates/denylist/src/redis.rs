@@ -454,15 +454,25 @@ impl Denylist for RedisDenylist {
 
     /// Sets the rebuild's own key (with a day's expiry, in case this node dies half-way).
     /// The marker is left as it is: set only by `finish_rebuild`.
+    ///
+    /// With v1 no longer written, its marker is deleted: a v1 reader left behind that
+    /// requires completeness then fails closed instead of trusting a copy that no longer
+    /// receives revocations.
     fn begin_rebuild(&self, rebuild_id: &str) -> Result<(), DenylistError> {
         let key = self.rebuild_key(rebuild_id);
+        let retired = (self.written.len() == 1).then(|| self.keys(ContractVersion::V1).complete());
         self.run("begin_rebuild", |conn| {
-            redis::cmd("SET")
+            let mut pipe = redis::pipe();
+            pipe.cmd("SET")
                 .arg(&key)
                 .arg(1)
                 .arg("EX")
                 .arg(REBUILD_KEY_SECONDS)
-                .query::<()>(conn)
+                .ignore();
+            if let Some(marker) = &retired {
+                pipe.cmd("DEL").arg(marker).ignore();
+            }
+            pipe.query::<()>(conn)
         })
     }
 

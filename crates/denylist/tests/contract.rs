@@ -506,6 +506,13 @@ mod redis_contract {
         denylist
             .deny(&[token("j", now.plus_seconds(60))], now)
             .expect("deny");
+        let mut conn = inspector(shared());
+        let v1_marker = format!("{prefix}:v1:complete");
+        redis::cmd("SET")
+            .arg(&v1_marker)
+            .arg(1)
+            .query::<()>(&mut conn)
+            .expect("a v1 marker left from when v1 was written");
         suite::mark_complete(&denylist);
         let mut keys: Vec<String> = inspector(shared())
             .keys(format!("{prefix}:*"))

@@ -217,11 +217,16 @@ impl Ciam {
 
     /// An access token and a refresh token of a new grant (password grant).
     pub fn password_tokens(&self, client: &Client, scope: &str) -> Tokens {
+        self.password_tokens_of(client, USERNAME, scope)
+    }
+
+    /// The same for another user (whose password is `PASSWORD`).
+    pub fn password_tokens_of(&self, client: &Client, username: &str, scope: &str) -> Tokens {
         let json = self.token(
             client,
             &[
                 ("grant_type", "password"),
-                ("username", USERNAME),
+                ("username", username),
                 ("password", PASSWORD),
                 ("scope", scope),
             ],

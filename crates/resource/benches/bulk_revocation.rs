@@ -1,0 +1,99 @@
+//! Bulk revocation of one user with many live grants and sessions: how long signing them
+//! out everywhere takes to answer (the domain call the CLI and the admin API make: durable
+//! in Postgres, visible in Redis), and how long until a synced verifier refuses every one
+//! of their access tokens. Against a real ciam (in process, on Postgres and Redis from
+//! ciam-testkit). Each run builds the user's grants and sessions afresh.
+//!
+//! cargo bench -p ciam-resource --bench bulk_revocation                 # 10,000, 3 runs
+//! BULK_GRANTS=1000 BULK_RUNS=1 cargo bench -p ciam-resource --bench bulk_revocation
+
+#[path = "../tests/support/ciam.rs"]
+mod ciam;
+mod support;
+
+use std::time::{Duration, Instant};
+
+use ciam_domain::secret::Secret;
+use ciam_resource::{DenylistConfig, Rejection, SyncedConfig, Verifier, VerifierConfig};
+
+use ciam::{Ciam, Options};
+
+/// Past this the run fails: a token was not refused.
+const GIVE_UP: Duration = Duration::from_secs(30);
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let grants = env("BULK_GRANTS", 10_000);
+    let runs = env("BULK_RUNS", 3);
+    let ciam = Ciam::start(Options::full_stack());
+    let client = ciam.client();
+    let verifier = Verifier::new(VerifierConfig::new(
+        &ciam.issuer,
+        &ciam.issuer,
+        DenylistConfig::Synced(SyncedConfig {
+            prefix: ciam.redis_prefix().to_owned(),
+            ..SyncedConfig::new(ciam.redis_url())
+        }),
+    ))
+    .expect("verifier");
+    verifier
+        .wait_ready(Duration::from_secs(30))
+        .expect("synced");
+    for run in 1..=runs {
+        let username = format!("bulk-{run}");
+        let user = ciam
+            .services
+            .accounts
+            .create_user(&username, &Secret::new(ciam::PASSWORD))
+            .expect("user");
+        eprintln!("run {run}: {grants} grants and sessions for {username}…");
+        let built = Instant::now();
+        let tokens: Vec<String> = (0..grants)
+            .map(|_| {
+                ciam.services.sessions.start(&user).expect("session");
+                ciam.password_tokens_of(&client, &username, "read").access
+            })
+            .collect();
+        eprintln!("  built in {:.1} s", built.elapsed().as_secs_f64());
+        for token in &tokens {
+            assert!(verifier.verify(token).is_ok(), "fresh tokens verify");
+        }
+
+        let started = Instant::now();
+        let revoked = ciam
+            .services
+            .sessions
+            .sign_out_everywhere(&user.id)
+            .expect("signed out everywhere");
+        let answered = started.elapsed();
+        assert_eq!(revoked.grant_count, grants);
+        assert_eq!(revoked.session_count, grants);
+        let refused_at = Instant::now();
+        let mut pending: Vec<&String> = tokens.iter().collect();
+        while !pending.is_empty() {
+            pending.retain(|token| {
+                !matches!(
+                    verifier.verify_nonblocking(token),
+                    Some(Err(Rejection::Revoked))
+                )
+            });
+            assert!(
+                refused_at.elapsed() < GIVE_UP,
+                "{} tokens still accepted",
+                pending.len()
+            );
+        }
+        let all_refused = refused_at.elapsed();
+        println!(
+            "run {run}: {grants} grants + {grants} sessions: answer {:.1} ms; every access token refused by the synced verifier {:.1} ms after the answer",
+            answered.as_secs_f64() * 1000.0,
+            all_refused.as_secs_f64() * 1000.0,
+        );
+    }
+}
