@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::server::{ciam, client_credentials_client, Server};
+use crate::support::server::{ciam, ciam_json, client_credentials_client, Server};
 
 fn request_with_id(server: &Server, id: &str) -> String {
     let response = ureq::post(&server.url("/oauth2/token"))
@@ -125,4 +125,64 @@ fn a_503_is_logged_with_its_whole_cause_and_the_request_id() {
         line.contains("denylist unavailable: redis") && line.contains("refused"),
         "the whole chain, down to the refused connection: {line}"
     );
+}
+
+/// An admin call is attributable: its log lines carry the admin client's `client_id`, never
+/// its token. The admin client is created as docs/admin-api.md says.
+#[test]
+fn an_admin_call_is_logged_with_its_caller_never_its_token() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let admin = ciam_json(
+        dir.path(),
+        &[],
+        &[
+            "client",
+            "create",
+            "--name",
+            "back office",
+            "--grant-type",
+            "client_credentials",
+            "--scope",
+            "ciam:admin",
+        ],
+        "",
+    );
+    let user = ciam_json(
+        dir.path(),
+        &[],
+        &["user", "create", "--username", "alice", "--password-stdin"],
+        "correct horse battery\n",
+    );
+    let server = Server::start(dir.path(), &[]);
+    let admin_id = admin["client_id"].as_str().expect("client_id");
+    let token = ureq::post(&server.url("/oauth2/token"))
+        .send_form(&[
+            ("grant_type", "client_credentials"),
+            ("scope", "ciam:admin"),
+            ("client_id", admin_id),
+            (
+                "client_secret",
+                admin["client_secret"].as_str().expect("secret"),
+            ),
+        ])
+        .expect("an admin token");
+    let token: serde_json::Value =
+        serde_json::from_reader(token.into_reader()).expect("token JSON");
+    let token = token["access_token"].as_str().expect("access token");
+    let user_id = user["id"].as_str().expect("user id");
+    let answer = ureq::post(&server.url(&format!("/admin/v1/users/{user_id}/revoke")))
+        .set("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("200");
+    let answer: serde_json::Value = serde_json::from_reader(answer.into_reader()).expect("JSON");
+    assert_eq!(answer["user_id"], user_id);
+
+    let log = log_after_requests(&server);
+    let line = log
+        .lines()
+        .find(|line| line.contains("admin: user revoked"))
+        .unwrap_or_else(|| panic!("a line for the revocation:\n{log}"));
+    assert!(line.contains(&format!("caller={admin_id}")), "{line}");
+    assert!(line.contains(&format!("user={user_id}")), "{line}");
+    assert!(!log.contains(token), "the token is never logged:\n{log}");
 }

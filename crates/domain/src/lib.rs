@@ -6,11 +6,13 @@
 //!
 //! Each context has a folder of its own, holding its model, its ports, its service and
 //! its tests: [`clients`], [`accounts`], [`sessions`], [`authorization`], [`access_token`],
-//! [`issuance`], [`revocation`], [`introspection`]. They stand on a shared kernel (the ports, the configuration, the
-//! clock and randomness) and are built together as [`Services`].
+//! [`issuance`], [`revocation`], [`introspection`], [`userinfo`], [`admin`]. They stand on
+//! a shared kernel (the ports, the configuration, the clock and randomness) and are built
+//! together as [`Services`].
 
 pub mod access_token;
 pub mod accounts;
+pub mod admin;
 pub mod authorization;
 pub mod clients;
 pub mod error;
@@ -48,6 +50,7 @@ pub use accounts::password_policy::{
     PasswordCheckError, PasswordPolicy, PasswordRejected, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
 };
 pub use accounts::{Accounts, SignInError};
+pub use admin::{Admin, AdminAuthError, AdminCaller, AdminOpError, UserView, ADMIN_SCOPE};
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
 pub use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 pub use client::{Client, GrantType, Redirects};

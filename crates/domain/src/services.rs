@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::access_token::AccessTokens;
 use crate::accounts::Accounts;
+use crate::admin::Admin;
 use crate::authorization::Authorizer;
 use crate::clients::Clients;
 use crate::error::Fault;
@@ -36,6 +37,8 @@ pub struct Services {
     pub introspection: Arc<Introspector>,
     /// Who the bearer of an access token is (OpenID Connect Core §5.3).
     pub userinfo: Arc<UserInfo>,
+    /// The admin API: operations on users and clients, by an authorized admin client.
+    pub admin: Arc<Admin>,
     core: Arc<Core>,
 }
 
@@ -69,8 +72,17 @@ impl Services {
             Arc::clone(&access_tokens),
             Arc::clone(&revocation),
         ));
+        let admin = Arc::new(Admin::new(
+            Arc::clone(&core),
+            Arc::clone(&access_tokens),
+            Arc::clone(&revocation),
+            Arc::clone(&accounts),
+            Arc::clone(&clients),
+            Arc::clone(&sessions),
+        ));
         Services {
             userinfo,
+            admin,
             clients,
             accounts,
             sessions,

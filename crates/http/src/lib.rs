@@ -1,7 +1,8 @@
 //! The HTTP edge. Extractors parse the request ([`client_request`] for the OAuth forms,
-//! [`BearerToken`] for protected resources), handlers call the domain's use cases, and
+//! [`BearerToken`] for protected resources, `admin::Caller` for the admin API), handlers call the domain's use cases, and
 //! their errors become responses in one place ([`error`]). No rule lives here.
 
+mod admin;
 mod bearer;
 mod client_auth;
 mod client_request;
@@ -68,6 +69,34 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                     .service(get_only(routes::JWKS.in_scope, discovery::jwks))
                     .default_service(web::to(error::not_found)),
             )
+            .service(
+                web::scope(routes::ADMIN_API)
+                    // Profiles and revocation outcomes are nobody's to cache.
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add((header::CACHE_CONTROL, "no-store"))
+                            .add((header::PRAGMA, "no-cache")),
+                    )
+                    .service(admin_resource(
+                        routes::ADMIN_REVOKE_USER.in_scope,
+                        web::post().to(admin::revoke_user),
+                        error::problem_method_not_allowed_post,
+                    ))
+                    .service(admin_resource(
+                        routes::ADMIN_REVOKE_CLIENT.in_scope,
+                        web::post().to(admin::revoke_client),
+                        error::problem_method_not_allowed_post,
+                    ))
+                    .service(
+                        admin_resource(
+                            routes::ADMIN_USER.in_scope,
+                            web::get().to(admin::get_user),
+                            error::problem_method_not_allowed_get,
+                        )
+                        .route(web::head().to(admin::get_user)),
+                    )
+                    .default_service(web::to(error::problem_not_found)),
+            )
             .service(get_only(routes::OPENID_CONFIGURATION, discovery::metadata))
             .service(get_only(
                 routes::OAUTH_AUTHORIZATION_SERVER,
@@ -122,6 +151,21 @@ where
     web::resource(path)
         .route(web::post().to(handler))
         .default_service(web::to(error::method_not_allowed_post))
+}
+
+/// An admin API resource: its route, and a problem-details 405 for any other method.
+fn admin_resource<F, Fut>(
+    path: &str,
+    route: actix_web::Route,
+    wrong_method: F,
+) -> actix_web::Resource
+where
+    F: Fn() -> Fut + Clone + 'static,
+    Fut: std::future::Future<Output = actix_web::HttpResponse> + 'static,
+{
+    web::resource(path)
+        .route(route)
+        .default_service(web::to(wrong_method))
 }
 
 /// OpenID Connect lets these endpoints take their parameters by GET or by form POST

@@ -51,6 +51,25 @@ pub const JWKS: Route = Route {
     path: "/oauth2/jwks",
 };
 
+/// The scope of the admin API (docs/admin-api.md): its version is in the path.
+pub const ADMIN_API: &str = "/admin/v1";
+
+/// An admin client reads a user's profile.
+pub const ADMIN_USER: Route = Route {
+    in_scope: "/users/{user_id}",
+    path: "/admin/v1/users/{user_id}",
+};
+/// An admin client revokes everything of a user.
+pub const ADMIN_REVOKE_USER: Route = Route {
+    in_scope: "/users/{user_id}/revoke",
+    path: "/admin/v1/users/{user_id}/revoke",
+};
+/// An admin client revokes everything of a client.
+pub const ADMIN_REVOKE_CLIENT: Route = Route {
+    in_scope: "/clients/{client_id}/revoke",
+    path: "/admin/v1/clients/{client_id}/revoke",
+};
+
 /// OpenID Connect Discovery 1.0 §4 and RFC 8414 §3: the same metadata at both.
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
 pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
@@ -68,6 +87,9 @@ mod tests {
             TOKEN, REVOKE, INTROSPECT, AUTHORIZE, LOGIN, LOGIN_CSS, LOGOUT, USERINFO, JWKS,
         ] {
             assert_eq!(format!("{OAUTH_SCOPE}{}", route.in_scope), route.path);
+        }
+        for route in [ADMIN_USER, ADMIN_REVOKE_USER, ADMIN_REVOKE_CLIENT] {
+            assert_eq!(format!("{ADMIN_API}{}", route.in_scope), route.path);
         }
     }
 }

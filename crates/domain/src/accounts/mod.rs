@@ -47,9 +47,11 @@ impl Accounts {
         Accounts { core, throttle }
     }
 
-    /// The user with this id, if any.
+    /// The user with this id, if any. Ids are hex, like client ids: anything outside that
+    /// grammar (a NUL, which Postgres refuses) names no user and never reaches the store,
+    /// so it is "not found", never an outage.
     pub fn find_user(&self, id: &str) -> Result<Option<User>, AdminError> {
-        if id.is_empty() || id.len() > crate::input::MAX_CLIENT_ID_LEN {
+        if !crate::input::is_client_id(id) {
             return Ok(None);
         }
         Ok(self.core.ports.store.find_user_by_id(&UserId::new(id))?)

@@ -3,7 +3,8 @@
 
 use actix_web::http::StatusCode;
 use ciam_domain::{
-    AuthError, Chain, Fault, IntrospectError, InvalidScope, RevokeError, TokenError,
+    AdminAuthError, AdminOpError, AuthError, Chain, Fault, IntrospectError, InvalidScope,
+    RevokeError, Scope, TokenError, ADMIN_SCOPE,
 };
 
 use super::ApiError;
@@ -85,5 +86,30 @@ impl From<TokenError> for ApiError {
 impl From<InvalidScope> for ApiError {
     fn from(error: InvalidScope) -> Self {
         TokenError::from(error).into()
+    }
+}
+
+/// The admin API answers in problem details (RFC 9457), with the Bearer challenge of
+/// RFC 6750 §3 on a 401 or 403.
+impl From<AdminAuthError> for ApiError {
+    fn from(error: AdminAuthError) -> Self {
+        match error {
+            AdminAuthError::InvalidToken => ApiError::invalid_token(),
+            // RFC 6750 §3: the challenge names the scope the API needs.
+            AdminAuthError::InsufficientScope => {
+                ApiError::insufficient_scope(&Scope::parse(ADMIN_SCOPE).unwrap_or_default())
+            }
+            AdminAuthError::Unavailable(fault) => fault.into(),
+        }
+        .as_problem()
+    }
+}
+
+impl From<AdminOpError> for ApiError {
+    fn from(error: AdminOpError) -> Self {
+        match error {
+            AdminOpError::NotFound => ApiError::not_found_problem("no user or client with this id"),
+            AdminOpError::Unavailable(fault) => ApiError::from(fault).as_problem(),
+        }
     }
 }

@@ -4,6 +4,7 @@ mod challenge;
 mod from_domain;
 mod json;
 mod page;
+mod problem;
 mod redirect;
 
 use actix_web::http::{header, StatusCode};
@@ -35,6 +36,8 @@ pub struct ApiError {
 enum Shape {
     Json,
     Page,
+    /// RFC 9457 problem details: the admin API's errors.
+    Problem,
     /// Boxed: a rare shape, and every `Result<_, ApiError>` carries the size of the largest.
     Redirect(Box<RedirectTarget>),
 }
@@ -168,6 +171,18 @@ impl ApiError {
         self
     }
 
+    /// Answers with RFC 9457 problem details (`application/problem+json`) instead of the
+    /// OAuth JSON, keeping the status and headers (challenge, `Allow`, `Retry-After`).
+    pub fn as_problem(mut self) -> Self {
+        self.shape = Shape::Problem;
+        self
+    }
+
+    /// A 404 problem: what an admin path names does not exist, or cannot.
+    pub fn not_found_problem(detail: &'static str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", Some(detail)).as_problem()
+    }
+
     /// Answers by sending the browser back to the client with the error in the query
     /// (`303 See Other`, RFC 6749 §4.1.2.1, RFC 9207), once the client and its redirect URI
     /// are trusted. If the URI cannot be a `Location`, the error is shown as a page instead.
@@ -237,6 +252,9 @@ impl ResponseError for ApiError {
         }
         match self.shape {
             Shape::Json => json::respond(self.head(), self.code, self.description),
+            Shape::Problem => {
+                problem::respond(self.head(), self.status, self.code, self.description)
+            }
             Shape::Page | Shape::Redirect(_) => {
                 page::respond(self.head(), self.status, self.code, self.description)
             }
@@ -248,7 +266,7 @@ pub(crate) async fn not_found() -> HttpResponse {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", None).error_response()
 }
 
-fn method_not_allowed(allow: &'static str) -> HttpResponse {
+fn method_not_allowed(allow: &'static str) -> ApiError {
     ApiError {
         allow: Some(allow),
         ..ApiError::new(
@@ -257,19 +275,33 @@ fn method_not_allowed(allow: &'static str) -> HttpResponse {
             Some("method not allowed"),
         )
     }
-    .error_response()
+}
+
+/// The admin API's 404 for a path it does not have.
+pub(crate) async fn problem_not_found() -> HttpResponse {
+    ApiError::not_found_problem("no such endpoint").error_response()
+}
+
+pub(crate) async fn problem_method_not_allowed_post() -> HttpResponse {
+    method_not_allowed("POST").as_problem().error_response()
+}
+
+pub(crate) async fn problem_method_not_allowed_get() -> HttpResponse {
+    method_not_allowed("GET, HEAD")
+        .as_problem()
+        .error_response()
 }
 
 pub(crate) async fn method_not_allowed_post() -> HttpResponse {
-    method_not_allowed("POST")
+    method_not_allowed("POST").error_response()
 }
 
 pub(crate) async fn method_not_allowed_get() -> HttpResponse {
-    method_not_allowed("GET, HEAD")
+    method_not_allowed("GET, HEAD").error_response()
 }
 
 pub(crate) async fn method_not_allowed_get_post() -> HttpResponse {
-    method_not_allowed("GET, POST")
+    method_not_allowed("GET, POST").error_response()
 }
 
 #[cfg(test)]
@@ -345,6 +377,51 @@ mod tests {
                 r#"{"error":"insufficient_scope"}"#.into()
             )
         );
+    }
+
+    #[actix_web::test]
+    async fn a_problem_is_rfc_9457_json_keeping_the_challenge_and_headers() {
+        let scope = Scope::parse("ciam:admin").expect("valid scope");
+        let response = ApiError::insufficient_scope(&scope)
+            .as_problem()
+            .error_response();
+        assert_eq!(
+            header(&response, header::CONTENT_TYPE),
+            Some("application/problem+json")
+        );
+        assert_eq!(
+            rendered(ApiError::insufficient_scope(&scope).as_problem()).await,
+            (
+                403,
+                Some(
+                    r#"Bearer realm="ciam", error="insufficient_scope", scope="ciam:admin""#
+                        .into()
+                ),
+                r#"{"type":"about:blank","title":"Forbidden","status":403,"detail":"the access token lacks the scope ciam:admin"}"#
+                    .into()
+            )
+        );
+        // No credentials: the challenge stays bare (RFC 6750 §3.1), the body says what to send.
+        let (status, challenge, body) = rendered(ApiError::bearer_required().as_problem()).await;
+        assert_eq!(
+            (status, challenge.as_deref()),
+            (401, Some(r#"Bearer realm="ciam""#))
+        );
+        assert!(
+            body.starts_with(
+                r#"{"type":"about:blank","title":"Unauthorized","status":401,"detail":"#
+            ),
+            "{body}"
+        );
+        let unavailable = ApiError::from(ciam_domain::Fault::RebuildInterrupted).as_problem();
+        let response = unavailable.error_response();
+        assert_eq!(header(&response, header::RETRY_AFTER), Some("5"));
+        let body = rendered(ApiError::from(ciam_domain::Fault::RebuildInterrupted).as_problem())
+            .await
+            .2;
+        assert!(!body.contains("rebuil"), "no internals: {body}");
+        let wrong_method = method_not_allowed("POST").as_problem().error_response();
+        assert_eq!(header(&wrong_method, header::ALLOW), Some("POST"));
     }
 
     fn header(response: &HttpResponse, name: header::HeaderName) -> Option<&str> {

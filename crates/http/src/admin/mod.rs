@@ -1,0 +1,74 @@
+//! The admin API (`/admin/v1`, docs/admin-api.md): operations on users and clients for
+//! operators and back offices. The caller is an OAuth client with the `ciam:admin` scope,
+//! proven by one of its `client_credentials` access tokens ([`Caller`]); every error is
+//! RFC 9457 problem details. No request body is read: none of these endpoints takes one.
+
+mod revoke;
+mod user;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use ciam_domain::{AdminCaller, AdminOpError, Services};
+
+use crate::{blocking, ApiError, BearerToken};
+
+pub(crate) use revoke::{revoke_client, revoke_user};
+pub(crate) use user::get_user;
+
+/// The admin client a request proves, authorized by the domain before the handler runs.
+pub(crate) struct Caller {
+    caller: AdminCaller,
+    services: web::Data<Services>,
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let token = BearerToken::from_request(req, payload);
+        let services = req.app_data::<web::Data<Services>>().cloned();
+        Box::pin(async move {
+            let token = token.await.map_err(ApiError::as_problem)?;
+            let services = services
+                .ok_or_else(|| ApiError::unavailable("services not configured").as_problem())?;
+            let authorizing = services.clone();
+            let caller = blocking(move || {
+                let caller = authorizing.admin.authorize(token.secret().expose())?;
+                Ok(caller)
+            })
+            .await
+            .map_err(ApiError::as_problem)?;
+            Ok(Caller { caller, services })
+        })
+    }
+}
+
+impl Caller {
+    /// Runs an admin operation on the blocking pool, in a span naming the caller's
+    /// `client_id` (never its token), so every log line of it is attributable.
+    async fn act<T, F>(self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&Services, &AdminCaller) -> Result<T, AdminOpError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Caller { caller, services } = self;
+        blocking(move || {
+            let span = tracing::info_span!("admin", caller = %caller.client_id());
+            Ok(span.in_scope(|| work(&services, &caller))?)
+        })
+        .await
+        .map_err(ApiError::as_problem)
+    }
+}
+
+/// A path parameter actix could not decode (not UTF-8) names nothing: 404, as an unknown
+/// id is. Ids too long or with odd characters are the domain's to refuse, the same way.
+fn path_id(param: Result<web::Path<String>, actix_web::Error>) -> Result<String, ApiError> {
+    param
+        .map(web::Path::into_inner)
+        .map_err(|_| ApiError::not_found_problem("no user or client with this id"))
+}
