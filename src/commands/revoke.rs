@@ -44,7 +44,7 @@ fn visibility(settings: &Settings) -> String {
         "now (Redis denylist)".into()
     } else {
         format!(
-            "within CIAM_RECONCILE_INTERVAL ({} s) on a running server with the in-process denylist",
+            "within CIAM_RECONCILE_INTERVAL ({} s) on a running server with the in-process denylist (the admin API revokes there at once)",
             settings.reconcile_interval
         )
     }
