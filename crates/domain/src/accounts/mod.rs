@@ -2,6 +2,8 @@
 //! brute-force throttle (RFC 6749 §4.3.2). The hosted login page will sign in here too.
 
 pub mod lifecycle;
+#[cfg(test)]
+mod lifecycle_tests;
 pub mod listing;
 pub mod mail;
 pub mod model;
