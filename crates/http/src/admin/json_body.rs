@@ -32,12 +32,18 @@ pub(super) async fn read_json<T: DeserializeOwned>(
         .await
         .map_err(|_| ApiError::body_timeout().as_problem())?
         .map_err(ApiError::as_problem)?;
-    serde_json::from_slice(&body).map_err(|_| {
+    let not_ours = || {
         ApiError::problem(
             StatusCode::BAD_REQUEST,
             "the body is not the JSON object this endpoint takes (docs/admin-api.md)",
         )
-    })
+    };
+    // An object, never an array: serde would read a struct from one, by position.
+    let value: serde_json::Value = serde_json::from_slice(&body).map_err(|_| not_ours())?;
+    if !value.is_object() {
+        return Err(not_ours());
+    }
+    T::deserialize(value).map_err(|_| not_ours())
 }
 
 fn is_json(req: &HttpRequest) -> bool {
