@@ -132,6 +132,40 @@ pub enum UserCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Show one user (never their password hash).
+    Show(UserTarget),
+    /// List users a page at a time, in id order. Prints {"users": […], "next": …}: pass
+    /// `next` as --after for the following page; it is null on the last one.
+    List {
+        /// Users per page, 1 to 200.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// The `next` of the previous page.
+        #[arg(long, value_name = "USER_ID")]
+        after: Option<String>,
+        /// Only users whose username starts with this (case-sensitive).
+        #[arg(long, value_name = "PREFIX")]
+        search: Option<String>,
+    },
+    /// Disable a user: they cannot sign in, and everything of theirs is revoked (as by
+    /// `ciam revoke --user`).
+    Disable(UserTarget),
+    /// Enable a disabled user: they can sign in again (what was revoked stays revoked).
+    Enable(UserTarget),
+    /// Revoke everything of a user, then delete them: their username is free again.
+    Delete(UserTarget),
+}
+
+/// Which user: by id, or by username.
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+pub struct UserTarget {
+    /// The user's id (the `sub` of their tokens).
+    #[arg(value_name = "USER_ID")]
+    pub id: Option<String>,
+    /// The user's username.
+    #[arg(long, value_name = "USERNAME")]
+    pub username: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -23,7 +23,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
             print_json(&serde_json::json!({ "migrations_applied": applied }))
         }
         Command::Client(command) => client::run(&wiring::services(&settings)?.clients, command),
-        Command::User(command) => user::run(&wiring::services(&settings)?.accounts, command),
+        Command::User(command) => user::run(&wiring::services(&settings)?, &settings, command),
         Command::Revoke(args) => revoke::run(&wiring::services(&settings)?, &settings, args),
         Command::Keys(command) => {
             let services = wiring::services(&settings)?;

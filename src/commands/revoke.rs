@@ -39,7 +39,7 @@ pub fn run(services: &Services, settings: &Settings, args: RevokeArgs) -> Result
 /// When running servers refuse the tokens: at once through Redis; with the in-process
 /// denylist, a running server learns of revocations made by another process at its next
 /// rebuild from the store.
-fn visibility(settings: &Settings) -> String {
+pub(super) fn visibility(settings: &Settings) -> String {
     if settings.redis_url.is_some() {
         "now (Redis denylist)".into()
     } else {

@@ -2,8 +2,9 @@
 //! never a 5xx, the server stays ready, and a live token stays live. A NUL in a `client_id`
 //! or a username used to reach Postgres, which refuses such text, and came back as 503.
 //!
-//! The admin API (`/admin/v1`) gets hostile ids in its paths, hostile Bearer tokens, any
-//! method and any body, with a real admin token often enough to reach the domain.
+//! The admin API (`/admin/v1`) gets hostile ids in its paths, hostile list parameters,
+//! hostile Bearer tokens, any method and any body (hostile JSON for the user endpoints),
+//! with a real admin token often enough to reach the domain.
 //!
 //! Cases are drawn with proptest's generators (a new seed each run, so runs explore further
 //! over time); each failure prints the request that caused it.
@@ -188,6 +189,7 @@ struct AdminCase {
     method: &'static str,
     path: String,
     authorization: Option<Vec<u8>>,
+    content_type: Option<&'static str>,
     body: Vec<u8>,
 }
 
@@ -198,12 +200,20 @@ fn admin_case(token: &str, user_id: &str, client_id: &str) -> impl Strategy<Valu
         Just(("/admin/v1/users/", "/revoke", user_id.to_owned())),
         Just(("/admin/v1/clients/", "/revoke", client_id.to_owned())),
         Just(("/admin/v1/users/", "", user_id.to_owned())),
+        Just(("/admin/v1/users/", "/disable", user_id.to_owned())),
+        Just(("/admin/v1/users/", "/enable", user_id.to_owned())),
+        Just(("/admin/v1/users", "", String::new())),
+        // The list's parameters, each hostile in turn.
+        Just(("/admin/v1/users?q=", "&limit=3", "vic".to_owned())),
+        Just(("/admin/v1/users?after=", "", user_id.to_owned())),
+        Just(("/admin/v1/users?limit=", "", "200".to_owned())),
     ];
     let method = prop_oneof![
         3 => Just("POST"),
         3 => Just("GET"),
         1 => Just("HEAD"),
         1 => Just("PUT"),
+        1 => Just("PATCH"),
         1 => Just("DELETE"),
     ];
     let bearer = prop_oneof![
@@ -212,23 +222,58 @@ fn admin_case(token: &str, user_id: &str, client_id: &str) -> impl Strategy<Valu
         1 => hostile_string().prop_map(|s| Some(format!("Bearer {s}").into_bytes())),
         1 => vec(any::<u8>(), 0..80).prop_map(|b| Some([b"Bearer ".to_vec(), b].concat())),
     ];
-    let body = prop_oneof![3 => Just(Vec::new()), 1 => vec(any::<u8>(), 0..2_000)];
+    // Bodies the user endpoints read: JSON objects with hostile members, JSON of other
+    // shapes, and bytes.
+    let json_body = (hostile_string(), hostile_string()).prop_flat_map(|(a, b)| {
+        prop_oneof![
+            Just(serde_json::json!({"username": a, "password": b}).to_string()),
+            Just(
+                serde_json::json!({"username": a, "password": "correct horse battery", "email": b})
+                    .to_string()
+            ),
+            Just(serde_json::json!({"name": a, "email": b, "email_verified": true}).to_string()),
+            Just(serde_json::json!({"name": null, "email_verified": a}).to_string()),
+            Just(serde_json::json!([a, b]).to_string()),
+            Just(format!("{{\"username\": {a:?}")),
+        ]
+        .prop_map(String::into_bytes)
+    });
+    let body = prop_oneof![
+        3 => Just(Vec::new()),
+        2 => json_body,
+        1 => vec(any::<u8>(), 0..2_000),
+        1 => Just(vec![b'x'; 20_000]),
+    ];
+    let content_type = prop_oneof![
+        2 => Just(Some("application/json")),
+        1 => Just(Some("application/json; charset=utf-8")),
+        1 => Just(Some("text/plain")),
+        1 => Just(None),
+    ];
     (
         templates,
         hostile_string(),
         any::<bool>(),
         method,
         bearer,
-        body,
+        (content_type, body),
     )
         .prop_map(
-            |((prefix, suffix, real), hostile, use_real, method, authorization, body)| {
+            |(
+                (prefix, suffix, real),
+                hostile,
+                use_real,
+                method,
+                authorization,
+                (content_type, body),
+            )| {
                 let id = if use_real { real } else { hostile };
                 let encoded = serde_urlencoded::to_string([("v", id)]).expect("any string encodes");
                 AdminCase {
                     method,
                     path: format!("{prefix}{}{suffix}", encoded.trim_start_matches("v=")),
                     authorization,
+                    content_type,
                     body,
                 }
             },
@@ -245,6 +290,9 @@ async fn send_admin(app: &TestApp, case: &AdminCase) -> Option<u16> {
     if let Some(value) = &case.authorization {
         let value = header::HeaderValue::from_bytes(value).ok()?;
         request = request.insert_header((header::AUTHORIZATION, value));
+    }
+    if let Some(content_type) = case.content_type {
+        request = request.insert_header((header::CONTENT_TYPE, content_type));
     }
     Some(app.request(request).await.status)
 }

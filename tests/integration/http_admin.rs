@@ -205,6 +205,8 @@ async fn a_user_is_shown_without_any_hash(kind: Kind) {
             "email": "carol@example.com",
             "email_verified": false,
             "created_at": user.created_at.0,
+            "disabled": false,
+            "disabled_at": null,
         })
     );
     let body = String::from_utf8_lossy(&response.body);
@@ -296,8 +298,20 @@ async fn unknown_ids_paths_and_methods_are_problems(kind: Kind) {
     for (request, allow) in [
         (TestRequest::get().uri("/admin/v1/users/x/revoke"), "POST"),
         (TestRequest::put().uri("/admin/v1/clients/x/revoke"), "POST"),
-        (TestRequest::delete().uri("/admin/v1/users/x"), "GET, HEAD"),
-        (TestRequest::post().uri("/admin/v1/users/x"), "GET, HEAD"),
+        (
+            TestRequest::put().uri("/admin/v1/users/x"),
+            "GET, HEAD, PATCH, DELETE",
+        ),
+        (
+            TestRequest::post().uri("/admin/v1/users/x"),
+            "GET, HEAD, PATCH, DELETE",
+        ),
+        (TestRequest::put().uri("/admin/v1/users"), "GET, HEAD, POST"),
+        (TestRequest::get().uri("/admin/v1/users/x/disable"), "POST"),
+        (
+            TestRequest::delete().uri("/admin/v1/users/x/enable"),
+            "POST",
+        ),
     ] {
         let response = call(&app, request, Some(&admin)).await;
         assert_problem(&response, 405);

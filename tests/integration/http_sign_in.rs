@@ -16,7 +16,7 @@ const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 
 /// A public client (an SPA) that signs users in with the authorization code grant.
-fn spa(app: &TestApp) -> TestClient {
+pub(crate) fn spa(app: &TestApp) -> TestClient {
     let (client, _) = app
         .services
         .clients
@@ -38,7 +38,7 @@ fn spa(app: &TestApp) -> TestClient {
     }
 }
 
-fn authorize_path(client: &TestClient, extra: &[(&str, &str)]) -> String {
+pub(crate) fn authorize_path(client: &TestClient, extra: &[(&str, &str)]) -> String {
     let mut params = vec![
         ("response_type", "code"),
         ("client_id", client.id.as_str()),
@@ -57,7 +57,7 @@ fn authorize_path(client: &TestClient, extra: &[(&str, &str)]) -> String {
 }
 
 /// Submits the login form of `page` with these credentials.
-async fn sign_in(
+pub(crate) async fn sign_in(
     app: &TestApp,
     jar: &mut Jar,
     page: &Response,

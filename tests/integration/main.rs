@@ -1,7 +1,7 @@
 //! ciam's integration tests, linked into one binary.
 //!
 //! - `http_*`: every endpoint through the real actix app on the real adapters (`http_admin`:
-//!   the admin API).
+//!   the admin API; `http_admin_users`: its user management).
 //! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP.
 //! - `oauth2_peer`: a third-party OAuth client (the `oauth2` crate) against the server.
 //! - `oidc_peer`: a third-party OpenID Connect relying party (the `openidconnect` crate)
@@ -14,6 +14,7 @@ mod support;
 mod backchannel_logout;
 mod blackbox;
 mod blackbox_revoke;
+mod blackbox_users;
 mod browser_sign_in;
 mod compose;
 mod faults;
@@ -21,6 +22,7 @@ mod hexagon;
 mod hostile;
 mod hostile_inputs;
 mod http_admin;
+mod http_admin_users;
 mod http_discovery;
 mod http_full_stack;
 mod http_introspect;

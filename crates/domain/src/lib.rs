@@ -45,12 +45,17 @@ pub use issuance::model as grant;
 pub use access_token::alg::{SigningAlg, UnsupportedAlg};
 pub use access_token::at_hash::at_hash;
 pub use access_token::AccessTokens;
+pub use accounts::lifecycle::AccountLifecycle;
+pub use accounts::listing::{UserPage, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use accounts::mail::{MailError, MailMessage};
 pub use accounts::password_policy::{
     PasswordCheckError, PasswordPolicy, PasswordRejected, MAX_PASSWORD_BYTES, MIN_PASSWORD_CHARS,
 };
-pub use accounts::{Accounts, SignInError};
-pub use admin::{Admin, AdminAuthError, AdminCaller, AdminOpError, UserView, ADMIN_SCOPE};
+pub use accounts::validation::InvalidUser;
+pub use accounts::{Accounts, ListUsersError, SignInError};
+pub use admin::{
+    Admin, AdminAuthError, AdminCaller, AdminOpError, NewUser, ProfilePatch, UserView, ADMIN_SCOPE,
+};
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
 pub use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 pub use client::{Client, GrantType, Redirects};
@@ -70,5 +75,5 @@ pub use secret::{Secret, SecretHash};
 pub use services::{Readiness, Services};
 pub use sessions::Sessions;
 pub use time::UnixTime;
-pub use user::{Profile, User};
+pub use user::{Profile, User, UserQuery};
 pub use userinfo::{UserClaims, UserInfo, UserInfoError};

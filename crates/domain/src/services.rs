@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::access_token::AccessTokens;
+use crate::accounts::lifecycle::AccountLifecycle;
 use crate::accounts::Accounts;
 use crate::admin::Admin;
 use crate::authorization::Authorizer;
@@ -25,6 +26,8 @@ pub struct Services {
     pub accounts: Arc<Accounts>,
     /// Browser sessions of signed-in users (single sign-on).
     pub sessions: Arc<Sessions>,
+    /// Disabling, enabling and deleting users, with the revocation each needs.
+    pub lifecycle: Arc<AccountLifecycle>,
     /// The authorization endpoint's rules and codes (RFC 6749 §4.1, RFC 7636).
     pub authorization: Arc<Authorizer>,
     /// Minting and verifying JWT access tokens, and the signing keys (RFC 9068, RFC 7517).
@@ -55,6 +58,10 @@ impl Services {
             Arc::clone(&clients),
             Arc::clone(&access_tokens),
         ));
+        let lifecycle = Arc::new(AccountLifecycle::new(
+            Arc::clone(&core),
+            Arc::clone(&sessions),
+        ));
         let authorization = Arc::new(Authorizer::new(Arc::clone(&core), Arc::clone(&clients)));
         let tokens = Arc::new(TokenIssuer::new(
             Arc::clone(&core),
@@ -79,8 +86,10 @@ impl Services {
             Arc::clone(&accounts),
             Arc::clone(&clients),
             Arc::clone(&sessions),
+            Arc::clone(&lifecycle),
         ));
         Services {
+            lifecycle,
             userinfo,
             admin,
             clients,

@@ -77,7 +77,7 @@ impl Form {
 }
 
 /// The whole body, refused as soon as it passes `MAX_BODY_BYTES`.
-async fn read_body(payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
+pub(crate) async fn read_body(payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk =

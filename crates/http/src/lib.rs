@@ -87,13 +87,34 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                         web::post().to(admin::revoke_client),
                         error::problem_method_not_allowed_post,
                     ))
+                    .service(admin_resource(
+                        routes::ADMIN_DISABLE_USER.in_scope,
+                        web::post().to(admin::disable_user),
+                        error::problem_method_not_allowed_post,
+                    ))
+                    .service(admin_resource(
+                        routes::ADMIN_ENABLE_USER.in_scope,
+                        web::post().to(admin::enable_user),
+                        error::problem_method_not_allowed_post,
+                    ))
                     .service(
                         admin_resource(
                             routes::ADMIN_USER.in_scope,
                             web::get().to(admin::get_user),
-                            error::problem_method_not_allowed_get,
+                            error::problem_method_not_allowed_user,
                         )
-                        .route(web::head().to(admin::get_user)),
+                        .route(web::head().to(admin::get_user))
+                        .route(web::patch().to(admin::update_user))
+                        .route(web::delete().to(admin::delete_user)),
+                    )
+                    .service(
+                        admin_resource(
+                            routes::ADMIN_USERS.in_scope,
+                            web::get().to(admin::list_users),
+                            error::problem_method_not_allowed_users,
+                        )
+                        .route(web::head().to(admin::list_users))
+                        .route(web::post().to(admin::create_user)),
                     )
                     .default_service(web::to(error::problem_not_found)),
             )

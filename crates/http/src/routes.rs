@@ -59,6 +59,21 @@ pub const ADMIN_USER: Route = Route {
     in_scope: "/users/{user_id}",
     path: "/admin/v1/users/{user_id}",
 };
+/// An admin client creates users and lists them.
+pub const ADMIN_USERS: Route = Route {
+    in_scope: "/users",
+    path: "/admin/v1/users",
+};
+/// An admin client disables a user.
+pub const ADMIN_DISABLE_USER: Route = Route {
+    in_scope: "/users/{user_id}/disable",
+    path: "/admin/v1/users/{user_id}/disable",
+};
+/// An admin client enables a disabled user.
+pub const ADMIN_ENABLE_USER: Route = Route {
+    in_scope: "/users/{user_id}/enable",
+    path: "/admin/v1/users/{user_id}/enable",
+};
 /// An admin client revokes everything of a user.
 pub const ADMIN_REVOKE_USER: Route = Route {
     in_scope: "/users/{user_id}/revoke",
@@ -88,7 +103,14 @@ mod tests {
         ] {
             assert_eq!(format!("{OAUTH_SCOPE}{}", route.in_scope), route.path);
         }
-        for route in [ADMIN_USER, ADMIN_REVOKE_USER, ADMIN_REVOKE_CLIENT] {
+        for route in [
+            ADMIN_USER,
+            ADMIN_USERS,
+            ADMIN_DISABLE_USER,
+            ADMIN_ENABLE_USER,
+            ADMIN_REVOKE_USER,
+            ADMIN_REVOKE_CLIENT,
+        ] {
             assert_eq!(format!("{ADMIN_API}{}", route.in_scope), route.path);
         }
     }

@@ -16,7 +16,7 @@ use diesel::sql_types::Text;
 
 use crate::connection::AnyConnection;
 use crate::error::store_error;
-use crate::schema::{authorization_codes, grants, revocation_cutoffs, sessions};
+use crate::schema::{authorization_codes, grants, revocation_cutoffs, sessions, users};
 use crate::DieselStore;
 
 /// The advisory lock a cut-off and a grant creation share, on Postgres. A 64-bit hash of the
@@ -61,7 +61,8 @@ fn cutoff_at(
 
 /// Called by grant creation inside its transaction, after inserting `grant` (so that, on
 /// SQLite, the transaction already holds the write lock): revokes it at once if a cut-off of
-/// its subject or client covers its creation.
+/// its subject or client covers its creation, or if its subject is not a user who may sign
+/// in (disabled, or deleted).
 pub(crate) fn revoke_if_cut_off(
     conn: &mut AnyConnection,
     grant: &Grant,
@@ -72,17 +73,35 @@ pub(crate) fn revoke_if_cut_off(
     ];
     let keys: Vec<String> = owners.iter().map(|(k, id)| lock_key(*k, id)).collect();
     advisory_lock(conn, &keys, false)?;
+    // A disabled or deleted subject gets no live grant. Disabling commits the flag before
+    // it cuts off: a creation that read the flag before that commit holds the lock the
+    // cut-off waits for, so the cut-off's grant update sees (and revokes) its grant; one
+    // that reads after it sees the flag. Deleting disables first, then deletes the row.
+    let live_subject = diesel::select(diesel::dsl::exists(
+        users::table
+            .find(grant.subject.as_str())
+            .filter(users::disabled_at.is_null()),
+    ))
+    .get_result::<bool>(conn)?;
+    if !live_subject {
+        return store_revoked(conn, grant);
+    }
     for (kind, id) in owners {
         if let Some((at, _)) = cutoff_at(conn, kind, id)? {
             if grant.created_at.0 <= at {
-                diesel::update(grants::table.find(grant.id.as_str()))
-                    .set(grants::revoked_at.eq(grant.created_at.0))
-                    .execute(conn)?;
-                return Ok(());
+                return store_revoked(conn, grant);
             }
         }
     }
     Ok(())
+}
+
+/// Marks the just-inserted `grant` revoked as of its creation.
+fn store_revoked(conn: &mut AnyConnection, grant: &Grant) -> Result<(), DieselError> {
+    diesel::update(grants::table.find(grant.id.as_str()))
+        .set(grants::revoked_at.eq(grant.created_at.0))
+        .execute(conn)
+        .map(drop)
 }
 
 impl BulkRevocationStore for DieselStore {

@@ -13,6 +13,7 @@ mod revocation_batch;
 mod rows;
 mod schema;
 mod sign_in;
+mod user_listing;
 
 pub use connection::{DatabaseUrl, PoolSettings};
 pub use error::ConnectError;

@@ -2,8 +2,8 @@
 
 use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
 use ciam_domain::{
-    Client, ClientId, Grant, GrantId, Jti, RefreshTokenRecord, Revocation, RotateOutcome,
-    SecretHash, SigningKey, StoreError, TokenRef, UnixTime, User, UserId,
+    Client, ClientId, Grant, GrantId, Jti, Profile, RefreshTokenRecord, Revocation, RotateOutcome,
+    SecretHash, SigningKey, StoreError, TokenRef, UnixTime, User, UserId, UserQuery,
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -130,6 +130,61 @@ impl UserStore for DieselStore {
             .execute(&mut *self.conn()?)
             .map(drop)
             .map_err(store_error)
+    }
+
+    fn set_user_disabled(
+        &self,
+        id: &UserId,
+        disabled_at: Option<UnixTime>,
+    ) -> Result<Option<User>, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            let user = users::table.find(id.as_str());
+            match disabled_at {
+                // The first time stays: disabling again only cuts off again.
+                Some(at) => diesel::update(user.filter(users::disabled_at.is_null()))
+                    .set(users::disabled_at.eq(at.0))
+                    .execute(conn)?,
+                None => diesel::update(user)
+                    .set(users::disabled_at.eq(None::<i64>))
+                    .execute(conn)?,
+            };
+            user.select(UserRow::as_select()).first(conn).optional()
+        })
+        .map(|row| row.map(User::from))
+        .map_err(store_error)
+    }
+
+    fn update_user_profile(
+        &self,
+        id: &UserId,
+        profile: &Profile,
+    ) -> Result<Option<User>, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            let user = users::table.find(id.as_str());
+            diesel::update(user)
+                .set((
+                    users::name.eq(&profile.name),
+                    users::email.eq(&profile.email),
+                    users::email_verified.eq(profile.email_verified),
+                ))
+                .execute(conn)?;
+            user.select(UserRow::as_select()).first(conn).optional()
+        })
+        .map(|row| row.map(User::from))
+        .map_err(store_error)
+    }
+
+    fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
+        diesel::delete(users::table.find(id.as_str()))
+            .execute(&mut *self.conn()?)
+            .map(|deleted| deleted > 0)
+            .map_err(store_error)
+    }
+
+    fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
+        crate::user_listing::list_users(&mut *self.conn()?, query)
     }
 }
 

@@ -84,7 +84,7 @@ impl TryFrom<ClientRow> for Client {
     }
 }
 
-#[derive(Queryable, Selectable, Insertable)]
+#[derive(Queryable, QueryableByName, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub(crate) struct UserRow {
     pub id: String,
@@ -94,6 +94,7 @@ pub(crate) struct UserRow {
     pub email: Option<String>,
     pub email_verified: bool,
     pub name: Option<String>,
+    pub disabled_at: Option<i64>,
 }
 
 impl From<&User> for UserRow {
@@ -106,6 +107,7 @@ impl From<&User> for UserRow {
             email: user.profile.email.clone(),
             email_verified: user.profile.email_verified,
             name: user.profile.name.clone(),
+            disabled_at: user.disabled_at.map(|t| t.0),
         }
     }
 }
@@ -122,6 +124,7 @@ impl From<UserRow> for User {
                 email: row.email,
                 email_verified: row.email_verified,
             },
+            disabled_at: row.disabled_at.map(UnixTime),
         }
     }
 }

@@ -23,6 +23,7 @@ diesel::table! {
         email -> Nullable<Text>,
         email_verified -> Bool,
         name -> Nullable<Text>,
+        disabled_at -> Nullable<BigInt>,
     }
 }
 

@@ -54,6 +54,7 @@ macro_rules! contract_suite {
                 #[test]
                 fn $test() {
                     let test = super::sqlite_store();
+                    super::fixture_users(&test.store);
                     super::$test(&std::sync::Arc::new(test.store.clone()));
                 }
             )*
@@ -76,6 +77,7 @@ macro_rules! contract_suite {
                 #[test]
                 fn $test() {
                     let test = super::postgres_store(stringify!($test));
+                    super::fixture_users(&test.store);
                     super::$test(&std::sync::Arc::new(test.store.clone()));
                 }
             )*
@@ -99,7 +101,9 @@ macro_rules! contract_suite {
             $(
                 #[test]
                 fn $test() {
-                    super::$test(&std::sync::Arc::new(ciam_domain::testing::FakeStore::default()));
+                    let store = ciam_domain::testing::FakeStore::default();
+                    super::fixture_users(&store);
+                    super::$test(&std::sync::Arc::new(store));
                 }
             )*
         }
@@ -133,6 +137,11 @@ contract_suite! {
         a_grant_created_at_or_before_a_cutoff_is_stored_revoked,
         a_cutoff_lives_until_its_last_token_expires_then_is_pruned,
         grants_created_during_a_cutoff_are_revoked_exactly_when_covered,
+        disabling_round_trips_and_keeps_the_first_time,
+        profiles_are_replaced_and_deleting_frees_the_username,
+        users_are_listed_in_id_order_a_page_at_a_time,
+        a_username_prefix_finds_exactly_the_usernames_that_start_with_it,
+        a_grant_of_a_disabled_or_deleted_subject_is_stored_revoked,
     ],
     diesel: [migrations_are_idempotent],
     sqlite_only: [an_unreachable_database_is_refused_at_connect],
@@ -149,6 +158,27 @@ const NOW: UnixTime = UnixTime(1_700_000_000);
 #[path = "contract/cutoffs.rs"]
 mod cutoffs;
 use cutoffs::*;
+
+#[path = "contract/users.rs"]
+mod users;
+use users::*;
+
+/// The subjects the fixtures' grants name (`grant()`: user-1; some tests: user-2) are
+/// users who may sign in: a grant of a subject that is no such user is stored revoked.
+fn fixture_users<S: UserStore + ?Sized>(store: &S) {
+    for id in ["user-1", "user-2"] {
+        store
+            .insert_user(&User {
+                id: UserId::new(id),
+                username: format!("fixture {id}"),
+                password_hash: "$argon2id$...".into(),
+                created_at: NOW,
+                profile: Profile::default(),
+                disabled_at: None,
+            })
+            .expect("fixture user");
+    }
+}
 
 /// `RevocationStore::is_revoked` of a token with this `jti` and grant, of a subject and
 /// client no cut-off names.
@@ -235,6 +265,7 @@ fn users_round_trip_and_usernames_are_unique<T: Store>(store: &Arc<T>) {
             email: Some("alice@example.com".into()),
             email_verified: true,
         },
+        disabled_at: None,
     };
     store.insert_user(&user).expect("insert");
     let found = store
@@ -967,6 +998,7 @@ fn fresh_postgres_store(hint: &str) -> (DieselStore, String) {
         &PoolSettings::default(),
     )
     .expect("connect");
+    fixture_users(&store);
     (store, url)
 }
 
@@ -1105,6 +1137,7 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
         connection_timeout: timeout,
     };
     let store = DieselStore::connect(&url, &settings).expect("connect");
+    fixture_users(&store);
     store.insert_client(&client("c1")).expect("insert");
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
@@ -1119,6 +1152,7 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
         password_hash: "$argon2id$...".into(),
         created_at: NOW,
         profile: Profile::default(),
+        disabled_at: None,
     };
     let (c1, g1, j1) = (ClientId::new("c1"), GrantId::new("g1"), Jti::new("j1"));
     let rt0 = Secret::new("rt-0").hash();
@@ -1145,6 +1179,27 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
             Box::new(|| shown(store.find_user_by_username("alice"))),
         ),
         ("insert_user", Box::new(|| shown(store.insert_user(&user)))),
+        (
+            "set_user_disabled",
+            Box::new(|| shown(store.set_user_disabled(&user.id, Some(NOW)))),
+        ),
+        (
+            "update_user_profile",
+            Box::new(|| shown(store.update_user_profile(&user.id, &Profile::default()))),
+        ),
+        (
+            "delete_user",
+            Box::new(|| shown(store.delete_user(&user.id))),
+        ),
+        (
+            "list_users",
+            Box::new(|| {
+                shown(store.list_users(&UserQuery {
+                    limit: 10,
+                    ..UserQuery::default()
+                }))
+            }),
+        ),
         (
             "create_grant",
             Box::new(|| shown(store.create_grant(&grant("g2", "c1"), &refresh("rt-2", "g2")))),

@@ -52,6 +52,11 @@ impl AccessTokens {
         self.recent_cutoffs.issue_time(subject, client, now)
     }
 
+    /// The second a cut-off made now must name (see `RecentCutoffs::cutoff_time`).
+    pub(crate) fn cutoff_time(&self, now: UnixTime) -> UnixTime {
+        self.recent_cutoffs.cutoff_time(now)
+    }
+
     /// Remembers a cut-off just committed, for `issue_time`.
     pub(crate) fn note_cutoff(&self, cutoff: &Cutoff, now: UnixTime) {
         self.recent_cutoffs.note(cutoff, now);

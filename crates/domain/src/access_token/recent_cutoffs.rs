@@ -28,6 +28,19 @@ impl RecentCutoffs {
         entries.push((cutoff.kind, cutoff.id.clone(), cutoff.at));
     }
 
+    /// The second a cut-off made at `now` must name to cover every token this node has
+    /// issued so far: `now`, or one second after the latest recent cut-off if that is later.
+    /// A token issued after a cut-off in its second carries `iat = T + 1`, so a second
+    /// cut-off in that same second must be at `T + 1` to refuse it (it then also refuses
+    /// tokens other nodes issue in the next second: the safe side).
+    pub fn cutoff_time(&self, now: UnixTime) -> UnixTime {
+        let entries = self.entries.read().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .iter()
+            .map(|(_, _, at)| UnixTime(at.0 + 1))
+            .fold(now, UnixTime::max)
+    }
+
     /// The `iat` for a token of `subject` and `client` issued at `now`: `now`, or one second
     /// after the latest recent cut-off that would cover it.
     pub fn issue_time(&self, subject: &str, client: &ClientId, now: UnixTime) -> UnixTime {
@@ -78,6 +91,18 @@ mod tests {
             recent.issue_time("v", &client, UnixTime(100)),
             UnixTime(101)
         );
+    }
+
+    #[test]
+    fn a_second_cutoff_in_the_same_second_covers_the_tokens_issued_after_the_first() {
+        let recent = RecentCutoffs::default();
+        let client = ClientId::new("c");
+        assert_eq!(recent.cutoff_time(UnixTime(100)), UnixTime(100));
+        recent.note(&cutoff(CutoffKind::Subject, "u", 100), UnixTime(100));
+        let between = recent.issue_time("u", &client, UnixTime(100));
+        let second = recent.cutoff_time(UnixTime(100));
+        assert!(between <= second, "{between:?} is covered by {second:?}");
+        assert_eq!(recent.cutoff_time(UnixTime(102)), UnixTime(102));
     }
 
     #[test]

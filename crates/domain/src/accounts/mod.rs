@@ -1,24 +1,31 @@
 //! Resource owners (users): creating them, and signing them in with a password, behind a
 //! brute-force throttle (RFC 6749 §4.3.2). The hosted login page will sign in here too.
 
+pub mod lifecycle;
+#[cfg(test)]
+mod lifecycle_tests;
+pub mod listing;
 pub mod mail;
 pub mod model;
 pub mod password_policy;
 pub mod ports;
 pub mod throttle;
+pub mod validation;
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::error::{faults_become, AdminError, Fault, StoreError};
 use crate::ids::UserId;
-use crate::input::{is_name, MAX_NAME_LEN};
+use crate::input::is_name;
 use crate::kernel::{Core, ID_BYTES};
 use crate::secret::Secret;
 use model::{Profile, User};
 // Longest password hashed: argon2 cost grows with input, so a huge one is a DoS lever.
 use password_policy::MAX_PASSWORD_BYTES;
 use throttle::SignInThrottle;
+
+pub use listing::ListUsersError;
 
 pub struct Accounts {
     core: Arc<Core>,
@@ -74,24 +81,17 @@ impl Accounts {
         password: &Secret,
         profile: Profile,
     ) -> Result<User, AdminError> {
-        check_profile(&profile)?;
-        if !is_name(username) {
-            return Err(AdminError::Invalid(format!(
-                "username must be 1 to {MAX_NAME_LEN} printable characters"
-            )));
-        }
-        let length = password.expose().chars().count();
-        if length < 8 || password.expose().len() > MAX_PASSWORD_BYTES {
-            return Err(AdminError::Invalid(format!(
-                "password must be 8 characters to {MAX_PASSWORD_BYTES} bytes long"
-            )));
-        }
+        validation::check_username(username)
+            .and_then(|()| validation::check_password(password))
+            .and_then(|()| validation::check_profile(&profile))
+            .map_err(|invalid| AdminError::Invalid(invalid.to_string()))?;
         let user = User {
             id: UserId::new(self.core.random_hex(ID_BYTES)),
             username: username.to_owned(),
             password_hash: self.core.ports.passwords.hash(password.expose())?,
             created_at: self.core.now(),
             profile,
+            disabled_at: None,
         };
         self.core
             .ports
@@ -131,8 +131,10 @@ impl Accounts {
         }
     }
 
-    /// The user, if `password` is theirs. An unknown username costs the same hash as a
-    /// known one, so the response time does not reveal which usernames exist.
+    /// The user, if `password` is theirs and they are not disabled. An unknown username
+    /// costs the same hash as a known one, and a disabled user's password is verified all
+    /// the same, so neither the answer nor the response time tells which usernames exist
+    /// or which are disabled.
     fn verify_password(&self, username: &str, password: &Secret) -> Result<Option<User>, Fault> {
         if password.expose().len() > MAX_PASSWORD_BYTES {
             return Ok(None);
@@ -149,34 +151,6 @@ impl Accounts {
             Some(user) => passwords.verify(password.expose(), &user.password_hash)?,
             None => passwords.hash(password.expose()).map(|_| false)?,
         };
-        Ok(user.filter(|_| verified))
+        Ok(user.filter(|user| verified && !user.is_disabled()))
     }
-}
-
-/// Longest email address (RFC 5321 §4.5.3.1.3 paths are at most 256 octets).
-const MAX_EMAIL_LEN: usize = 254;
-
-fn check_profile(profile: &Profile) -> Result<(), AdminError> {
-    if let Some(name) = &profile.name {
-        if !is_name(name) {
-            return Err(AdminError::Invalid(format!(
-                "name must be 1 to {MAX_NAME_LEN} printable characters"
-            )));
-        }
-    }
-    if let Some(email) = &profile.email {
-        // Deliberately loose: one `@` with something on both sides, no spaces or controls.
-        // Whether it is deliverable only a verification mail can tell.
-        let plausible = email.len() <= MAX_EMAIL_LEN
-            && email
-                .split_once('@')
-                .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-        if !plausible {
-            return Err(AdminError::Invalid(format!(
-                "{email:?} is not an email address"
-            )));
-        }
-    }
-    Ok(())
 }

@@ -9,6 +9,15 @@ pub struct User {
     pub password_hash: String,
     pub created_at: UnixTime,
     pub profile: Profile,
+    /// When an operator disabled the user: they cannot sign in, and no grant of theirs
+    /// lives (docs/accounts.md, "Disable, enable, delete"). `None`: enabled.
+    pub disabled_at: Option<UnixTime>,
+}
+
+impl User {
+    pub fn is_disabled(&self) -> bool {
+        self.disabled_at.is_some()
+    }
 }
 
 /// The standard claims a user may have (OpenID Connect Core §5.1), released by scope.
@@ -24,6 +33,17 @@ impl std::fmt::Debug for User {
         f.debug_struct("User")
             .field("id", &self.id)
             .field("username", &self.username)
+            .field("disabled_at", &self.disabled_at)
             .finish_non_exhaustive()
     }
+}
+
+/// One page of users as `UserStore::list_users` reads it: ordered by id, after `after`
+/// (keyset paging: the cost of a page does not grow with how far in it is), of usernames
+/// starting with `username_prefix`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UserQuery {
+    pub after: Option<UserId>,
+    pub username_prefix: Option<String>,
+    pub limit: usize,
 }

@@ -1,8 +1,9 @@
 //! What accounts need: their store and password hashing.
 
-use crate::accounts::model::User;
+use crate::accounts::model::{Profile, User, UserQuery};
 use crate::error::{CodecError, StoreError};
 use crate::ids::UserId;
+use crate::time::UnixTime;
 
 pub trait UserStore: Send + Sync {
     fn find_user_by_username(&self, username: &str) -> Result<Option<User>, StoreError>;
@@ -10,6 +11,26 @@ pub trait UserStore: Send + Sync {
     fn find_user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
     /// MUST fail with `Duplicate` if the username is taken.
     fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+    /// Sets `disabled_at` (keeping an earlier time if the user is already disabled), or
+    /// clears it with `None`; the user as it now is, or `None` if there is no such user.
+    fn set_user_disabled(
+        &self,
+        id: &UserId,
+        disabled_at: Option<UnixTime>,
+    ) -> Result<Option<User>, StoreError>;
+    /// Replaces the user's profile; the user as it now is, or `None` if there is none.
+    fn update_user_profile(
+        &self,
+        id: &UserId,
+        profile: &Profile,
+    ) -> Result<Option<User>, StoreError>;
+    /// Deletes the user's row (their username is free again); `false` if there was none.
+    /// Their grants, sessions and codes stay, as rows pruning removes once expired.
+    fn delete_user(&self, id: &UserId) -> Result<bool, StoreError>;
+    /// At most `query.limit` users with an id greater than `query.after`, whose username
+    /// starts with `query.username_prefix` (byte for byte, case-sensitive), in id order.
+    /// MUST stay fast with millions of users: an index serves both the order and the prefix.
+    fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError>;
 }
 
 /// Password hashing for resource owners (argon2id). Each call costs much memory and CPU:

@@ -6,6 +6,8 @@
 
 mod caller;
 mod clients;
+mod user_directory;
+mod user_lifecycle;
 mod users;
 
 #[cfg(test)]
@@ -14,6 +16,8 @@ mod tests;
 use std::sync::Arc;
 
 use crate::access_token::AccessTokens;
+use crate::accounts::lifecycle::AccountLifecycle;
+use crate::accounts::validation::InvalidUser;
 use crate::accounts::Accounts;
 use crate::clients::Clients;
 use crate::error::{faults_become, AdminError, Fault};
@@ -22,6 +26,7 @@ use crate::revocation::Revoker;
 use crate::sessions::Sessions;
 
 pub use caller::{AdminCaller, ADMIN_SCOPE};
+pub use user_directory::{NewUser, ProfilePatch};
 pub use users::UserView;
 
 pub struct Admin {
@@ -32,6 +37,7 @@ pub struct Admin {
     clients: Arc<Clients>,
     /// Revoking a user signs them out everywhere (sessions and logout tokens included).
     sessions: Arc<Sessions>,
+    lifecycle: Arc<AccountLifecycle>,
 }
 
 impl Admin {
@@ -42,6 +48,7 @@ impl Admin {
         accounts: Arc<Accounts>,
         clients: Arc<Clients>,
         sessions: Arc<Sessions>,
+        lifecycle: Arc<AccountLifecycle>,
     ) -> Admin {
         Admin {
             core,
@@ -50,6 +57,7 @@ impl Admin {
             accounts,
             clients,
             sessions,
+            lifecycle,
         }
     }
 }
@@ -76,6 +84,15 @@ pub enum AdminOpError {
     /// No such user or client (an id that cannot be one included).
     #[error("not found")]
     NotFound,
+    /// A field of the user sent is not acceptable.
+    #[error(transparent)]
+    InvalidUser(InvalidUser),
+    /// A list's `limit` or `after` is not acceptable: the sentence says which.
+    #[error("{0}")]
+    InvalidQuery(&'static str),
+    /// Another user has this username.
+    #[error("the username is taken")]
+    UsernameTaken,
     #[error(transparent)]
     Unavailable(#[from] Fault),
 }

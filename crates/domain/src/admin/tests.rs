@@ -232,6 +232,7 @@ fn a_user_is_shown_without_their_password_hash() {
             email: Some("carol@example.com".into()),
             email_verified: false,
             created_at: user.created_at,
+            disabled_at: None,
         }
     );
     assert!(!format!("{view:?}").contains(&user.password_hash));
@@ -267,4 +268,150 @@ fn an_outage_during_an_operation_is_unavailable() {
         h.services.admin.get_user(&caller, user.id.as_str()),
         Err(AdminOpError::Unavailable(_))
     ));
+}
+
+fn new_user(username: &str, password: &str) -> super::NewUser {
+    super::NewUser {
+        username: username.into(),
+        password: Secret::new(password),
+        name: None,
+        email: None,
+    }
+}
+
+#[test]
+fn creating_a_user_checks_each_field_and_refuses_a_taken_username() {
+    use crate::accounts::validation::InvalidUser;
+    let h = harness();
+    let (_, caller) = admin(&h);
+    let admin = &h.services.admin;
+    let created = admin
+        .create_user(
+            &caller,
+            super::NewUser {
+                email: Some("erin@example.com".into()),
+                name: Some("Erin".into()),
+                ..new_user("erin", "correct horse")
+            },
+        )
+        .expect("created");
+    assert_eq!(
+        (
+            created.username.as_str(),
+            created.email_verified,
+            created.disabled_at
+        ),
+        ("erin", false, None)
+    );
+    assert_eq!(
+        admin.create_user(&caller, new_user("erin", "another password")),
+        Err(AdminOpError::UsernameTaken)
+    );
+    assert_eq!(
+        admin.create_user(&caller, new_user("", "correct horse")),
+        Err(AdminOpError::InvalidUser(InvalidUser::Username))
+    );
+    assert_eq!(
+        admin.create_user(&caller, new_user("frank", "short")),
+        Err(AdminOpError::InvalidUser(InvalidUser::Password))
+    );
+    let bad_email = super::NewUser {
+        email: Some("not an address".into()),
+        ..new_user("frank", "correct horse")
+    };
+    assert_eq!(
+        admin.create_user(&caller, bad_email),
+        Err(AdminOpError::InvalidUser(InvalidUser::Email))
+    );
+}
+
+#[test]
+fn a_profile_patch_changes_only_what_it_names_and_a_new_email_is_unverified() {
+    let h = harness();
+    let (_, caller) = admin(&h);
+    let admin = &h.services.admin;
+    let user = admin
+        .create_user(
+            &caller,
+            super::NewUser {
+                email: Some("gail@example.com".into()),
+                name: Some("Gail".into()),
+                ..new_user("gail", "correct horse")
+            },
+        )
+        .expect("created");
+    let id = user.id.as_str();
+    let verified = admin
+        .update_user(
+            &caller,
+            id,
+            super::ProfilePatch {
+                email_verified: Some(true),
+                ..Default::default()
+            },
+        )
+        .expect("updated");
+    assert_eq!(
+        (verified.name.as_deref(), verified.email_verified),
+        (Some("Gail"), true)
+    );
+    let moved = admin
+        .update_user(
+            &caller,
+            id,
+            super::ProfilePatch {
+                email: Some(Some("gail@elsewhere.example".into())),
+                name: Some(None),
+                ..Default::default()
+            },
+        )
+        .expect("updated");
+    assert_eq!(moved.email.as_deref(), Some("gail@elsewhere.example"));
+    assert!(!moved.email_verified, "a new address is not verified");
+    assert_eq!(moved.name, None, "cleared");
+    assert!(matches!(
+        admin.update_user(
+            &caller,
+            id,
+            super::ProfilePatch {
+                name: Some(Some("a\nb".into())),
+                ..Default::default()
+            }
+        ),
+        Err(AdminOpError::InvalidUser(_))
+    ));
+    assert_eq!(
+        admin.update_user(&caller, "nobody", super::ProfilePatch::default()),
+        Err(AdminOpError::NotFound)
+    );
+}
+
+#[test]
+fn disable_enable_and_delete_through_the_admin_api() {
+    let h = harness();
+    let (_, caller) = admin(&h);
+    let app = confidential(&h);
+    let tokens = user_tokens(&h, &app);
+    let admin = &h.services.admin;
+    let alice = h.services.accounts.find_user_by_username("alice");
+    let id = alice.expect("read").expect("alice").id;
+    let (view, revoked) = admin.disable_user(&caller, id.as_str()).expect("disabled");
+    assert_eq!(view.disabled_at, Some(h.clock_now()));
+    assert_eq!(revoked.grant_count, 1);
+    assert!(!active(&h, &app, &tokens.access_token));
+    let view = admin.enable_user(&caller, id.as_str()).expect("enabled");
+    assert_eq!(view.disabled_at, None);
+    admin.delete_user(&caller, id.as_str()).expect("deleted");
+    assert_eq!(
+        admin.get_user(&caller, id.as_str()),
+        Err(AdminOpError::NotFound)
+    );
+    for id in [id.as_str(), "nobody", "a\0b"] {
+        assert_eq!(admin.delete_user(&caller, id), Err(AdminOpError::NotFound));
+        assert!(matches!(
+            admin.disable_user(&caller, id),
+            Err(AdminOpError::NotFound)
+        ));
+        assert_eq!(admin.enable_user(&caller, id), Err(AdminOpError::NotFound));
+    }
 }

@@ -15,6 +15,8 @@ pub struct UserView {
     pub email: Option<String>,
     pub email_verified: bool,
     pub created_at: UnixTime,
+    /// When the user was disabled; `None`: enabled.
+    pub disabled_at: Option<UnixTime>,
 }
 
 impl From<User> for UserView {
@@ -26,6 +28,7 @@ impl From<User> for UserView {
             email: user.profile.email,
             email_verified: user.profile.email_verified,
             created_at: user.created_at,
+            disabled_at: user.disabled_at,
         }
     }
 }

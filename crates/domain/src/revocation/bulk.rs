@@ -18,12 +18,15 @@ impl Revoker {
     /// are refused at once (never the other way round).
     pub fn revoke_everything_of(&self, kind: CutoffKind, id: &str) -> Result<BulkRevoked, Fault> {
         let now = self.core.now();
+        // `now`, or a second later if this node made a cut-off in this second already and
+        // may have issued tokens since, dated that second later (`RecentCutoffs`).
+        let at = self.access_tokens.cutoff_time(now);
         let cutoff = Cutoff {
             kind,
             id: id.to_owned(),
-            at: now,
-            // Every token it covers was issued by `now` and lives `access_token_ttl`.
-            until: now.plus_seconds(self.core.config.access_token_ttl),
+            at,
+            // Every token it covers was issued by `at` and lives `access_token_ttl`.
+            until: at.plus_seconds(self.core.config.access_token_ttl),
         };
         let revoked = self.core.ports.store.revoke_everything_of(&cutoff, now)?;
         self.access_tokens.note_cutoff(&cutoff, now);

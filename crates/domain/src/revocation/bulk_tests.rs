@@ -199,3 +199,31 @@ fn signing_out_everywhere_ends_sessions_and_tells_clients_by_sub() {
     assert_eq!(lines[3], user.id.as_str(), "sub");
     assert_eq!(lines[4], "", "no sid: every session of the user");
 }
+
+#[test]
+fn a_second_cutoff_in_the_same_second_refuses_tokens_issued_after_the_first() {
+    let h = harness();
+    let client = confidential(&h);
+    user_tokens(&h, &client);
+    let user = alice(&h);
+    let revoke = || {
+        h.services
+            .revocation
+            .revoke_everything_of(CutoffKind::Subject, user.as_str())
+            .expect("revoked")
+    };
+    revoke();
+    // Issued after the first cut-off, in its second: dated a second later, and live.
+    let between = user_tokens(&h, &client);
+    assert!(active(&h, &client, &between.access_token));
+    revoke();
+    assert!(
+        !active(&h, &client, &between.access_token),
+        "the second cut-off covers it"
+    );
+    let refresh_token = between.refresh_token.expect("refresh token");
+    assert!(
+        refresh(&h, &client, &refresh_token).is_err(),
+        "grant revoked"
+    );
+}

@@ -8,8 +8,12 @@ use crate::revocation::model::{Cutoff, CutoffKind, Revocation};
 use crate::time::UnixTime;
 
 impl FakeStore {
-    /// `grant`, stored revoked if a cut-off of its subject or client covers its creation.
+    /// `grant`, stored revoked if a cut-off of its subject or client covers its creation,
+    /// or if its subject is a disabled user or no user at all.
     pub(super) fn unless_cut_off(&self, grant: &Grant) -> Grant {
+        let subject_gone = !lock(&self.users)
+            .values()
+            .any(|user| user.id.as_str() == grant.subject && !user.is_disabled());
         let cutoffs = lock(&self.cutoffs);
         let covered = [
             (CutoffKind::Subject, grant.subject.as_str()),
@@ -22,7 +26,7 @@ impl FakeStore {
                 .is_some_and(|c| grant.created_at <= c.at)
         });
         let mut grant = grant.clone();
-        if covered {
+        if covered || subject_gone {
             grant.revoked_at.get_or_insert(grant.created_at);
         }
         grant

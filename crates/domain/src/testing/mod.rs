@@ -145,6 +145,58 @@ impl UserStore for FakeStore {
         users.insert(user.username.clone(), user.clone());
         Ok(())
     }
+    fn set_user_disabled(
+        &self,
+        id: &UserId,
+        disabled_at: Option<UnixTime>,
+    ) -> Result<Option<User>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.users)
+            .values_mut()
+            .find(|user| user.id == *id)
+            .map(|user| {
+                user.disabled_at = disabled_at.map(|at| user.disabled_at.unwrap_or(at));
+                user.clone()
+            }))
+    }
+    fn update_user_profile(
+        &self,
+        id: &UserId,
+        profile: &crate::user::Profile,
+    ) -> Result<Option<User>, StoreError> {
+        self.up()?;
+        Ok(lock(&self.users)
+            .values_mut()
+            .find(|user| user.id == *id)
+            .map(|user| {
+                user.profile = profile.clone();
+                user.clone()
+            }))
+    }
+    fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
+        self.up()?;
+        let mut users = lock(&self.users);
+        let before = users.len();
+        users.retain(|_, user| user.id != *id);
+        Ok(users.len() < before)
+    }
+    fn list_users(&self, query: &crate::user::UserQuery) -> Result<Vec<User>, StoreError> {
+        self.up()?;
+        let mut users: Vec<User> = lock(&self.users)
+            .values()
+            .filter(|user| query.after.as_ref().is_none_or(|after| user.id > *after))
+            .filter(|user| {
+                query
+                    .username_prefix
+                    .as_deref()
+                    .is_none_or(|prefix| user.username.starts_with(prefix))
+            })
+            .cloned()
+            .collect();
+        users.sort_by(|a, b| a.id.cmp(&b.id));
+        users.truncate(query.limit);
+        Ok(users)
+    }
 }
 
 impl GrantStore for FakeStore {

@@ -1,10 +1,13 @@
 //! The admin API (`/admin/v1`, docs/admin-api.md): operations on users and clients for
 //! operators and back offices. The caller is an OAuth client with the `ciam:admin` scope,
 //! proven by one of its `client_credentials` access tokens ([`Caller`]); every error is
-//! RFC 9457 problem details. No request body is read: none of these endpoints takes one.
+//! RFC 9457 problem details. Bodies, where an endpoint takes one, are JSON (`json_body`).
 
+mod json_body;
+mod lifecycle;
 mod revoke;
 mod user;
+mod user_directory;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -15,8 +18,10 @@ use ciam_domain::{AdminCaller, AdminOpError, Services};
 
 use crate::{blocking, ApiError, BearerToken};
 
+pub(crate) use lifecycle::{delete_user, disable_user, enable_user};
 pub(crate) use revoke::{revoke_client, revoke_user};
 pub(crate) use user::get_user;
+pub(crate) use user_directory::{create_user, list_users, update_user};
 
 /// The admin client a request proves, authorized by the domain before the handler runs.
 pub(crate) struct Caller {

@@ -7,8 +7,9 @@ use serde::Serialize;
 use super::{path_id, Caller};
 use crate::ApiError;
 
+/// A user as the admin API shows them: never a hash.
 #[derive(Serialize)]
-struct UserResponse {
+pub(super) struct UserResponse {
     id: String,
     username: String,
     name: Option<String>,
@@ -16,6 +17,9 @@ struct UserResponse {
     email_verified: bool,
     /// Unix seconds.
     created_at: i64,
+    disabled: bool,
+    /// Unix seconds; `null` when enabled.
+    disabled_at: Option<i64>,
 }
 
 impl From<UserView> for UserResponse {
@@ -27,6 +31,8 @@ impl From<UserView> for UserResponse {
             email: user.email,
             email_verified: user.email_verified,
             created_at: user.created_at.0,
+            disabled: user.disabled_at.is_some(),
+            disabled_at: user.disabled_at.map(|t| t.0),
         }
     }
 }

@@ -109,6 +109,18 @@ impl From<AdminOpError> for ApiError {
     fn from(error: AdminOpError) -> Self {
         match error {
             AdminOpError::NotFound => ApiError::not_found_problem("no user or client with this id"),
+            // RFC 9110 §15.5.21: the body was understood, a value in it is not acceptable.
+            AdminOpError::InvalidUser(invalid) => {
+                ApiError::problem(StatusCode::UNPROCESSABLE_ENTITY, invalid.detail())
+            }
+            AdminOpError::InvalidQuery(detail) => {
+                ApiError::problem(StatusCode::BAD_REQUEST, detail)
+            }
+            // RFC 9110 §15.5.10: the request conflicts with the current state (a username
+            // is unique).
+            AdminOpError::UsernameTaken => {
+                ApiError::problem(StatusCode::CONFLICT, "a user with this username exists")
+            }
             AdminOpError::Unavailable(fault) => ApiError::from(fault).as_problem(),
         }
     }

@@ -178,6 +178,12 @@ impl ApiError {
         self
     }
 
+    /// A problem with this status and `detail` (one of the fixed sentences of
+    /// docs/admin-api.md).
+    pub fn problem(status: StatusCode, detail: &'static str) -> Self {
+        Self::new(status, "invalid_request", Some(detail)).as_problem()
+    }
+
     /// A 404 problem: what an admin path names does not exist, or cannot.
     pub fn not_found_problem(detail: &'static str) -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found", Some(detail)).as_problem()
@@ -286,8 +292,14 @@ pub(crate) async fn problem_method_not_allowed_post() -> HttpResponse {
     method_not_allowed("POST").as_problem().error_response()
 }
 
-pub(crate) async fn problem_method_not_allowed_get() -> HttpResponse {
-    method_not_allowed("GET, HEAD")
+pub(crate) async fn problem_method_not_allowed_user() -> HttpResponse {
+    method_not_allowed("GET, HEAD, PATCH, DELETE")
+        .as_problem()
+        .error_response()
+}
+
+pub(crate) async fn problem_method_not_allowed_users() -> HttpResponse {
+    method_not_allowed("GET, HEAD, POST")
         .as_problem()
         .error_response()
 }

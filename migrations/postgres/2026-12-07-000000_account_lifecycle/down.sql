@@ -1,0 +1,2 @@
+DROP INDEX users_username_c;
+ALTER TABLE users DROP COLUMN disabled_at;
