@@ -2,7 +2,7 @@
 
 use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
 use ciam_domain::{
-    Client, ClientId, Grant, GrantId, Jti, RefreshTokenRecord, Revocation, RotateOutcome,
+    Client, ClientId, Grant, GrantId, Jti, Profile, RefreshTokenRecord, Revocation, RotateOutcome,
     SecretHash, SigningKey, StoreError, TokenRef, UnixTime, User, UserId,
 };
 use diesel::prelude::*;
@@ -112,6 +112,18 @@ impl UserStore for DieselStore {
             .optional()
             .map_err(store_error)?;
         Ok(row.map(User::from))
+    }
+
+    fn update_profile(&self, id: &UserId, profile: &Profile) -> Result<bool, StoreError> {
+        diesel::update(users::table.find(id.as_str()))
+            .set((
+                users::name.eq(profile.name.as_deref()),
+                users::email.eq(profile.email.as_deref()),
+                users::email_verified.eq(profile.email_verified),
+            ))
+            .execute(&mut *self.conn()?)
+            .map(|updated| updated > 0)
+            .map_err(store_error)
     }
 
     fn find_user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError> {
@@ -376,6 +388,7 @@ impl RevocationStore for DieselStore {
             PRUNE_CODES,
             PRUNE_SESSIONS,
             PRUNE_CUTOFFS,
+            PRUNE_PASSWORD_RESETS,
         ] {
             deleted += diesel::sql_query(sql)
                 .bind::<BigInt, _>(cutoff.0)
@@ -427,6 +440,9 @@ const PRUNE_CODES: &str = "DELETE FROM authorization_codes WHERE expires_at <= $
 
 const PRUNE_CUTOFFS: &str = "DELETE FROM revocation_cutoffs WHERE until <= $1 \
      AND (kind, id) IN (SELECT kind, id FROM revocation_cutoffs WHERE until <= $2 LIMIT $3)";
+
+const PRUNE_PASSWORD_RESETS: &str = "DELETE FROM password_resets WHERE expires_at <= $1 \
+     AND code_hash IN (SELECT code_hash FROM password_resets WHERE expires_at <= $2 LIMIT $3)";
 
 const PRUNE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1 \
      AND id IN (SELECT id FROM sessions WHERE expires_at <= $2 LIMIT $3)";

@@ -133,6 +133,10 @@ contract_suite! {
         a_grant_created_at_or_before_a_cutoff_is_stored_revoked,
         a_cutoff_lives_until_its_last_token_expires_then_is_pruned,
         grants_created_during_a_cutoff_are_revoked_exactly_when_covered,
+        a_new_password_moves_the_old_one_into_a_trimmed_history,
+        profiles_are_updated_whole,
+        a_reset_code_is_redeemed_once_before_it_expires,
+        concurrent_redemptions_of_one_reset_code_have_one_winner,
     ],
     diesel: [migrations_are_idempotent],
     sqlite_only: [an_unreachable_database_is_refused_at_connect],
@@ -149,6 +153,10 @@ const NOW: UnixTime = UnixTime(1_700_000_000);
 #[path = "contract/cutoffs.rs"]
 mod cutoffs;
 use cutoffs::*;
+
+#[path = "contract/passwords.rs"]
+mod passwords;
+use passwords::*;
 
 /// `RevocationStore::is_revoked` of a token with this `jti` and grant, of a subject and
 /// client no cut-off names.

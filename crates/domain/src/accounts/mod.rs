@@ -4,6 +4,7 @@
 pub mod mail;
 pub mod model;
 pub mod password_policy;
+mod passwords;
 pub mod ports;
 pub mod throttle;
 
@@ -156,7 +157,7 @@ impl Accounts {
 /// Longest email address (RFC 5321 §4.5.3.1.3 paths are at most 256 octets).
 const MAX_EMAIL_LEN: usize = 254;
 
-fn check_profile(profile: &Profile) -> Result<(), AdminError> {
+pub(crate) fn check_profile(profile: &Profile) -> Result<(), AdminError> {
     if let Some(name) = &profile.name {
         if !is_name(name) {
             return Err(AdminError::Invalid(format!(
