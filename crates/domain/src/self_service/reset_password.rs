@@ -121,8 +121,8 @@ fn reset_mail_body(code: &Secret, ttl: i64) -> String {
          \n\
          {code}\n\
          \n\
-         It works once, for {minutes} minutes. If you did not ask for it, ignore this \
-         message: your password stays as it is.\n",
+         It works once, for {minutes} minutes.\n\
+         If you did not ask for it, ignore this message: your password stays as it is.\n",
         code = code.expose()
     )
 }
