@@ -261,6 +261,24 @@ mod tests {
     }
 
     #[test]
+    fn mail_goes_to_a_directory_or_smtp_never_both() {
+        let defaults = Settings::defaults().expect("defaults");
+        assert_eq!(
+            (defaults.mail_dir, defaults.smtp_url.is_none()),
+            (None, true),
+            "neither by default: mail is only logged"
+        );
+        assert_eq!(defaults.mail_from, "ciam@localhost");
+        assert_eq!(
+            (defaults.password_history, defaults.password_reset_ttl),
+            (5, 900)
+        );
+        let both = from_file("mail_dir = \"/tmp/mail\"\nsmtp_url = \"smtps://smtp.example.com\"\n");
+        assert!(both.is_err());
+        assert!(from_file("password_reset_ttl = 0\n").is_err());
+    }
+
+    #[test]
     fn an_unknown_signing_algorithm_is_refused_by_name() {
         for (key, value) in [
             ("access_token_alg", "HS256"),
