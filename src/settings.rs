@@ -31,6 +31,12 @@
 //! | `CIAM_SESSION_IDLE_TIMEOUT` | `3600` | seconds without activity that end a session |
 //! | `CIAM_BRAND_NAME` | `ciam` | product name on the hosted login page |
 //! | `CIAM_BRAND_COLOR` | `#2563eb` | accent colour of the hosted login page (`#rrggbb`) |
+//! | `CIAM_PASSWORD_HISTORY` | `5` | a new password may not be one of the last this many (the current one included); 0: off |
+//! | `CIAM_PASSWORD_RESET_TTL` | `900` | seconds a mailed password reset code works |
+//! | `CIAM_MAIL_DIR` | unset | write mail as `.eml` files into this directory (development) |
+//! | `CIAM_SMTP_URL` | unset | send mail by SMTP: `smtps://user:pass@host[:465]`, `smtp://user:pass@host[:587]` (STARTTLS required), `smtp://127.0.0.1:2525?tls=none` (loopback only); with neither this nor `CIAM_MAIL_DIR`, mail is only logged (recipient and subject) |
+//! | `CIAM_SMTP_TIMEOUT_MS` | `10000` | SMTP connect and reply timeout |
+//! | `CIAM_MAIL_FROM` | `ciam@localhost` | the `From` of every mail, e.g. `ciam <no-reply@example.com>` |
 
 use std::path::Path;
 
@@ -73,6 +79,12 @@ pub struct Settings {
     pub session_idle_timeout: i64,
     pub brand_name: String,
     pub brand_color: String,
+    pub password_history: usize,
+    pub password_reset_ttl: i64,
+    pub mail_dir: Option<std::path::PathBuf>,
+    pub smtp_url: Option<SecretUrl>,
+    pub smtp_timeout_ms: u64,
+    pub mail_from: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -111,7 +123,11 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("session_lifetime", 12 * 3600)?
         .set_default("session_idle_timeout", 3600)?
         .set_default("brand_name", "ciam")?
-        .set_default("brand_color", "#2563eb")
+        .set_default("brand_color", "#2563eb")?
+        .set_default("password_history", 5)?
+        .set_default("password_reset_ttl", 900)?
+        .set_default("smtp_timeout_ms", 10_000)?
+        .set_default("mail_from", "ciam@localhost")
 }
 
 impl Settings {
@@ -146,6 +162,7 @@ impl Settings {
             ("CIAM_REDIS_POOL_SIZE", i64::from(self.redis_pool_size)),
             ("CIAM_SESSION_LIFETIME", self.session_lifetime),
             ("CIAM_SESSION_IDLE_TIMEOUT", self.session_idle_timeout),
+            ("CIAM_PASSWORD_RESET_TTL", self.password_reset_ttl),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value <= 0) {
             return Err(SettingsError::Invalid(format!("{name} must be positive")));
@@ -176,6 +193,11 @@ impl Settings {
             ));
         }
         self.branding()?;
+        if self.mail_dir.is_some() && self.smtp_url.is_some() {
+            return Err(SettingsError::Invalid(
+                "set CIAM_MAIL_DIR or CIAM_SMTP_URL, not both".into(),
+            ));
+        }
         if self.reconcile_interval == 0 {
             return Err(SettingsError::Invalid(
                 "CIAM_RECONCILE_INTERVAL must be positive".into(),
@@ -236,6 +258,24 @@ mod tests {
             (rs256.access_token_alg, rs256.id_token_alg),
             (SigningAlg::RS256, SigningAlg::EdDSA)
         );
+    }
+
+    #[test]
+    fn mail_goes_to_a_directory_or_smtp_never_both() {
+        let defaults = Settings::defaults().expect("defaults");
+        assert_eq!(
+            (defaults.mail_dir, defaults.smtp_url.is_none()),
+            (None, true),
+            "neither by default: mail is only logged"
+        );
+        assert_eq!(defaults.mail_from, "ciam@localhost");
+        assert_eq!(
+            (defaults.password_history, defaults.password_reset_ttl),
+            (5, 900)
+        );
+        let both = from_file("mail_dir = \"/tmp/mail\"\nsmtp_url = \"smtps://smtp.example.com\"\n");
+        assert!(both.is_err());
+        assert!(from_file("password_reset_ttl = 0\n").is_err());
     }
 
     #[test]

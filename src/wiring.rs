@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
 use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
-use ciam_domain::ports::Denylist;
-use ciam_domain::{Ports, ServiceConfig, Services};
+use ciam_domain::ports::{Denylist, Mailer};
+use ciam_domain::{PasswordPolicy, Ports, ServiceConfig, Services};
+use ciam_mail::{DirectoryMailer, LogMailer, SmtpConfig, SmtpMailer};
 use ciam_notify::{HttpLogoutNotifier, NotifierSettings};
 use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
 
@@ -18,6 +19,23 @@ pub enum WiringError {
     Store(#[from] ciam_store::ConnectError),
     #[error("Redis denylist")]
     Redis(#[from] ciam_domain::DenylistError),
+    #[error("mail")]
+    Mail(#[from] ciam_mail::ConfigError),
+}
+
+/// The mailer the settings name: a directory (development), SMTP, or, with neither, one
+/// that only logs whom mail was for.
+fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, WiringError> {
+    let from = settings.mail_from.as_str();
+    Ok(match (&settings.mail_dir, &settings.smtp_url) {
+        (Some(dir), _) => Arc::new(DirectoryMailer::new(dir, from)?),
+        (None, Some(url)) => {
+            let mut config = SmtpConfig::from_url(url.expose())?;
+            config.timeout = Duration::from_millis(settings.smtp_timeout_ms);
+            Arc::new(SmtpMailer::new(&config, from)?)
+        }
+        (None, None) => Arc::new(LogMailer),
+    })
 }
 
 /// The use cases on the adapters `settings` name.
@@ -62,6 +80,7 @@ pub fn services_with(
         clock: Arc::new(SystemClock),
         random: Arc::new(OsRandom),
         logout_notifier: Arc::new(HttpLogoutNotifier::new(NotifierSettings::default())),
+        mailer: mailer(settings)?,
     };
     let issuer = settings.issuer();
     let mut config = ServiceConfig {
@@ -76,6 +95,10 @@ pub fn services_with(
         sign_in: settings.sign_in_policy(),
         session_lifetime: settings.session_lifetime,
         session_idle_timeout: settings.session_idle_timeout,
+        password_policy: PasswordPolicy {
+            history: settings.password_history,
+        },
+        password_reset_ttl: settings.password_reset_ttl,
         ..ServiceConfig::new(issuer)
     };
     customize(&mut ports, &mut config);

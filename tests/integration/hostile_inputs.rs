@@ -2,6 +2,10 @@
 //! never a 5xx, the server stays ready, and a live token stays live. A NUL in a `client_id`
 //! or a username used to reach Postgres, which refuses such text, and came back as 503.
 //!
+//! The self-service endpoints (`/oauth2/password`, `/oauth2/password/reset`,
+//! `/oauth2/password/reset/confirm`, `PATCH /oauth2/userinfo`) get hostile fields, bodies and
+//! Bearer tokens, with alice's real token often enough to reach the domain.
+//!
 //! The admin API (`/admin/v1`) gets hostile ids in its paths, hostile list parameters,
 //! hostile Bearer tokens, any method and any body (hostile JSON for the user endpoints),
 //! with a real admin token often enough to reach the domain.
@@ -83,12 +87,14 @@ const AUTHORIZATION_PARAMS: [&str; 11] = [
     "login_hint",
 ];
 
-/// `expendable` is a real token the cases may revoke; `web` a client with a redirect URI.
+/// `expendable` is a real token the cases may revoke; `web` a client with a redirect URI;
+/// `user_token` alice's access token, which the password change may use (and end).
 fn case(
     path: &'static str,
     client: &TestClient,
     web: &TestClient,
     expendable: &str,
+    user_token: &str,
 ) -> impl Strategy<Value = Case> {
     let names: Vec<&'static str> = match path {
         "/oauth2/token" => vec![
@@ -117,6 +123,9 @@ fn case(
             "csrf",
         ],
         "/oauth2/userinfo" => vec![],
+        "/oauth2/password" => vec!["current_password", "new_password", "keep_current_session"],
+        "/oauth2/password/reset" => vec!["username"],
+        "/oauth2/password/reset/confirm" => vec!["code", "new_password"],
         _ => vec!["token", "token_type_hint", "client_id", "client_secret"],
     };
     let signs_in = matches!(
@@ -135,18 +144,21 @@ fn case(
             "redirect_uri" => Some(WEB_REDIRECT.into()),
             "code_challenge" => Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM".into()),
             "code_challenge_method" => Some("S256".into()),
+            "current_password" => Some("correct horse battery".into()),
+            "new_password" => Some("a brand new passphrase".into()),
+            "keep_current_session" => Some("true".into()),
             _ => None,
         }
     };
     let fields: Vec<_> = names.iter().map(|name| field(real(name))).collect();
-    // UserInfo takes a Bearer token; the others a client's Basic credentials.
-    let scheme = if path == "/oauth2/userinfo" {
-        "Bearer"
-    } else {
-        "Basic"
-    };
+    // UserInfo and the password change take a Bearer token; the others a client's Basic
+    // credentials (the reset endpoints none, which they ignore).
+    let bearer = matches!(path, "/oauth2/userinfo" | "/oauth2/password");
+    let scheme = if bearer { "Bearer" } else { "Basic" };
+    let real_bearer = bearer.then(|| format!("Bearer {user_token}").into_bytes());
     let basic = prop_oneof![
-        3 => Just(None),
+        2 => Just(None),
+        1 => Just(real_bearer),
         1 => vec(any::<u8>(), 0..80).prop_map(move |bytes| Some(
             format!("{scheme} {}", STANDARD.encode(bytes)).into_bytes()
         )),
@@ -342,10 +354,101 @@ async fn admin_api_answers_no_5xx(app: &TestApp, kind: Kind, runner: &mut TestRu
     sent
 }
 
+/// `PATCH /oauth2/userinfo` with hostile JSON (or bytes) and a real `profile:write` token
+/// or a hostile one: never a 5xx. Returns how many were sendable.
+async fn profile_patch_answers_no_5xx(app: &TestApp, kind: Kind, runner: &mut TestRunner) -> usize {
+    let writer = app
+        .services
+        .clients
+        .create_client(ciam_domain::NewClient {
+            name: "profile".into(),
+            grant_types: vec![ciam_domain::GrantType::Password],
+            scope: ciam_domain::Scope::parse("profile:write").expect("scope"),
+            public: false,
+            redirects: Default::default(),
+        })
+        .expect("client");
+    let writer = TestClient {
+        id: writer.0.id.to_string(),
+        secret: writer.1.map(|s| s.expose().to_owned()),
+    };
+    app.user("patcher", "correct horse battery");
+    let response = app
+        .post(
+            "/oauth2/token",
+            crate::support::Auth::Post(&writer),
+            &[
+                ("grant_type", "password"),
+                ("username", "patcher"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    let token = response.json()["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
+    let bearer = prop_oneof![
+        3 => Just(Some(format!("Bearer {token}").into_bytes())),
+        1 => Just(None),
+        1 => hostile_string().prop_map(|s| Some(format!("Bearer {s}").into_bytes())),
+    ];
+    let body = prop_oneof![
+        3 => (field(None), field(None)).prop_map(|(name, email)| {
+            serde_json::json!({ "name": name, "email": email }).to_string().into_bytes()
+        }),
+        1 => vec(any::<u8>(), 0..2_000),
+    ];
+    let content_type = prop_oneof![
+        Just("application/json"),
+        Just("application/merge-patch+json"),
+        Just("text/plain"),
+    ];
+    let strategy = (bearer, body, content_type);
+    let mut sent = 0;
+    for _ in 0..CASES {
+        let (authorization, body, content_type) =
+            strategy.new_tree(runner).expect("a case").current();
+        let mut request = TestRequest::patch()
+            .uri("/oauth2/userinfo")
+            .insert_header((header::CONTENT_TYPE, content_type))
+            .set_payload(body.clone());
+        if let Some(value) = &authorization {
+            let Ok(value) = header::HeaderValue::from_bytes(value) else {
+                continue;
+            };
+            request = request.insert_header((header::AUTHORIZATION, value));
+        }
+        let status = app.request(request).await.status;
+        sent += 1;
+        assert!(
+            (200..500).contains(&status),
+            "{kind:?}: {status} for PATCH {:?}",
+            String::from_utf8_lossy(&body)
+        );
+    }
+    sent
+}
+
 async fn nothing_hostile_answers_5xx(kind: Kind) {
     let app = TestApp::new(kind);
     let client = app.confidential();
     app.user("alice", "correct horse battery");
+    let user_token = app
+        .post(
+            "/oauth2/token",
+            crate::support::Auth::Post(&client),
+            &[
+                ("grant_type", "password"),
+                ("username", "alice"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await
+        .json()["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned();
     let live = app.cc_token(&client).await;
     let expendable = app.cc_token(&client).await;
     let mut runner = TestRunner::default();
@@ -359,9 +462,12 @@ async fn nothing_hostile_answers_5xx(kind: Kind) {
         "/oauth2/login",
         "/oauth2/logout",
         "/oauth2/userinfo",
+        "/oauth2/password",
+        "/oauth2/password/reset",
+        "/oauth2/password/reset/confirm",
     ];
     for path in paths {
-        let strategy = case(path, &client, &web, &expendable);
+        let strategy = case(path, &client, &web, &expendable, &user_token);
         for _ in 0..CASES {
             let case = strategy.new_tree(&mut runner).expect("a case").current();
             let Some(status) = send(&app, &case).await else {
@@ -375,8 +481,9 @@ async fn nothing_hostile_answers_5xx(kind: Kind) {
         }
     }
     sent += admin_api_answers_no_5xx(&app, kind, &mut runner).await;
+    sent += profile_patch_answers_no_5xx(&app, kind, &mut runner).await;
     assert!(
-        sent >= (paths.len() + 1) * CASES / 2,
+        sent >= (paths.len() + 2) * CASES / 2,
         "most cases were sendable: {sent}"
     );
     assert_eq!(app.get("/readyz").await.status, 200, "still ready");

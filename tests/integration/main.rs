@@ -27,6 +27,7 @@ mod http_discovery;
 mod http_full_stack;
 mod http_introspect;
 mod http_revoke;
+mod http_self_service;
 mod http_sign_in;
 mod http_signing_algs;
 mod http_token;

@@ -7,9 +7,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
 use crate::access_token::alg::SigningAlg;
-use crate::accounts::throttle::SignInPolicy;
+use crate::accounts::password_policy::PasswordPolicy;
+use crate::accounts::throttle::{SignInPolicy, ThrottlePolicy};
 use crate::ports::{
-    AccessTokenCodec, Clock, Denylist, LogoutNotifier, PasswordHasher, Random, Store,
+    AccessTokenCodec, Clock, Denylist, LogoutNotifier, Mailer, PasswordHasher, Random, Store,
 };
 use crate::time::UnixTime;
 
@@ -26,6 +27,8 @@ pub struct Ports {
     pub random: Arc<dyn Random>,
     /// Tells clients of logouts (Back-Channel Logout).
     pub logout_notifier: Arc<dyn LogoutNotifier>,
+    /// Sends password reset codes.
+    pub mailer: Arc<dyn Mailer>,
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +70,13 @@ pub struct ServiceConfig {
     pub session_idle_timeout: i64,
     /// Seconds an authorization code may be exchanged (at most `MAX_CODE_TTL`).
     pub code_ttl: i64,
+    /// What a new password must be (a change or a reset), its history length included.
+    pub password_policy: PasswordPolicy,
+    /// Seconds a password reset code may be redeemed.
+    pub password_reset_ttl: i64,
+    /// How often a reset may be asked for one username and from one address: each request
+    /// counts as a failure of this throttle.
+    pub password_reset_throttle: SignInPolicy,
 }
 
 impl ServiceConfig {
@@ -88,6 +98,9 @@ impl ServiceConfig {
             session_lifetime: 12 * 3600,
             session_idle_timeout: 3600,
             code_ttl: 60,
+            password_policy: PasswordPolicy::default(),
+            password_reset_ttl: 900,
+            password_reset_throttle: default_reset_throttle(),
         }
     }
 
@@ -96,6 +109,21 @@ impl ServiceConfig {
         let mut algs = vec![self.access_token_alg, self.id_token_alg];
         algs.dedup();
         algs
+    }
+}
+
+/// Three reset requests per username and ten per address (the last of them starts the
+/// wait), then one more after 60 s, doubling to 1 h: a user who lost one mail may ask again
+/// at once, a mail bomb may not.
+fn default_reset_throttle() -> SignInPolicy {
+    let policy = |free_failures| ThrottlePolicy {
+        free_failures,
+        base_delay: 60,
+        max_delay: 3600,
+    };
+    SignInPolicy {
+        per_username: policy(2),
+        per_address: policy(9),
     }
 }
 

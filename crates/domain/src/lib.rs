@@ -6,7 +6,8 @@
 //!
 //! Each context has a folder of its own, holding its model, its ports, its service and
 //! its tests: [`clients`], [`accounts`], [`sessions`], [`authorization`], [`access_token`],
-//! [`issuance`], [`revocation`], [`introspection`], [`userinfo`], [`admin`]. They stand on
+//! [`issuance`], [`revocation`], [`introspection`], [`userinfo`], [`admin`],
+//! [`self_service`]. They stand on
 //! a shared kernel (the ports, the configuration, the clock and randomness) and are built
 //! together as [`Services`].
 
@@ -26,6 +27,7 @@ pub mod redact;
 pub mod revocation;
 pub mod scope;
 pub mod secret;
+pub mod self_service;
 pub mod services;
 pub mod sessions;
 pub mod time;
@@ -72,8 +74,13 @@ pub use revocation::{
 };
 pub use scope::{InvalidScope, Scope};
 pub use secret::{Secret, SecretHash};
+pub use self_service::{
+    ChangePasswordError, FieldChange, PasswordChange, ProfileChange, ProfileError,
+    ResetPasswordError, ResetRequestError, SelfService, SelfServiceAuthError, UserCaller,
+    PROFILE_WRITE_SCOPE,
+};
 pub use services::{Readiness, Services};
 pub use sessions::Sessions;
 pub use time::UnixTime;
-pub use user::{Profile, User, UserQuery};
+pub use user::{PasswordReset, Profile, User, UserQuery};
 pub use userinfo::{UserClaims, UserInfo, UserInfoError};

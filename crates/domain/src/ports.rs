@@ -9,7 +9,7 @@ use crate::time::UnixTime;
 
 pub use crate::access_token::ports::{AccessTokenCodec, KeyStore};
 pub use crate::accounts::mail::Mailer;
-pub use crate::accounts::ports::{PasswordHasher, UserStore};
+pub use crate::accounts::ports::{PasswordHasher, PasswordStore, UserStore};
 pub use crate::authorization::ports::CodeStore;
 pub use crate::clients::ports::ClientStore;
 pub use crate::issuance::ports::GrantStore;
@@ -23,6 +23,7 @@ pub use crate::sessions::ports::{LogoutDelivery, LogoutNotifier, SessionStore};
 pub trait Store:
     ClientStore
     + UserStore
+    + PasswordStore
     + GrantStore
     + RevocationStore
     + BulkRevocationStore
@@ -38,6 +39,7 @@ pub trait Store:
 impl<T> Store for T where
     T: ClientStore
         + UserStore
+        + PasswordStore
         + GrantStore
         + RevocationStore
         + BulkRevocationStore

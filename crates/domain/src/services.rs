@@ -14,6 +14,7 @@ use crate::introspection::Introspector;
 use crate::issuance::TokenIssuer;
 use crate::kernel::{Core, Ports, ServiceConfig};
 use crate::revocation::Revoker;
+use crate::self_service::SelfService;
 use crate::sessions::Sessions;
 use crate::userinfo::UserInfo;
 
@@ -42,6 +43,8 @@ pub struct Services {
     pub userinfo: Arc<UserInfo>,
     /// The admin API: operations on users and clients, by an authorized admin client.
     pub admin: Arc<Admin>,
+    /// A user's own account: change or reset their password, update their profile.
+    pub self_service: Arc<SelfService>,
     core: Arc<Core>,
 }
 
@@ -88,8 +91,18 @@ impl Services {
             Arc::clone(&sessions),
             Arc::clone(&lifecycle),
         ));
+        let self_service = Arc::new(SelfService::new(
+            Arc::clone(&core),
+            Arc::clone(&access_tokens),
+            Arc::clone(&revocation),
+            Arc::clone(&accounts),
+            Arc::clone(&sessions),
+            Arc::clone(&clients),
+            Arc::clone(&tokens),
+        ));
         Services {
             lifecycle,
+            self_service,
             userinfo,
             admin,
             clients,

@@ -36,17 +36,7 @@ impl Form {
                 "credentials must not be sent in the URI",
             ));
         }
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
-            return Err(ApiError::payload_too_large());
-        }
-        let body = actix_web::rt::time::timeout(BODY_DEADLINE, read_body(&mut payload))
-            .await
-            .map_err(|_| ApiError::body_timeout())??;
+        let body = read_limited(req, &mut payload).await?;
         Form::parse(&body)
     }
 
@@ -76,6 +66,25 @@ impl Form {
     }
 }
 
+/// The whole body, at most `MAX_BODY_BYTES` (a larger declared length is refused before
+/// reading), within `BODY_DEADLINE`.
+pub(crate) async fn read_limited(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> Result<web::BytesMut, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        return Err(ApiError::payload_too_large());
+    }
+    actix_web::rt::time::timeout(BODY_DEADLINE, read_body(payload))
+        .await
+        .map_err(|_| ApiError::body_timeout())?
+}
+
 /// The whole body, refused as soon as it passes `MAX_BODY_BYTES`.
 pub(crate) async fn read_body(payload: &mut Payload) -> Result<web::BytesMut, ApiError> {
     let mut body = web::BytesMut::new();
@@ -91,15 +100,16 @@ pub(crate) async fn read_body(payload: &mut Payload) -> Result<web::BytesMut, Ap
 }
 
 fn is_form(req: &HttpRequest) -> bool {
+    has_content_type(req, "application/x-www-form-urlencoded")
+}
+
+/// Whether the request's media type (without parameters) is `essence`.
+pub(crate) fn has_content_type(req: &HttpRequest, essence: &str) -> bool {
     req.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|essence| {
-            essence
-                .trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
+        .is_some_and(|given| given.trim().eq_ignore_ascii_case(essence))
 }
 
 #[cfg(test)]

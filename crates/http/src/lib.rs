@@ -17,6 +17,7 @@ mod query;
 mod request_span;
 mod revoke;
 pub mod routes;
+mod self_service;
 mod sign_in;
 mod token;
 mod token_params;
@@ -65,7 +66,27 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                     .service(post_only(routes::LOGIN.in_scope, sign_in::login))
                     .service(get_or_post(routes::LOGOUT.in_scope, sign_in::logout))
                     .service(get_only(routes::LOGIN_CSS.in_scope, sign_in::stylesheet))
-                    .service(get_or_post(routes::USERINFO.in_scope, userinfo::userinfo))
+                    .service(
+                        // OpenID Connect Core §5.3.1: GET or POST reads; PATCH writes
+                        // (RFC 5789, with a JSON Merge Patch, RFC 7396).
+                        web::resource(routes::USERINFO.in_scope)
+                            .route(web::get().to(userinfo::userinfo))
+                            .route(web::post().to(userinfo::userinfo))
+                            .route(web::patch().to(self_service::update_profile))
+                            .default_service(web::to(error::method_not_allowed_get_post_patch)),
+                    )
+                    .service(post_only(
+                        routes::PASSWORD.in_scope,
+                        self_service::change_password,
+                    ))
+                    .service(post_only(
+                        routes::PASSWORD_RESET.in_scope,
+                        self_service::request_reset,
+                    ))
+                    .service(post_only(
+                        routes::PASSWORD_RESET_CONFIRM.in_scope,
+                        self_service::confirm_reset,
+                    ))
                     .service(get_only(routes::JWKS.in_scope, discovery::jwks))
                     .default_service(web::to(error::not_found)),
             )

@@ -46,6 +46,21 @@ pub const USERINFO: Route = Route {
     in_scope: "/userinfo",
     path: "/oauth2/userinfo",
 };
+/// A user changes their password (docs/accounts.md). No discovery field names it.
+pub const PASSWORD: Route = Route {
+    in_scope: "/password",
+    path: "/oauth2/password",
+};
+/// A user asks for a password reset code by mail.
+pub const PASSWORD_RESET: Route = Route {
+    in_scope: "/password/reset",
+    path: "/oauth2/password/reset",
+};
+/// A user sets a new password with the mailed code.
+pub const PASSWORD_RESET_CONFIRM: Route = Route {
+    in_scope: "/password/reset/confirm",
+    path: "/oauth2/password/reset/confirm",
+};
 pub const JWKS: Route = Route {
     in_scope: "/jwks",
     path: "/oauth2/jwks",
@@ -99,7 +114,18 @@ mod tests {
     #[test]
     fn full_paths_are_the_scope_and_the_path_in_it() {
         for route in [
-            TOKEN, REVOKE, INTROSPECT, AUTHORIZE, LOGIN, LOGIN_CSS, LOGOUT, USERINFO, JWKS,
+            TOKEN,
+            REVOKE,
+            INTROSPECT,
+            AUTHORIZE,
+            LOGIN,
+            LOGIN_CSS,
+            LOGOUT,
+            USERINFO,
+            JWKS,
+            PASSWORD,
+            PASSWORD_RESET,
+            PASSWORD_RESET_CONFIRM,
         ] {
             assert_eq!(format!("{OAUTH_SCOPE}{}", route.in_scope), route.path);
         }

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::{blocking, ApiError, BearerToken};
 
 #[derive(Serialize)]
-struct UserInfoResponse {
+pub(crate) struct UserInfoResponse {
     sub: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     name: Option<String>,

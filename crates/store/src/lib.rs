@@ -8,6 +8,7 @@ mod bulk_revocation;
 mod connection;
 mod error;
 mod migrate;
+mod passwords;
 mod ports;
 mod revocation_batch;
 mod rows;

@@ -431,6 +431,7 @@ impl RevocationStore for DieselStore {
             PRUNE_CODES,
             PRUNE_SESSIONS,
             PRUNE_CUTOFFS,
+            PRUNE_PASSWORD_RESETS,
         ] {
             deleted += diesel::sql_query(sql)
                 .bind::<BigInt, _>(cutoff.0)
@@ -482,6 +483,9 @@ const PRUNE_CODES: &str = "DELETE FROM authorization_codes WHERE expires_at <= $
 
 const PRUNE_CUTOFFS: &str = "DELETE FROM revocation_cutoffs WHERE until <= $1 \
      AND (kind, id) IN (SELECT kind, id FROM revocation_cutoffs WHERE until <= $2 LIMIT $3)";
+
+const PRUNE_PASSWORD_RESETS: &str = "DELETE FROM password_resets WHERE expires_at <= $1 \
+     AND code_hash IN (SELECT code_hash FROM password_resets WHERE expires_at <= $2 LIMIT $3)";
 
 const PRUNE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1 \
      AND id IN (SELECT id FROM sessions WHERE expires_at <= $2 LIMIT $3)";

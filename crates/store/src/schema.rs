@@ -109,6 +109,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    password_history (user_id, password_hash) {
+        user_id -> Text,
+        password_hash -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    password_resets (code_hash) {
+        code_hash -> Text,
+        user_id -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
@@ -120,4 +138,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     authorization_codes,
     revocation_cutoffs,
+    password_history,
+    password_resets,
 );

@@ -142,6 +142,10 @@ contract_suite! {
         users_are_listed_in_id_order_a_page_at_a_time,
         a_username_prefix_finds_exactly_the_usernames_that_start_with_it,
         a_grant_of_a_disabled_or_deleted_subject_is_stored_revoked,
+        a_new_password_moves_the_old_one_into_a_trimmed_history,
+        profiles_are_updated_whole,
+        a_reset_code_is_redeemed_once_before_it_expires,
+        concurrent_redemptions_of_one_reset_code_have_one_winner,
     ],
     diesel: [migrations_are_idempotent],
     sqlite_only: [an_unreachable_database_is_refused_at_connect],
@@ -179,6 +183,10 @@ fn fixture_users<S: UserStore + ?Sized>(store: &S) {
             .expect("fixture user");
     }
 }
+
+#[path = "contract/passwords.rs"]
+mod passwords;
+use passwords::*;
 
 /// `RevocationStore::is_revoked` of a token with this `jti` and grant, of a subject and
 /// client no cut-off names.

@@ -83,7 +83,7 @@ impl TestApp {
                 }
             }
         };
-        let (services, ports) = build_services(&backing, &config);
+        let (services, ports) = build_services(&backing, &config, &mail_dir(&dir));
         TestApp {
             services,
             ports,
@@ -103,7 +103,7 @@ impl TestApp {
             redis_prefix: ciam_testkit::redis::unique_prefix("faults"),
         };
         let config = ServiceConfig::new(ISSUER);
-        let (services, ports) = build_services(&backing, &config);
+        let (services, ports) = build_services(&backing, &config, &mail_dir(&dir));
         TestApp {
             services,
             ports,
@@ -117,7 +117,7 @@ impl TestApp {
     /// New use cases on the same database (and Redis keys), as after a restart: fresh
     /// process memory, denylist rebuilt from the store.
     pub fn restarted(&self) -> TestApp {
-        let (services, ports) = build_services(&self.backing, &self.config);
+        let (services, ports) = build_services(&self.backing, &self.config, &self.mail_dir());
         TestApp {
             services,
             ports,
@@ -126,6 +126,11 @@ impl TestApp {
             config: self.config.clone(),
             _dir: Arc::clone(&self._dir),
         }
+    }
+
+    /// Where the app's mail lands (`CIAM_MAIL_DIR`): one `.eml` file per message.
+    pub fn mail_dir(&self) -> PathBuf {
+        mail_dir(&self._dir)
     }
 
     /// The Redis key prefix of a full-stack app.
@@ -174,10 +179,19 @@ impl TestApp {
     }
 }
 
+fn mail_dir(dir: &tempfile::TempDir) -> PathBuf {
+    dir.path().join("mail")
+}
+
 /// The use cases as `ciam serve` builds them (the composition root), on the test's own database
-/// and Redis keys, with the test's service configuration.
-fn build_services(backing: &Backing, config: &ServiceConfig) -> (Services, Ports) {
+/// and Redis keys, with the test's service configuration; mail written into `mail_dir`.
+fn build_services(
+    backing: &Backing,
+    config: &ServiceConfig,
+    mail_dir: &std::path::Path,
+) -> (Services, Ports) {
     let mut settings = ciam::Settings::defaults().expect("default settings");
+    settings.mail_dir = Some(mail_dir.to_owned());
     settings.database_pool_size = 8;
     settings.database_timeout_ms = 1000;
     settings.redis_pool_size = 8;

@@ -8,6 +8,7 @@ pub mod listing;
 pub mod mail;
 pub mod model;
 pub mod password_policy;
+mod passwords;
 pub mod ports;
 pub mod throttle;
 pub mod validation;

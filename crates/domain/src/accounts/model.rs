@@ -1,4 +1,5 @@
 use crate::ids::UserId;
+use crate::secret::SecretHash;
 use crate::time::UnixTime;
 
 /// A resource owner. `password_hash` is an argon2id PHC string from the `PasswordHasher` port.
@@ -46,4 +47,22 @@ pub struct UserQuery {
     pub after: Option<UserId>,
     pub username_prefix: Option<String>,
     pub limit: usize,
+}
+
+/// A password reset a user asked for: the code mailed to them is stored only as its
+/// SHA-256, like a refresh token, and works once, until `expires_at`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordReset {
+    pub code_hash: SecretHash,
+    pub user_id: UserId,
+    pub created_at: UnixTime,
+    pub expires_at: UnixTime,
+    pub used_at: Option<UnixTime>,
+}
+
+impl PasswordReset {
+    /// Whether the code may still be redeemed.
+    pub fn is_live(&self, now: UnixTime) -> bool {
+        self.used_at.is_none() && self.expires_at > now
+    }
 }

@@ -1,8 +1,9 @@
 //! What accounts need: their store and password hashing.
 
-use crate::accounts::model::{Profile, User, UserQuery};
+use crate::accounts::model::{PasswordReset, Profile, User, UserQuery};
 use crate::error::{CodecError, StoreError};
 use crate::ids::UserId;
+use crate::secret::SecretHash;
 use crate::time::UnixTime;
 
 pub trait UserStore: Send + Sync {
@@ -31,6 +32,45 @@ pub trait UserStore: Send + Sync {
     /// starts with `query.username_prefix` (byte for byte, case-sensitive), in id order.
     /// MUST stay fast with millions of users: an index serves both the order and the prefix.
     fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError>;
+}
+
+/// A user's previous passwords, and their password resets.
+///
+/// The history holds the hashes a user's password had before its current one: each change
+/// moves the replaced hash there, stamped with the time it was replaced.
+pub trait PasswordStore: Send + Sync {
+    /// The user's previous password hashes, most recently replaced first, at most `limit`.
+    fn password_history(&self, user: &UserId, limit: usize) -> Result<Vec<String>, StoreError>;
+
+    /// In ONE transaction: moves the user's current hash into the history (stamped `now`),
+    /// sets their hash to `hash`, and keeps only the user's `keep` most recent history rows.
+    /// A crash leaves the old password and history or the new ones, never a mix. `Ok(false)`,
+    /// having written nothing, if no such user.
+    fn set_password(
+        &self,
+        user: &UserId,
+        hash: &str,
+        now: UnixTime,
+        keep: usize,
+    ) -> Result<bool, StoreError>;
+
+    /// MUST fail with `Duplicate` if the code's hash is taken.
+    fn insert_password_reset(&self, reset: &PasswordReset) -> Result<(), StoreError>;
+
+    fn find_password_reset(&self, code: &SecretHash) -> Result<Option<PasswordReset>, StoreError>;
+
+    /// The compare-and-set that makes a reset code single-use, and the new password, in ONE
+    /// transaction: marks the reset used at `now` only if it is unused and `expires_at >
+    /// now`, then does what `set_password` does for its user. Of concurrent calls for one
+    /// code exactly one returns the user's id; the others return `None` having written
+    /// nothing, as does a call for an unknown, used or expired code.
+    fn redeem_password_reset(
+        &self,
+        code: &SecretHash,
+        now: UnixTime,
+        hash: &str,
+        keep: usize,
+    ) -> Result<Option<UserId>, StoreError>;
 }
 
 /// Password hashing for resource owners (argon2id). Each call costs much memory and CPU:

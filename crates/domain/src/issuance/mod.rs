@@ -7,6 +7,7 @@ mod grants;
 pub mod model;
 pub mod ports;
 mod refresh;
+mod reissue;
 mod request;
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ use crate::time::UnixTime;
 use crate::user::User;
 
 mod bulk;
+mod passwords;
+
+pub use passwords::FakeMailer;
 
 #[derive(Default)]
 pub struct FakeStore {
@@ -41,6 +44,9 @@ pub struct FakeStore {
     sessions: Mutex<HashMap<String, Session>>,
     codes: Mutex<HashMap<String, AuthorizationCode>>,
     cutoffs: Mutex<HashMap<(CutoffKind, String), Cutoff>>,
+    /// Each user's previous password hashes with when they were replaced, newest first.
+    password_history: Mutex<HashMap<UserId, Vec<(UnixTime, String)>>>,
+    password_resets: Mutex<HashMap<String, crate::accounts::model::PasswordReset>>,
     pub down: AtomicBool,
 }
 
@@ -388,7 +394,14 @@ impl RevocationStore for FakeStore {
         for key in &past {
             cutoffs.remove(key);
         }
-        Ok(expired.len() + done.len() + gone.len() + stale_codes.len() + ended.len() + past.len())
+        let resets = self.prune_resets(cutoff, batch);
+        Ok(expired.len()
+            + done.len()
+            + gone.len()
+            + stale_codes.len()
+            + ended.len()
+            + past.len()
+            + resets)
     }
     fn ping(&self) -> Result<(), StoreError> {
         self.up()
@@ -875,6 +888,7 @@ pub struct Harness {
     pub denylist: Arc<FakeDenylist>,
     pub clock: Arc<FakeClock>,
     pub notifier: Arc<FakeNotifier>,
+    pub mailer: Arc<FakeMailer>,
 }
 
 impl Harness {
@@ -883,6 +897,7 @@ impl Harness {
         let denylist = Arc::new(FakeDenylist::default());
         let clock = Arc::new(FakeClock(AtomicI64::new(1_700_000_000)));
         let notifier = Arc::new(FakeNotifier::default());
+        let mailer = Arc::new(FakeMailer::default());
         let ports = Ports {
             store: store.clone(),
             denylist: denylist.clone(),
@@ -891,6 +906,7 @@ impl Harness {
             clock: clock.clone(),
             random: Arc::new(CountingRandom::default()),
             logout_notifier: notifier.clone(),
+            mailer: mailer.clone(),
         };
         let mut service_config = ServiceConfig::new("https://issuer.test");
         config(&mut service_config);
@@ -906,6 +922,7 @@ impl Harness {
             denylist,
             clock,
             notifier,
+            mailer,
         }
     }
 }

@@ -3,8 +3,9 @@
 
 use actix_web::http::StatusCode;
 use ciam_domain::{
-    AdminAuthError, AdminOpError, AuthError, Chain, Fault, IntrospectError, InvalidScope,
-    RevokeError, Scope, TokenError, ADMIN_SCOPE,
+    AdminAuthError, AdminOpError, AuthError, Chain, ChangePasswordError, Fault, IntrospectError,
+    InvalidScope, PasswordRejected, ProfileError, ResetPasswordError, ResetRequestError,
+    RevokeError, Scope, SelfServiceAuthError, TokenError, ADMIN_SCOPE, PROFILE_WRITE_SCOPE,
 };
 
 use super::ApiError;
@@ -70,15 +71,109 @@ impl From<TokenError> for ApiError {
         match error {
             TokenError::InvalidRequest(description) => ApiError::invalid_request(description),
             TokenError::Unavailable(fault) => fault.into(),
-            TokenError::TooManyAttempts { retry_after } => Self {
-                retry_after: Some(retry_after.max(1)),
-                ..Self::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "temporarily_unavailable",
-                    Some("too many failed attempts; retry after the time in Retry-After"),
-                )
-            },
+            TokenError::TooManyAttempts { retry_after } => Self::too_many_attempts(retry_after),
             other => Self::new(StatusCode::BAD_REQUEST, other.code(), None),
+        }
+    }
+}
+
+impl ApiError {
+    /// 429 (RFC 6585 §4) with `Retry-After`: the sign-in throttle, and the ones like it.
+    fn too_many_attempts(retry_after: i64) -> Self {
+        Self {
+            retry_after: Some(retry_after.max(1)),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "temporarily_unavailable",
+                Some("too many failed attempts; retry after the time in Retry-After"),
+            )
+        }
+    }
+
+    /// A new password the policy refused: 400 with an extension error code (RFC 6749
+    /// §8.5), so a client can tell it from a malformed request, and the rule in the
+    /// description (NIST SP 800-63B §5.1.1.2: the verifier SHALL say why), which never
+    /// repeats the password.
+    fn password_rejected(why: PasswordRejected) -> Self {
+        Self {
+            description: Some(why.to_string().into()),
+            ..Self::new(StatusCode::BAD_REQUEST, "password_rejected", None)
+        }
+    }
+}
+
+/// A self-service caller's token: the Bearer challenge of RFC 6750 §3.1, as UserInfo.
+impl From<SelfServiceAuthError> for ApiError {
+    fn from(error: SelfServiceAuthError) -> Self {
+        match error {
+            SelfServiceAuthError::InvalidToken => ApiError::invalid_token(),
+            SelfServiceAuthError::InsufficientScope => {
+                ApiError::insufficient_scope(&Scope::parse(PROFILE_WRITE_SCOPE).unwrap_or_default())
+            }
+            SelfServiceAuthError::Unavailable(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for ApiError {
+    fn from(error: ChangePasswordError) -> Self {
+        match error {
+            // 403, not 401: the access token is good (a 401 would tell the client to drop
+            // it, RFC 6750 §3.1), the request is understood and refused (RFC 9110
+            // §15.5.4); `invalid_grant` as the token endpoint says of a wrong password.
+            ChangePasswordError::WrongPassword => Self::new(
+                StatusCode::FORBIDDEN,
+                "invalid_grant",
+                Some("the current password is wrong"),
+            ),
+            ChangePasswordError::TooManyAttempts { retry_after } => {
+                Self::too_many_attempts(retry_after)
+            }
+            ChangePasswordError::Rejected(why) => Self::password_rejected(why),
+            ChangePasswordError::UnknownUser => ApiError::invalid_token(),
+            ChangePasswordError::Unavailable(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<ResetRequestError> for ApiError {
+    fn from(error: ResetRequestError) -> Self {
+        match error {
+            ResetRequestError::TooManyRequests { retry_after } => Self {
+                description: Some(
+                    "too many reset requests; retry after the time in Retry-After".into(),
+                ),
+                ..Self::too_many_attempts(retry_after)
+            },
+        }
+    }
+}
+
+impl From<ResetPasswordError> for ApiError {
+    fn from(error: ResetPasswordError) -> Self {
+        match error {
+            // As the token endpoint answers an unknown, expired or used authorization
+            // code (RFC 6749 §5.2): one answer for each.
+            ResetPasswordError::InvalidCode => Self::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                Some("the reset code is invalid, expired or already used"),
+            ),
+            ResetPasswordError::Rejected(why) => Self::password_rejected(why),
+            ResetPasswordError::Unavailable(fault) => fault.into(),
+        }
+    }
+}
+
+impl From<ProfileError> for ApiError {
+    fn from(error: ProfileError) -> Self {
+        match error {
+            ProfileError::Invalid(why) => Self {
+                description: Some(why.into()),
+                ..Self::new(StatusCode::BAD_REQUEST, "invalid_request", None)
+            },
+            ProfileError::UnknownUser => ApiError::invalid_token(),
+            ProfileError::Unavailable(fault) => fault.into(),
         }
     }
 }

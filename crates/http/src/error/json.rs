@@ -5,16 +5,16 @@ use actix_web::{HttpResponse, HttpResponseBuilder};
 use serde::Serialize;
 
 #[derive(Serialize)]
-struct ErrorBody {
+struct ErrorBody<'a> {
     error: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error_description: Option<&'static str>,
+    error_description: Option<&'a str>,
 }
 
 pub(super) fn respond(
     mut response: HttpResponseBuilder,
     code: Option<&'static str>,
-    description: Option<&'static str>,
+    description: Option<&str>,
 ) -> HttpResponse {
     match code {
         Some(error) => response.json(ErrorBody {

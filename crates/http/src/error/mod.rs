@@ -7,6 +7,8 @@ mod page;
 mod problem;
 mod redirect;
 
+use std::borrow::Cow;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use ciam_domain::Scope;
@@ -23,7 +25,7 @@ pub struct ApiError {
     /// `None` only for a Bearer challenge to a request that carried no credentials at all,
     /// which gets no error information (RFC 6750 §3.1).
     code: Option<&'static str>,
-    description: Option<&'static str>,
+    description: Option<Cow<'static, str>>,
     challenge: Challenge,
     allow: Option<&'static str>,
     /// Seconds for `Retry-After` on a 429.
@@ -129,7 +131,7 @@ impl ApiError {
     fn new(status: StatusCode, code: &'static str, description: Option<&'static str>) -> Self {
         Self {
             code: Some(code),
-            description,
+            description: description.map(Cow::Borrowed),
             ..Self::blank(status)
         }
     }
@@ -204,7 +206,10 @@ impl ApiError {
         };
         // RFC 6749 §4.1.2.1: `error` is REQUIRED. Only `bearer_required` has no code, and
         // a resource's challenge is never redirected.
-        target.location(self.code.unwrap_or("invalid_request"), self.description)
+        target.location(
+            self.code.unwrap_or("invalid_request"),
+            self.description.as_deref(),
+        )
     }
 
     /// The status and the headers every non-redirect shape carries.
@@ -257,13 +262,19 @@ impl ResponseError for ApiError {
                 .finish();
         }
         match self.shape {
-            Shape::Json => json::respond(self.head(), self.code, self.description),
-            Shape::Problem => {
-                problem::respond(self.head(), self.status, self.code, self.description)
-            }
-            Shape::Page | Shape::Redirect(_) => {
-                page::respond(self.head(), self.status, self.code, self.description)
-            }
+            Shape::Json => json::respond(self.head(), self.code, self.description.as_deref()),
+            Shape::Problem => problem::respond(
+                self.head(),
+                self.status,
+                self.code,
+                self.description.as_deref(),
+            ),
+            Shape::Page | Shape::Redirect(_) => page::respond(
+                self.head(),
+                self.status,
+                self.code,
+                self.description.as_deref(),
+            ),
         }
     }
 }
@@ -314,6 +325,10 @@ pub(crate) async fn method_not_allowed_get() -> HttpResponse {
 
 pub(crate) async fn method_not_allowed_get_post() -> HttpResponse {
     method_not_allowed("GET, POST").error_response()
+}
+
+pub(crate) async fn method_not_allowed_get_post_patch() -> HttpResponse {
+    method_not_allowed("GET, POST, PATCH").error_response()
 }
 
 #[cfg(test)]

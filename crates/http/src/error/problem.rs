@@ -15,19 +15,19 @@ const ABOUT_BLANK: &str = "about:blank";
 
 /// RFC 9457 §3.1: the members every problem here has.
 #[derive(Serialize)]
-struct Problem {
+struct Problem<'a> {
     #[serde(rename = "type")]
     problem_type: &'static str,
     title: &'static str,
     status: u16,
-    detail: &'static str,
+    detail: &'a str,
 }
 
 pub(super) fn respond(
     mut response: HttpResponseBuilder,
     status: StatusCode,
     code: Option<&'static str>,
-    description: Option<&'static str>,
+    description: Option<&str>,
 ) -> HttpResponse {
     let title = status.canonical_reason().unwrap_or("Error");
     response.content_type(CONTENT_TYPE).json(Problem {

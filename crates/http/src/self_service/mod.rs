@@ -1,0 +1,32 @@
+//! The user self-service endpoints (docs/accounts.md): change password, reset password,
+//! update the profile. The bodies are a form or JSON ([`Params`]); the caller of the
+//! password change and the profile update is a user's access token (RFC 6750).
+
+mod change_password;
+mod params;
+mod profile;
+mod reset_password;
+
+pub(crate) use change_password::change_password;
+use params::Params;
+pub(crate) use profile::update_profile;
+pub(crate) use reset_password::{confirm_reset, request_reset};
+
+use ciam_domain::{Services, UserCaller};
+
+use crate::{blocking, ApiError, BearerToken};
+
+/// The user `token` proves, with `scope` when given; verified on the blocking pool.
+async fn caller(
+    services: &Services,
+    token: BearerToken,
+    scope: Option<&'static str>,
+) -> Result<UserCaller, ApiError> {
+    let services = services.clone();
+    blocking(move || {
+        Ok(services
+            .self_service
+            .caller(token.secret().expose(), scope)?)
+    })
+    .await
+}
