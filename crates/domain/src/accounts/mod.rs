@@ -10,6 +10,8 @@ pub mod model;
 pub mod password_policy;
 mod passwords;
 pub mod ports;
+#[cfg(test)]
+mod tests;
 pub mod throttle;
 pub mod validation;
 
