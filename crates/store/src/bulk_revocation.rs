@@ -38,12 +38,15 @@ fn advisory_lock(
     } else {
         "pg_advisory_xact_lock_shared"
     };
+    // Every lock in one statement: one round trip on the grant-creation path.
+    let calls: Vec<String> = (1..=keys.len())
+        .map(|n| format!("{function}(hashtextextended(${n}, 0))"))
+        .collect();
+    let mut query = diesel::sql_query(format!("SELECT {}", calls.join(", "))).into_boxed();
     for key in keys {
-        diesel::sql_query(format!("SELECT {function}(hashtextextended($1, 0))"))
-            .bind::<Text, _>(key)
-            .execute(pg)?;
+        query = query.bind::<Text, _>(key);
     }
-    Ok(())
+    query.execute(pg).map(drop)
 }
 
 /// The cut-off of this kind and id, read inside the caller's transaction.
@@ -86,12 +89,22 @@ pub(crate) fn revoke_if_cut_off(
     if !live_subject {
         return store_revoked(conn, grant);
     }
-    for (kind, id) in owners {
-        if let Some((at, _)) = cutoff_at(conn, kind, id)? {
-            if grant.created_at.0 <= at {
-                return store_revoked(conn, grant);
-            }
-        }
+    // One query for both owners' cut-offs: is either at or after the grant's creation?
+    let covered = diesel::select(diesel::dsl::exists(
+        revocation_cutoffs::table
+            .filter(
+                revocation_cutoffs::kind
+                    .eq(CutoffKind::Subject.as_str())
+                    .and(revocation_cutoffs::id.eq(grant.subject.as_str()))
+                    .or(revocation_cutoffs::kind
+                        .eq(CutoffKind::Client.as_str())
+                        .and(revocation_cutoffs::id.eq(grant.client_id.as_str()))),
+            )
+            .filter(revocation_cutoffs::cutoff.ge(grant.created_at.0)),
+    ))
+    .get_result::<bool>(conn)?;
+    if covered {
+        return store_revoked(conn, grant);
     }
     Ok(())
 }
