@@ -5,29 +5,12 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::server::{ciam, Server};
+use crate::support::server::{ciam, post_form as post, Server};
 
 fn agent() -> ureq::Agent {
     ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(10))
         .build()
-}
-
-/// POSTs a form; returns (status, body as JSON or Null when empty).
-fn post(url: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
-    let response = match agent().post(url).send_form(pairs) {
-        Ok(response) => response,
-        Err(ureq::Error::Status(_, response)) => response,
-        Err(error) => panic!("{url}: {error}"),
-    };
-    let status = response.status();
-    let body = response.into_string().expect("body");
-    let json = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&body).expect("JSON body")
-    };
-    (status, json)
 }
 
 fn stdout_json(output: &std::process::Output) -> Value {

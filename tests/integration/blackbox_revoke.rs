@@ -6,18 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::server::{ciam, ciam_json, Server};
-
-fn post(url: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
-    let response = match ureq::post(url).send_form(pairs) {
-        Ok(response) => response,
-        Err(ureq::Error::Status(_, response)) => response,
-        Err(error) => panic!("{url}: {error}"),
-    };
-    let status = response.status();
-    let body = response.into_string().expect("body");
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
+use crate::support::server::{ciam, ciam_json, post_form as post, Server};
 
 #[test]
 fn ciam_revoke_cuts_off_a_user_and_a_client_and_says_when_servers_see_it() {

@@ -4,20 +4,9 @@
 
 use serde_json::Value;
 
-use crate::support::server::{ciam, ciam_json, Server};
+use crate::support::server::{ciam, ciam_json, post_form as post, Server};
 
 const PASSWORD: &str = "correct horse battery";
-
-fn post(url: &str, pairs: &[(&str, &str)]) -> (u16, Value) {
-    let response = match ureq::post(url).send_form(pairs) {
-        Ok(response) => response,
-        Err(ureq::Error::Status(_, response)) => response,
-        Err(error) => panic!("{url}: {error}"),
-    };
-    let status = response.status();
-    let body = response.into_string().expect("body");
-    (status, serde_json::from_str(&body).unwrap_or(Value::Null))
-}
 
 #[test]
 fn ciam_user_lists_shows_disables_enables_and_deletes() {

@@ -7,6 +7,27 @@ use std::time::{Duration, Instant};
 
 pub const BINARY: &str = env!("CARGO_BIN_EXE_ciam");
 
+/// POSTs a form to a server of these tests; returns the status and the body as JSON (`Null`
+/// when empty). Panics on anything but an HTTP answer, or a body that is not JSON.
+pub fn post_form(url: &str, pairs: &[(&str, &str)]) -> (u16, serde_json::Value) {
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(10))
+        .build();
+    let response = match agent.post(url).send_form(pairs) {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(error) => panic!("{url}: {error}"),
+    };
+    let status = response.status();
+    let body = response.into_string().expect("body");
+    let json = if body.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&body).expect("JSON body")
+    };
+    (status, json)
+}
+
 /// Runs `ciam args…` in `dir` with `env`, feeding `stdin`. Returns its output.
 pub fn ciam(dir: &Path, env: &[(&str, &str)], args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(BINARY)
