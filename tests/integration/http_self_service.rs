@@ -286,7 +286,11 @@ async fn only_a_users_live_token_may_change_a_password(kind: Kind) {
 }
 
 async fn wrong_current_passwords_are_throttled_with_429(kind: Kind) {
-    let app = TestApp::new(kind);
+    // A block of a minute, not the default second: on a loaded machine a request can take
+    // longer than a second, and the block would end before the next attempt.
+    let app = TestApp::with_config(kind, |config| {
+        config.sign_in.per_username.base_delay = 60;
+    });
     alice(&app, None);
     let client = app.confidential();
     let token = field(&sign_in(&app, &client, OLD, "").await, "access_token");
