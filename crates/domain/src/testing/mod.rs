@@ -54,6 +54,25 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Removes at most `batch` entries for which `expired` holds, as the store's pruning
+/// statements do; returns how many.
+fn remove_batch<K: Clone + Eq + std::hash::Hash, V>(
+    map: &mut HashMap<K, V>,
+    batch: usize,
+    expired: impl Fn(&V) -> bool,
+) -> usize {
+    let keys: Vec<K> = map
+        .iter()
+        .filter(|(_, value)| expired(value))
+        .map(|(key, _)| key.clone())
+        .take(batch)
+        .collect();
+    for key in &keys {
+        map.remove(key);
+    }
+    keys.len()
+}
+
 impl FakeStore {
     fn up(&self) -> Result<(), StoreError> {
         if self.down.load(Ordering::SeqCst) {
@@ -334,74 +353,22 @@ impl RevocationStore for FakeStore {
     fn prune_expired(&self, cutoff: UnixTime, batch: usize) -> Result<usize, StoreError> {
         self.up()?;
         let mut refresh = lock(&self.refresh);
-        let expired: Vec<String> = refresh
-            .iter()
-            .filter(|(_, record)| record.expires_at <= cutoff)
-            .map(|(hash, _)| hash.clone())
-            .take(batch)
-            .collect();
-        for hash in &expired {
-            refresh.remove(hash);
-        }
-        let mut grants = lock(&self.grants);
-        let done: Vec<GrantId> = grants
-            .values()
-            .filter(|g| g.access_expires_at <= cutoff)
-            .filter(|g| !refresh.values().any(|r| r.grant_id == g.id))
-            .map(|g| g.id.clone())
-            .take(batch)
-            .collect();
-        for id in &done {
-            grants.remove(id);
-        }
-        let mut revoked = lock(&self.revoked);
-        let gone: Vec<Jti> = revoked
-            .iter()
-            .filter(|(_, until)| **until <= cutoff)
-            .map(|(jti, _)| jti.clone())
-            .take(batch)
-            .collect();
-        for jti in &gone {
-            revoked.remove(jti);
-        }
-        let mut codes = lock(&self.codes);
-        let stale_codes: Vec<String> = codes
-            .iter()
-            .filter(|(_, code)| code.expires_at <= cutoff)
-            .map(|(hash, _)| hash.clone())
-            .take(batch)
-            .collect();
-        for hash in &stale_codes {
-            codes.remove(hash);
-        }
-        let mut sessions = lock(&self.sessions);
-        let ended: Vec<String> = sessions
-            .iter()
-            .filter(|(_, session)| session.expires_at <= cutoff)
-            .map(|(hash, _)| hash.clone())
-            .take(batch)
-            .collect();
-        for hash in &ended {
-            sessions.remove(hash);
-        }
-        let mut cutoffs = lock(&self.cutoffs);
-        let past: Vec<(CutoffKind, String)> = cutoffs
-            .iter()
-            .filter(|(_, c)| c.until <= cutoff)
-            .map(|(key, _)| key.clone())
-            .take(batch)
-            .collect();
-        for key in &past {
-            cutoffs.remove(key);
-        }
-        let resets = self.prune_resets(cutoff, batch);
-        Ok(expired.len()
-            + done.len()
-            + gone.len()
-            + stale_codes.len()
-            + ended.len()
-            + past.len()
-            + resets)
+        let expired = remove_batch(&mut refresh, batch, |record| record.expires_at <= cutoff);
+        let done = {
+            let live_families: HashSet<GrantId> =
+                refresh.values().map(|r| r.grant_id.clone()).collect();
+            remove_batch(&mut lock(&self.grants), batch, |g| {
+                g.access_expires_at <= cutoff && !live_families.contains(&g.id)
+            })
+        };
+        let gone = remove_batch(&mut lock(&self.revoked), batch, |until| *until <= cutoff);
+        let codes = remove_batch(&mut lock(&self.codes), batch, |c| c.expires_at <= cutoff);
+        let sessions = remove_batch(&mut lock(&self.sessions), batch, |s| s.expires_at <= cutoff);
+        let cutoffs = remove_batch(&mut lock(&self.cutoffs), batch, |c| c.until <= cutoff);
+        let resets = remove_batch(&mut lock(&self.password_resets), batch, |r| {
+            r.expires_at <= cutoff
+        });
+        Ok(expired + done + gone + codes + sessions + cutoffs + resets)
     }
     fn ping(&self) -> Result<(), StoreError> {
         self.up()

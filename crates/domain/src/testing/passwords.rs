@@ -91,23 +91,6 @@ impl PasswordStore for FakeStore {
     }
 }
 
-impl FakeStore {
-    /// Deletes up to `batch` resets expired at `cutoff`: part of `prune_expired`.
-    pub(super) fn prune_resets(&self, cutoff: UnixTime, batch: usize) -> usize {
-        let mut resets = lock(&self.password_resets);
-        let stale: Vec<String> = resets
-            .iter()
-            .filter(|(_, reset)| reset.expires_at <= cutoff)
-            .map(|(hash, _)| hash.clone())
-            .take(batch)
-            .collect();
-        for hash in &stale {
-            resets.remove(hash);
-        }
-        stale.len()
-    }
-}
-
 /// Keeps every message it is asked to send; can be made to fail.
 #[derive(Default)]
 pub struct FakeMailer {
