@@ -11,7 +11,7 @@ use std::time::Instant;
 use ciam::secret_url::SecretUrl;
 use ciam_crypto::SystemClock;
 use ciam_domain::ports::Clock;
-use ciam_domain::{ClientId, Jti};
+use ciam_domain::{Actor, AuditAction, AuditEvent, ClientId, Jti};
 use ciam_testkit::postgres::TestPostgres;
 use ciam_testkit::redis::TestRedis;
 
@@ -46,6 +46,7 @@ fn main() {
                             &ClientId::new("bench"),
                             now.plus_seconds(3600),
                             now,
+                            &AuditEvent::new(now, Actor::Cli, AuditAction::RevokeAccessToken),
                         )
                         .expect("revocation stored");
                 }

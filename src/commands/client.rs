@@ -37,7 +37,7 @@ pub fn run(clients: &Clients, command: ClientCommand) -> Result<(), CommandError
             None => Err(format!("no client with client_id {client_id:?}").into()),
         },
         ClientCommand::Delete { client_id } => {
-            if clients.delete_client(&client_id)? {
+            if clients.delete_client(&client_id, &ciam_domain::Initiator::cli())? {
                 print_json(&json!({ "client_id": client_id, "deleted": true }))
             } else {
                 Err(format!("no client with client_id {client_id:?}").into())

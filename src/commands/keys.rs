@@ -17,7 +17,9 @@ pub fn run(
         }
         KeysCommand::Rotate { alg } => {
             let alg = alg.unwrap_or(access_token_alg);
-            print_json(&describe(&access_tokens.rotate_signing_key(alg)?))
+            print_json(&describe(
+                &access_tokens.rotate_signing_key(alg, &ciam_domain::Initiator::cli())?,
+            ))
         }
     }
 }

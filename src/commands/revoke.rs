@@ -10,7 +10,7 @@ pub fn run(services: &Services, settings: &Settings, args: RevokeArgs) -> Result
     let (target, revoked) = if let Some(client_id) = args.client {
         let revoked = services
             .clients
-            .revoke_everything(&client_id)?
+            .revoke_everything(&client_id, &ciam_domain::Initiator::cli())?
             .ok_or_else(|| format!("no client with client_id {client_id:?}"))?;
         (json!({ "client_id": client_id }), revoked)
     } else {
@@ -25,7 +25,9 @@ pub fn run(services: &Services, settings: &Settings, args: RevokeArgs) -> Result
                 .ok_or_else(|| format!("no user with username {username:?}"))?,
             (None, None) => return Err("say --user, --username or --client".into()),
         };
-        let revoked = services.sessions.sign_out_everywhere(&user.id)?;
+        let revoked = services
+            .sessions
+            .sign_out_everywhere(&user.id, &ciam_domain::Initiator::cli())?;
         (json!({ "user_id": user.id.as_str() }), revoked)
     };
     print_json(&json!({

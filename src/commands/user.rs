@@ -36,8 +36,12 @@ pub fn run(
                 email,
                 email_verified: false,
             };
-            let user =
-                accounts.create_user_with_profile(&username, &Secret::new(password), profile)?;
+            let user = accounts.create_user_with_profile(
+                &username,
+                &Secret::new(password),
+                profile,
+                &ciam_domain::Initiator::cli(),
+            )?;
             print_json(&json!({
                 "id": user.id.as_str(),
                 "username": user.username,
@@ -60,21 +64,21 @@ pub fn run(
         UserCommand::Disable(target) => {
             let user = find(services, target)?;
             let (user, revoked) = lifecycle
-                .disable_user(user.id.as_str())?
+                .disable_user(user.id.as_str(), &ciam_domain::Initiator::cli())?
                 .ok_or_else(|| gone(&user))?;
             print_json(&with_revoked(describe(&user), &revoked, settings))
         }
         UserCommand::Enable(target) => {
             let user = find(services, target)?;
             let user = lifecycle
-                .enable_user(user.id.as_str())?
+                .enable_user(user.id.as_str(), &ciam_domain::Initiator::cli())?
                 .ok_or_else(|| gone(&user))?;
             print_json(&describe(&user))
         }
         UserCommand::Delete(target) => {
             let user = find(services, target)?;
             let (user, revoked) = lifecycle
-                .delete_user(user.id.as_str())?
+                .delete_user(user.id.as_str(), &ciam_domain::Initiator::cli())?
                 .ok_or_else(|| gone(&user))?;
             let out = json!({ "id": user.id.as_str(), "username": user.username, "deleted": true });
             print_json(&with_revoked(out, &revoked, settings))

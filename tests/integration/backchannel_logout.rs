@@ -77,7 +77,7 @@ fn session_with_a_grant(app: &TestApp, backchannel: &str) -> (String, SessionId)
         .accounts
         .create_user("alice", &ciam_domain::Secret::new("correct horse battery"))
         .expect("user");
-    let (_, session) = app.services.sessions.start(&user).expect("session");
+    let (_, session) = app.services.sessions.start(&user, None).expect("session");
     let request = app
         .services
         .authorization
@@ -106,7 +106,10 @@ fn session_with_a_grant(app: &TestApp, backchannel: &str) -> (String, SessionId)
         )
         .expect("tokens");
     let session_id = session.id.clone();
-    app.services.sessions.end(&session).expect("logout");
+    app.services
+        .sessions
+        .end(&session, &ciam_domain::Initiator::system())
+        .expect("logout");
     (client.id.to_string(), session_id)
 }
 

@@ -191,6 +191,7 @@ async fn a_user_is_shown_without_any_hash(kind: Kind) {
                 email: Some("carol@example.com".into()),
                 email_verified: false,
             },
+            &ciam_domain::Initiator::cli(),
         )
         .expect("user");
     let response = get_user(&app, Some(&admin), user.id.as_str()).await;

@@ -334,14 +334,21 @@ async fn a_profile_patch_changes_what_it_names(kind: Kind) {
 fn stored_user(app: &TestApp, id: String, username: String) {
     app.ports
         .store
-        .insert_user(&User {
-            id: UserId::new(id),
-            username,
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
-            created_at: UnixTime(1_700_000_000),
-            profile: Profile::default(),
-            disabled_at: None,
-        })
+        .insert_user(
+            &User {
+                id: UserId::new(id),
+                username,
+                password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo".into(),
+                created_at: UnixTime(1_700_000_000),
+                profile: Profile::default(),
+                disabled_at: None,
+            },
+            &ciam_domain::AuditEvent::new(
+                UnixTime(1_700_000_000),
+                ciam_domain::Actor::Cli,
+                ciam_domain::AuditAction::UserCreated,
+            ),
+        )
         .expect("stored");
 }
 

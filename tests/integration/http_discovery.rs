@@ -48,7 +48,7 @@ async fn rotated_keys_stay_published_and_new_tokens_use_the_new_key(kind: Kind) 
     let rotated = app
         .services
         .access_tokens
-        .rotate_signing_key(SigningAlg::EdDSA)
+        .rotate_signing_key(SigningAlg::EdDSA, &ciam_domain::Initiator::cli())
         .expect("rotated");
     let after = app.cc_token(&client).await;
     assert_eq!(

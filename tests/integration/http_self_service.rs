@@ -27,6 +27,7 @@ fn alice(app: &TestApp, email: Option<&str>) {
                 email: email.map(str::to_owned),
                 email_verified: true,
             },
+            &ciam_domain::Initiator::cli(),
         )
         .expect("user");
 }

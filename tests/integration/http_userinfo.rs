@@ -68,6 +68,7 @@ async fn the_bearer_gets_the_claims_its_scope_releases(kind: Kind) {
                 email: Some("alice@example.com".into()),
                 email_verified: false,
             },
+            &ciam_domain::Initiator::cli(),
         )
         .expect("user");
     let client = client(&app);

@@ -9,6 +9,8 @@ use base64::Engine;
 use crate::access_token::alg::SigningAlg;
 use crate::accounts::password_policy::PasswordPolicy;
 use crate::accounts::throttle::{SignInPolicy, ThrottlePolicy};
+use crate::audit::{AuditAction, AuditEvent, Initiator};
+use crate::error::Fault;
 use crate::ports::{
     AccessTokenCodec, Clock, Denylist, LogoutNotifier, Mailer, PasswordHasher, Random, Store,
 };
@@ -77,6 +79,8 @@ pub struct ServiceConfig {
     /// How often a reset may be asked for one username and from one address: each request
     /// counts as a failure of this throttle.
     pub password_reset_throttle: SignInPolicy,
+    /// Seconds audit entries are kept; 0 keeps them for ever.
+    pub audit_retention: i64,
 }
 
 impl ServiceConfig {
@@ -101,6 +105,7 @@ impl ServiceConfig {
             password_policy: PasswordPolicy::default(),
             password_reset_ttl: 900,
             password_reset_throttle: default_reset_throttle(),
+            audit_retention: 400 * 24 * 3600,
         }
     }
 
@@ -153,6 +158,18 @@ impl Core {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect()
+    }
+
+    /// An audit entry of `action` by `by`, dated now.
+    pub(crate) fn audit(&self, by: &Initiator, action: AuditAction) -> AuditEvent {
+        by.event(self.now(), action)
+    }
+
+    /// Appends the entry of a refusal, which changes nothing else. A refusal that cannot be
+    /// recorded is answered as unavailable, like any change that cannot be made durable.
+    pub(crate) fn record_refusal(&self, event: AuditEvent) -> Result<(), Fault> {
+        self.ports.store.append_audit(&event)?;
+        Ok(())
     }
 
     fn random_bytes(&self, bytes: usize) -> Vec<u8> {

@@ -14,6 +14,7 @@
 pub mod access_token;
 pub mod accounts;
 pub mod admin;
+pub mod audit;
 pub mod authorization;
 pub mod clients;
 pub mod error;
@@ -57,6 +58,10 @@ pub use accounts::validation::InvalidUser;
 pub use accounts::{Accounts, ListUsersError, SignInError};
 pub use admin::{
     Admin, AdminAuthError, AdminCaller, AdminOpError, NewUser, ProfilePatch, UserView, ADMIN_SCOPE,
+};
+pub use audit::{
+    Actor, AuditAction, AuditEvent, AuditFilter, AuditPage, AuditQuery, AuditRecord, AuditTrail,
+    Initiator, ListAuditError, Outcome,
 };
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
 pub use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};

@@ -4,8 +4,16 @@
 //!
 //! Each port lives in the context that needs it (`clients/ports.rs`, `revocation/ports.rs`,
 //! ...); this module gathers them for adapters, and defines the two every context uses.
+//!
+//! The audit rule, for every store method that takes an [`AuditEvent`]: the adapter MUST
+//! write the event in the same transaction as the change, so that it commits exactly when
+//! the change does; when the method finds no such target (it answers `None`, `false` or
+//! "nothing"), it writes neither. A repeat of an idempotent change is recorded again.
 
 use crate::time::UnixTime;
+
+pub use crate::audit::ports::AuditLog;
+pub use crate::audit::AuditEvent;
 
 pub use crate::access_token::ports::{AccessTokenCodec, KeyStore};
 pub use crate::accounts::mail::Mailer;
@@ -30,6 +38,7 @@ pub trait Store:
     + KeyStore
     + SessionStore
     + CodeStore
+    + AuditLog
     + Send
     + Sync
     + 'static
@@ -46,6 +55,7 @@ impl<T> Store for T where
         + KeyStore
         + SessionStore
         + CodeStore
+        + AuditLog
         + Send
         + Sync
         + 'static

@@ -7,6 +7,7 @@ use crate::access_token::AccessTokens;
 use crate::accounts::lifecycle::AccountLifecycle;
 use crate::accounts::Accounts;
 use crate::admin::Admin;
+use crate::audit::AuditTrail;
 use crate::authorization::Authorizer;
 use crate::clients::Clients;
 use crate::error::Fault;
@@ -45,6 +46,8 @@ pub struct Services {
     pub admin: Arc<Admin>,
     /// A user's own account: change or reset their password, update their profile.
     pub self_service: Arc<SelfService>,
+    /// The audit trail: reading it, and pruning it past its retention.
+    pub audit: Arc<AuditTrail>,
     core: Arc<Core>,
 }
 
@@ -100,7 +103,9 @@ impl Services {
             Arc::clone(&clients),
             Arc::clone(&tokens),
         ));
+        let audit = Arc::new(AuditTrail::new(Arc::clone(&core)));
         Services {
+            audit,
             lifecycle,
             self_service,
             userinfo,

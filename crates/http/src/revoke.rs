@@ -1,6 +1,6 @@
 //! `POST /oauth2/revoke` (RFC 7009). The rules are the domain's; this only parses and maps.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use ciam_domain::Services;
 
 use crate::client_request::ClientRequest;
@@ -8,10 +8,12 @@ use crate::token_params::TokenParams;
 use crate::{blocking, ApiError};
 
 pub(crate) async fn revoke(
+    req: HttpRequest,
     request: ClientRequest<TokenParams>,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let ClientRequest { auth, params } = request;
+    let address = req.peer_addr().map(|peer| peer.ip());
     blocking(move || {
         // Rule 1: the client is authenticated before anything about the token is looked at.
         let client = auth.authenticate(&services.clients)?;
@@ -20,7 +22,7 @@ pub(crate) async fn revoke(
         // introspection does.
         services
             .revocation
-            .revoke(&client, &token, hint)
+            .revoke(&client, &token, hint, address)
             .map_err(|e| auth.error(e))
     })
     .await?;

@@ -56,7 +56,7 @@ fn main() {
         let built = Instant::now();
         let tokens: Vec<String> = (0..grants)
             .map(|_| {
-                ciam.services.sessions.start(&user).expect("session");
+                ciam.services.sessions.start(&user, None).expect("session");
                 ciam.password_tokens_of(&client, &username, "read").access
             })
             .collect();
@@ -69,7 +69,7 @@ fn main() {
         let revoked = ciam
             .services
             .sessions
-            .sign_out_everywhere(&user.id)
+            .sign_out_everywhere(&user.id, &ciam_domain::Initiator::cli())
             .expect("signed out everywhere");
         let answered = started.elapsed();
         assert_eq!(revoked.grant_count, grants);

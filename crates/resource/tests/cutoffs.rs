@@ -46,7 +46,7 @@ fn a_users_cutoff_refuses_their_tokens_in_every_mode_and_accepts_later_ones() {
     let revoked = ciam
         .services
         .sessions
-        .sign_out_everywhere(&user.id)
+        .sign_out_everywhere(&user.id, &ciam_domain::Initiator::cli())
         .expect("signed out everywhere");
     assert_eq!(revoked.grant_count, 2);
     // In the cut-off's own second, and after it.
@@ -85,7 +85,7 @@ fn a_clients_cutoff_refuses_its_grantless_tokens_in_every_mode() {
     let just_before = ciam.client_token(&client);
     ciam.services
         .clients
-        .revoke_everything(&client.id)
+        .revoke_everything(&client.id, &ciam_domain::Initiator::cli())
         .expect("revoked")
         .expect("the client exists");
     let after = ciam.client_token(&client);

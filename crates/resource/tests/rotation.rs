@@ -58,7 +58,7 @@ fn key_rotation_is_followed_and_refetches_are_floored() {
     // passed since the forged ones: refused without a fetch...
     ciam.services
         .access_tokens
-        .rotate_signing_key(SigningAlg::EdDSA)
+        .rotate_signing_key(SigningAlg::EdDSA, &ciam_domain::Initiator::cli())
         .expect("rotated");
     let new = ciam.client_token(&client);
     assert_ne!(kid(&new), kid(&old));

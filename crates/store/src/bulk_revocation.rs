@@ -9,7 +9,9 @@
 //! grant update sees the committed grant, or the grant's creation sees the committed cut-off.
 
 use ciam_domain::ports::{BulkRevocationStore, BulkRevoked};
-use ciam_domain::{ClientId, Cutoff, CutoffKind, Grant, GrantId, Revocation, StoreError, UnixTime};
+use ciam_domain::{
+    AuditEvent, ClientId, Cutoff, CutoffKind, Grant, GrantId, Revocation, StoreError, UnixTime,
+};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::Text;
@@ -122,10 +124,12 @@ impl BulkRevocationStore for DieselStore {
         &self,
         cutoff: &Cutoff,
         now: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<BulkRevoked, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
             advisory_lock(conn, &[lock_key(cutoff.kind, &cutoff.id)], true)?;
+            crate::audit::insert(conn, &[audit])?;
             let id = cutoff.id.as_str();
             // Codes first (a write, so SQLite's lock is taken before any read): a redemption
             // in flight holds its code's row, so this waits for it, and the grants statements

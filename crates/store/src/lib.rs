@@ -4,6 +4,7 @@
 //! embedded default, Postgres for production. The backend is chosen from the URL in one
 //! place ([`DatabaseUrl`]); queries are written once in the SQL both understand.
 
+mod audit;
 mod bulk_revocation;
 mod connection;
 mod error;

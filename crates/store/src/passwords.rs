@@ -1,7 +1,7 @@
 //! Password history and password resets: the store side of user self-service.
 
 use ciam_domain::ports::PasswordStore;
-use ciam_domain::{PasswordReset, SecretHash, StoreError, UnixTime, UserId};
+use ciam_domain::{AuditEvent, PasswordReset, SecretHash, StoreError, UnixTime, UserId};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Text};
@@ -117,18 +117,32 @@ impl PasswordStore for DieselStore {
         hash: &str,
         now: UnixTime,
         keep: usize,
+        audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
-        conn.transaction(|conn| replace_password(conn, user.as_str(), hash, now, keep))
-            .map_err(store_error)
+        conn.transaction(|conn| {
+            let replaced = replace_password(conn, user.as_str(), hash, now, keep)?;
+            if replaced {
+                crate::audit::insert(conn, &[audit])?;
+            }
+            Ok(replaced)
+        })
+        .map_err(store_error)
     }
 
-    fn insert_password_reset(&self, reset: &PasswordReset) -> Result<(), StoreError> {
-        diesel::insert_into(password_resets::table)
-            .values(ResetRow::from(reset))
-            .execute(&mut *self.conn()?)
-            .map(drop)
-            .map_err(store_error)
+    fn insert_password_reset(
+        &self,
+        reset: &PasswordReset,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            diesel::insert_into(password_resets::table)
+                .values(ResetRow::from(reset))
+                .execute(conn)?;
+            crate::audit::insert(conn, &[audit])
+        })
+        .map_err(store_error)
     }
 
     fn find_password_reset(&self, code: &SecretHash) -> Result<Option<PasswordReset>, StoreError> {
@@ -147,6 +161,7 @@ impl PasswordStore for DieselStore {
         now: UnixTime,
         hash: &str,
         keep: usize,
+        audit: &AuditEvent,
     ) -> Result<Option<UserId>, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
@@ -171,6 +186,7 @@ impl PasswordStore for DieselStore {
                 // No such user any more: undo the claim, write nothing.
                 return Err(DieselError::RollbackTransaction);
             }
+            crate::audit::insert(conn, &[audit])?;
             Ok(Some(UserId::new(user)))
         })
         .or_else(|error| match error {

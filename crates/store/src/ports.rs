@@ -2,8 +2,8 @@
 
 use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
 use ciam_domain::{
-    Client, ClientId, Grant, GrantId, Jti, Profile, RefreshTokenRecord, Revocation, RotateOutcome,
-    SecretHash, SigningKey, StoreError, TokenRef, UnixTime, User, UserId, UserQuery,
+    AuditEvent, Client, ClientId, Grant, GrantId, Jti, Profile, RefreshTokenRecord, Revocation,
+    RotateOutcome, SecretHash, SigningKey, StoreError, TokenRef, UnixTime, User, UserId, UserQuery,
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -13,6 +13,18 @@ use crate::error::store_error;
 use crate::rows::{ClientRow, GrantRow, RefreshTokenRow, SigningKeyRow, UserRow};
 use crate::schema::{clients, grants, refresh_tokens, revoked_access_tokens, signing_keys, users};
 use crate::DieselStore;
+
+/// Writes `audit` if the change found its target (`found` is `Some`), and passes `found` on.
+fn audited<T>(
+    conn: &mut crate::connection::AnyConnection,
+    found: Option<T>,
+    audit: &AuditEvent,
+) -> Result<Option<T>, DieselError> {
+    if found.is_some() {
+        crate::audit::insert(conn, &[audit])?;
+    }
+    Ok(found)
+}
 
 /// Errors inside a transaction: diesel's own, or a row that does not convert.
 enum TxError {
@@ -46,12 +58,15 @@ impl ClientStore for DieselStore {
         row.map(Client::try_from).transpose()
     }
 
-    fn insert_client(&self, client: &Client) -> Result<(), StoreError> {
-        diesel::insert_into(clients::table)
-            .values(ClientRow::from(client))
-            .execute(&mut *self.conn()?)
-            .map(drop)
-            .map_err(store_error)
+    fn insert_client(&self, client: &Client, audit: &AuditEvent) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            diesel::insert_into(clients::table)
+                .values(ClientRow::from(client))
+                .execute(conn)?;
+            crate::audit::insert(conn, &[audit])
+        })
+        .map_err(store_error)
     }
 
     fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
@@ -69,6 +84,7 @@ impl ClientStore for DieselStore {
         &self,
         id: &ClientId,
         now: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<Option<Vec<Revocation>>, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, TxError, _>(|conn| {
@@ -77,6 +93,7 @@ impl ClientStore for DieselStore {
             if deleted == 0 {
                 return Ok(None);
             }
+            crate::audit::insert(conn, &[audit])?;
             let of_client = grants::table.filter(grants::client_id.eq(id.as_str()));
             diesel::update(of_client.filter(grants::revoked_at.is_null()))
                 .set(grants::revoked_at.eq(now.0))
@@ -124,18 +141,22 @@ impl UserStore for DieselStore {
         Ok(row.map(User::from))
     }
 
-    fn insert_user(&self, user: &User) -> Result<(), StoreError> {
-        diesel::insert_into(users::table)
-            .values(UserRow::from(user))
-            .execute(&mut *self.conn()?)
-            .map(drop)
-            .map_err(store_error)
+    fn insert_user(&self, user: &User, audit: &AuditEvent) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            diesel::insert_into(users::table)
+                .values(UserRow::from(user))
+                .execute(conn)?;
+            crate::audit::insert(conn, &[audit])
+        })
+        .map_err(store_error)
     }
 
     fn set_user_disabled(
         &self,
         id: &UserId,
         disabled_at: Option<UnixTime>,
+        audit: &AuditEvent,
     ) -> Result<Option<User>, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
@@ -149,7 +170,8 @@ impl UserStore for DieselStore {
                     .set(users::disabled_at.eq(None::<i64>))
                     .execute(conn)?,
             };
-            user.select(UserRow::as_select()).first(conn).optional()
+            let found = user.select(UserRow::as_select()).first(conn).optional()?;
+            audited(conn, found, audit)
         })
         .map(|row| row.map(User::from))
         .map_err(store_error)
@@ -159,6 +181,7 @@ impl UserStore for DieselStore {
         &self,
         id: &UserId,
         profile: &Profile,
+        audit: &AuditEvent,
     ) -> Result<Option<User>, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
@@ -170,17 +193,23 @@ impl UserStore for DieselStore {
                     users::email_verified.eq(profile.email_verified),
                 ))
                 .execute(conn)?;
-            user.select(UserRow::as_select()).first(conn).optional()
+            let found = user.select(UserRow::as_select()).first(conn).optional()?;
+            audited(conn, found, audit)
         })
         .map(|row| row.map(User::from))
         .map_err(store_error)
     }
 
-    fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
-        diesel::delete(users::table.find(id.as_str()))
-            .execute(&mut *self.conn()?)
-            .map(|deleted| deleted > 0)
-            .map_err(store_error)
+    fn delete_user(&self, id: &UserId, audit: &AuditEvent) -> Result<bool, StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            let deleted = diesel::delete(users::table.find(id.as_str())).execute(conn)? > 0;
+            if deleted {
+                crate::audit::insert(conn, &[audit])?;
+            }
+            Ok(deleted)
+        })
+        .map_err(store_error)
     }
 
     fn list_users(&self, query: &UserQuery) -> Result<Vec<User>, StoreError> {
@@ -314,7 +343,12 @@ impl GrantStore for DieselStore {
         .map_err(store_error)
     }
 
-    fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+    fn revoke_grant(
+        &self,
+        id: &GrantId,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<Option<Grant>, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, TxError, _>(|conn| {
             diesel::update(
@@ -329,7 +363,18 @@ impl GrantStore for DieselStore {
                 .select(GrantRow::as_select())
                 .first(conn)
                 .optional()?;
-            row.map(Grant::try_from).transpose().map_err(TxError::Store)
+            let grant = row
+                .map(Grant::try_from)
+                .transpose()
+                .map_err(TxError::Store)?;
+            if let Some(grant) = &grant {
+                // Whose grant it was, which the caller may not have known.
+                let mut audit = audit.clone();
+                audit.client_id = Some(grant.client_id.clone());
+                audit.user_id = Some(UserId::new(grant.subject.as_str()));
+                crate::audit::insert(conn, &[&audit])?;
+            }
+            Ok(grant)
         })
         .map_err(StoreError::from)
     }
@@ -342,15 +387,18 @@ impl RevocationStore for DieselStore {
         client_id: &ClientId,
         until: UnixTime,
         now: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError> {
         // Group-committed with concurrent revocations (revocation_batch.rs); idempotent.
-        self.revocations
-            .revoke(crate::revocation_batch::RevokedRow {
+        self.revocations.revoke(
+            crate::revocation_batch::RevokedRow {
                 jti: jti.to_string(),
                 client_id: client_id.to_string(),
                 expires_at: until.0,
                 revoked_at: now.0,
-            })
+            },
+            audit.clone(),
+        )
     }
 
     fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, StoreError> {
@@ -525,7 +573,12 @@ impl KeyStore for DieselStore {
             .collect()
     }
 
-    fn add_key_retiring_others(&self, key: &SigningKey, now: UnixTime) -> Result<(), StoreError> {
+    fn add_key_retiring_others(
+        &self,
+        key: &SigningKey,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
         let row = SigningKeyRow::try_from(key)?;
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
@@ -540,7 +593,7 @@ impl KeyStore for DieselStore {
             diesel::insert_into(signing_keys::table)
                 .values(row)
                 .execute(conn)?;
-            Ok(())
+            crate::audit::insert(conn, &[audit])
         })
         .map_err(store_error)
     }

@@ -15,9 +15,9 @@ use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
 use std::thread;
 use std::time::Duration;
 
-use ciam_domain::{Cause, StoreError};
+use ciam_domain::{AuditEvent, Cause, StoreError};
 use diesel::sql_types::{BigInt, Text};
-use diesel::RunQueryDsl;
+use diesel::{Connection, RunQueryDsl};
 
 use crate::connection::{AnyConnection, Manager};
 use crate::error::store_error;
@@ -35,6 +35,8 @@ pub(crate) struct RevokedRow {
 
 struct Job {
     row: RevokedRow,
+    /// Its audit entry, committed with it.
+    audit: AuditEvent,
     committed: SyncSender<Result<(), StoreError>>,
 }
 
@@ -56,10 +58,16 @@ impl RevocationBatcher {
         RevocationBatcher { jobs, wait }
     }
 
-    /// Returns once `row` is committed (or was already stored: idempotent).
-    pub(crate) fn revoke(&self, row: RevokedRow) -> Result<(), StoreError> {
+    /// Returns once `row` and `audit` are committed (the row may have been stored already:
+    /// idempotent; the entry records this request all the same).
+    pub(crate) fn revoke(&self, row: RevokedRow, audit: AuditEvent) -> Result<(), StoreError> {
         let (committed, outcome) = mpsc::sync_channel(1);
-        self.jobs.send(Job { row, committed }).map_err(|_| {
+        let job = Job {
+            row,
+            audit,
+            committed,
+        };
+        self.jobs.send(job).map_err(|_| {
             StoreError::Unavailable(Cause::message("the revocation writer has stopped"))
         })?;
         outcome.recv_timeout(self.wait).unwrap_or_else(|_| {
@@ -92,7 +100,8 @@ fn write_batches(manager: &Manager, queue: &Receiver<Job>) {
 /// Commits `batch` on the writer's connection, opening one if it has none. A connection kept
 /// from an earlier batch may have died since (a database restart): after a failure on it the
 /// batch runs once more on a new one. That is safe because the insert is idempotent, even
-/// if the first attempt committed and only its answer was lost.
+/// if the first attempt committed and only its answer was lost (the batch's audit entries
+/// are then written twice: the trail may repeat an entry, never miss one).
 fn commit(
     manager: &Manager,
     conn: &mut Option<AnyConnection>,
@@ -126,11 +135,23 @@ fn insert_on(
     insert_all(conn, batch)
 }
 
-/// One `INSERT … ON CONFLICT (jti) DO NOTHING` for the whole batch: a single statement is
-/// atomic on its own, takes SQLite's write lock as its first act, and a token revoked twice
-/// (in this batch, earlier, or by another node) is simply already there. The syntax is the
-/// same on SQLite (3.24+) and Postgres.
+/// One transaction for the whole batch: one `INSERT … ON CONFLICT (jti) DO NOTHING` of the
+/// revocations, which takes SQLite's write lock as its first act, and a token revoked twice
+/// (in this batch, earlier, or by another node) is simply already there (the syntax is the
+/// same on SQLite 3.24+ and Postgres); then one insert of their audit entries.
 fn insert_all(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), StoreError> {
+    conn.transaction(|conn| {
+        insert_revocations(conn, batch)?;
+        let entries: Vec<&AuditEvent> = batch.iter().map(|job| &job.audit).collect();
+        crate::audit::insert(conn, &entries)
+    })
+    .map_err(store_error)
+}
+
+fn insert_revocations(
+    conn: &mut AnyConnection,
+    batch: &[Job],
+) -> Result<(), diesel::result::Error> {
     let mut sql = String::from(
         "INSERT INTO revoked_access_tokens (jti, client_id, expires_at, revoked_at) VALUES ",
     );
@@ -156,5 +177,5 @@ fn insert_all(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), StoreError>
             .bind::<BigInt, _>(job.row.expires_at)
             .bind::<BigInt, _>(job.row.revoked_at);
     }
-    query.execute(conn).map(drop).map_err(store_error)
+    query.execute(conn).map(drop)
 }

@@ -127,6 +127,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> BigInt,
+        actor_kind -> Text,
+        actor_id -> Nullable<Text>,
+        action -> Text,
+        user_id -> Nullable<Text>,
+        client_id -> Nullable<Text>,
+        target -> Nullable<Text>,
+        address -> Nullable<Text>,
+        outcome -> Text,
+        reason -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> grants (grant_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clients,
@@ -140,4 +156,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     revocation_cutoffs,
     password_history,
     password_resets,
+    audit_log,
 );

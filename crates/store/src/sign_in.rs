@@ -4,8 +4,8 @@ use ciam_domain::authorization::model::{AuthorizationCode, Redemption};
 use ciam_domain::ports::{CodeStore, SessionStore};
 use ciam_domain::sessions::model::Session;
 use ciam_domain::{
-    ClientId, Grant, GrantId, RefreshTokenRecord, Revocation, Scope, SecretHash, SessionId,
-    StoreError, UnixTime, UserId,
+    AuditEvent, ClientId, Grant, GrantId, RefreshTokenRecord, Revocation, Scope, SecretHash,
+    SessionId, StoreError, UnixTime, UserId,
 };
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
@@ -116,12 +116,15 @@ impl TryFrom<CodeRow> for AuthorizationCode {
 }
 
 impl SessionStore for DieselStore {
-    fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        diesel::insert_into(sessions::table)
-            .values(SessionRow::from(session))
-            .execute(&mut *self.conn()?)
-            .map(drop)
-            .map_err(store_error)
+    fn insert_session(&self, session: &Session, audit: &AuditEvent) -> Result<(), StoreError> {
+        let mut conn = self.conn()?;
+        conn.transaction::<_, DieselError, _>(|conn| {
+            diesel::insert_into(sessions::table)
+                .values(SessionRow::from(session))
+                .execute(conn)?;
+            crate::audit::insert(conn, &[audit])
+        })
+        .map_err(store_error)
     }
 
     fn find_session(&self, token_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
@@ -134,7 +137,12 @@ impl SessionStore for DieselStore {
         Ok(row.map(Session::from))
     }
 
-    fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
+    fn end_session(
+        &self,
+        id: &SessionId,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<Vec<Revocation>, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
             diesel::update(
@@ -144,6 +152,12 @@ impl SessionStore for DieselStore {
             )
             .set(sessions::ended_at.eq(now.0))
             .execute(conn)?;
+            let exists: bool =
+                diesel::select(diesel::dsl::exists(sessions::table.find(id.as_str())))
+                    .get_result(conn)?;
+            if exists {
+                crate::audit::insert(conn, &[audit])?;
+            }
             // Codes first: a redemption in flight holds its code's row, so this waits for
             // it, and the grants statement below (a new snapshot) sees its grant.
             diesel::update(

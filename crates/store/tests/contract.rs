@@ -146,14 +146,21 @@ contract_suite! {
         profiles_are_updated_whole,
         a_reset_code_is_redeemed_once_before_it_expires,
         concurrent_redemptions_of_one_reset_code_have_one_winner,
+        audit_entries_round_trip_and_list_in_order_under_every_filter,
+        a_change_and_its_entry_commit_together,
+        audit_entries_are_pruned_by_age_in_batches,
     ],
     diesel: [migrations_are_idempotent],
-    sqlite_only: [an_unreachable_database_is_refused_at_connect],
+    sqlite_only: [
+        an_unreachable_database_is_refused_at_connect,
+        an_audit_entry_cannot_be_updated_on_sqlite,
+    ],
     postgres_only: [
         rotations_queued_on_the_row_lock_have_exactly_one_winner,
         a_rotation_meeting_a_grant_revocation_loses,
         an_unreachable_server_is_refused_at_connect,
         a_stopped_server_is_unavailable_and_the_same_store_recovers,
+        an_audit_entry_cannot_be_updated_on_postgres,
     ],
 }
 
@@ -172,16 +179,44 @@ use users::*;
 fn fixture_users<S: UserStore + ?Sized>(store: &S) {
     for id in ["user-1", "user-2"] {
         store
-            .insert_user(&User {
-                id: UserId::new(id),
-                username: format!("fixture {id}"),
-                password_hash: "$argon2id$...".into(),
-                created_at: NOW,
-                profile: Profile::default(),
-                disabled_at: None,
-            })
+            .insert_user(
+                &User {
+                    id: UserId::new(id),
+                    username: format!("fixture {id}"),
+                    password_hash: "$argon2id$...".into(),
+                    created_at: NOW,
+                    profile: Profile::default(),
+                    disabled_at: None,
+                },
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("fixture user");
     }
+}
+
+#[path = "contract/audit.rs"]
+mod audit;
+use audit::*;
+
+fn an_audit_entry_cannot_be_updated_on_sqlite() {
+    use diesel::{Connection, RunQueryDsl};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("audit.db");
+    let path = path.to_str().expect("utf-8 path");
+    DieselStore::connect(
+        &DatabaseUrl::parse(path).expect("url"),
+        &PoolSettings::default(),
+    )
+    .expect("migrated");
+    let mut conn = diesel::SqliteConnection::establish(path).expect("raw connection");
+    an_audit_entry_cannot_be_updated(|sql| diesel::sql_query(sql).execute(&mut conn));
+}
+
+fn an_audit_entry_cannot_be_updated_on_postgres() {
+    use diesel::{Connection, RunQueryDsl};
+    let (_store, url) = fresh_postgres_store("audit_append_only");
+    let mut conn = diesel::PgConnection::establish(&url).expect("raw connection");
+    an_audit_entry_cannot_be_updated(|sql| diesel::sql_query(sql).execute(&mut conn));
 }
 
 #[path = "contract/passwords.rs"]
@@ -249,10 +284,12 @@ fn refresh(token: &str, grant_id: &str) -> RefreshTokenRecord {
 
 fn clients_round_trip_and_duplicates_are_refused<T: Store>(store: &Arc<T>) {
     let c = client("c1");
-    store.insert_client(&c).expect("insert");
+    store
+        .insert_client(&c, &ciam_domain::testing::test_audit())
+        .expect("insert");
     assert_eq!(store.find_client(&c.id).expect("find"), Some(c.clone()));
     assert!(matches!(
-        store.insert_client(&c),
+        store.insert_client(&c, &ciam_domain::testing::test_audit()),
         Err(StoreError::Duplicate(_))
     ));
     assert_eq!(
@@ -275,7 +312,9 @@ fn users_round_trip_and_usernames_are_unique<T: Store>(store: &Arc<T>) {
         },
         disabled_at: None,
     };
-    store.insert_user(&user).expect("insert");
+    store
+        .insert_user(&user, &ciam_domain::testing::test_audit())
+        .expect("insert");
     let found = store
         .find_user_by_username("alice")
         .expect("find")
@@ -294,7 +333,7 @@ fn users_round_trip_and_usernames_are_unique<T: Store>(store: &Arc<T>) {
         ..user.clone()
     };
     assert!(matches!(
-        store.insert_user(&twin),
+        store.insert_user(&twin, &ciam_domain::testing::test_audit()),
         Err(StoreError::Duplicate(_))
     ));
     let same_id = User {
@@ -302,7 +341,7 @@ fn users_round_trip_and_usernames_are_unique<T: Store>(store: &Arc<T>) {
         ..user
     };
     assert!(matches!(
-        store.insert_user(&same_id),
+        store.insert_user(&same_id, &ciam_domain::testing::test_audit()),
         Err(StoreError::Duplicate(_))
     ));
     assert_eq!(store.find_user_by_username("bob").expect("find"), None);
@@ -399,7 +438,11 @@ fn a_revoked_grant_cannot_rotate<T: Store>(store: &Arc<T>) {
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
     store
-        .revoke_grant(&GrantId::new("g1"), NOW)
+        .revoke_grant(
+            &GrantId::new("g1"),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     let outcome = store
         .rotate_refresh_token(
@@ -429,7 +472,11 @@ fn a_revoked_grant_gets_no_grace_period_successor<T: Store>(store: &Arc<T>) {
         .expect("add");
     assert_eq!(live, RotateOutcome::Rotated);
     store
-        .revoke_grant(&GrantId::new("g1"), NOW)
+        .revoke_grant(
+            &GrantId::new("g1"),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     let revoked = store
         .add_refresh_token(&refresh("rt-2", "g1"), NOW.plus_seconds(500))
@@ -465,7 +512,11 @@ fn a_failed_write_writes_nothing_and_leaves_the_store_usable<T: Store>(store: &A
     assert!(matches!(clash, Err(StoreError::Duplicate(_))), "{clash:?}");
     assert_eq!(
         store
-            .revoke_grant(&GrantId::new("g3"), NOW)
+            .revoke_grant(
+                &GrantId::new("g3"),
+                NOW,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("revoke"),
         None,
         "no g3"
@@ -490,7 +541,10 @@ fn a_failed_write_writes_nothing_and_leaves_the_store_usable<T: Store>(store: &A
     for i in 0..4 {
         store.ping().expect("ping");
         store
-            .insert_client(&client(&format!("c{i}")))
+            .insert_client(
+                &client(&format!("c{i}")),
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("insert");
     }
     let outcome = store
@@ -509,18 +563,30 @@ fn grant_revocation_is_idempotent_and_keeps_the_first_time<T: Store>(store: &Arc
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
     let first = store
-        .revoke_grant(&GrantId::new("g1"), NOW)
+        .revoke_grant(
+            &GrantId::new("g1"),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke")
         .expect("exists");
     let second = store
-        .revoke_grant(&GrantId::new("g1"), NOW.plus_seconds(5))
+        .revoke_grant(
+            &GrantId::new("g1"),
+            NOW.plus_seconds(5),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke")
         .expect("exists");
     assert_eq!(first.revoked_at, Some(NOW));
     assert_eq!(second.revoked_at, Some(NOW));
     assert_eq!(
         store
-            .revoke_grant(&GrantId::new("nope"), NOW)
+            .revoke_grant(
+                &GrantId::new("nope"),
+                NOW,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("revoke"),
         None
     );
@@ -531,11 +597,23 @@ fn grant_revocation_is_idempotent_and_keeps_the_first_time<T: Store>(store: &Arc
 fn access_token_revocation_is_idempotent<T: Store>(store: &Arc<T>) {
     let (jti, c) = (Jti::new("j1"), ClientId::new("c1"));
     store
-        .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
+        .revoke_access_token(
+            &jti,
+            &c,
+            NOW.plus_seconds(60),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     for i in 1..=4 {
         store
-            .revoke_access_token(&jti, &c, NOW.plus_seconds(600), NOW.plus_seconds(i))
+            .revoke_access_token(
+                &jti,
+                &c,
+                NOW.plus_seconds(600),
+                NOW.plus_seconds(i),
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("revoking again succeeds");
     }
     assert_eq!(
@@ -568,7 +646,13 @@ fn concurrent_revocations_are_all_committed_once<T: Store>(store: &Arc<T>) {
                     // Every token is revoked by two threads.
                     let jti = Jti::new(format!("j-{}-{i}", t / 2));
                     store
-                        .revoke_access_token(&jti, &ClientId::new("c1"), NOW.plus_seconds(60), NOW)
+                        .revoke_access_token(
+                            &jti,
+                            &ClientId::new("c1"),
+                            NOW.plus_seconds(60),
+                            NOW,
+                            &ciam_domain::testing::test_audit(),
+                        )
                         .expect("revoked");
                     assert!(
                         is_revoked(&*store, &jti, None).expect("check"),
@@ -590,19 +674,41 @@ fn concurrent_revocations_are_all_committed_once<T: Store>(store: &Arc<T>) {
 fn live_revocations_hold_exactly_the_unexpired_ones<T: Store>(store: &Arc<T>) {
     let (jti, c) = (Jti::new("j1"), ClientId::new("c1"));
     store
-        .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
+        .revoke_access_token(
+            &jti,
+            &c,
+            NOW.plus_seconds(60),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     store
-        .revoke_access_token(&jti, &c, NOW.plus_seconds(60), NOW)
+        .revoke_access_token(
+            &jti,
+            &c,
+            NOW.plus_seconds(60),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("idempotent");
     store
-        .revoke_access_token(&Jti::new("old"), &c, NOW, NOW)
+        .revoke_access_token(
+            &Jti::new("old"),
+            &c,
+            NOW,
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
     store
-        .revoke_grant(&GrantId::new("g1"), NOW)
+        .revoke_grant(
+            &GrantId::new("g1"),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     store
         .create_grant(&grant("g2", "c1"), &refresh("rt-x", "g2"))
@@ -633,8 +739,12 @@ fn live_revocations_hold_exactly_the_unexpired_ones<T: Store>(store: &Arc<T>) {
 }
 
 fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens<T: Store>(store: &Arc<T>) {
-    store.insert_client(&client("c1")).expect("insert");
-    store.insert_client(&client("c2")).expect("insert");
+    store
+        .insert_client(&client("c1"), &ciam_domain::testing::test_audit())
+        .expect("insert");
+    store
+        .insert_client(&client("c2"), &ciam_domain::testing::test_audit())
+        .expect("insert");
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
@@ -642,7 +752,11 @@ fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens<T: Store>
         .create_grant(&grant("g2", "c2"), &refresh("rt-2", "g2"))
         .expect("create");
     let revoked = store
-        .delete_client(&ClientId::new("c1"), NOW)
+        .delete_client(
+            &ClientId::new("c1"),
+            NOW,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("delete");
     assert_eq!(
         revoked,
@@ -661,7 +775,11 @@ fn deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens<T: Store>
     assert!(is_revoked(&**store, &Jti::new("any"), Some(&GrantId::new("g1"))).expect("check"));
     assert_eq!(
         store
-            .delete_client(&ClientId::new("c1"), NOW)
+            .delete_client(
+                &ClientId::new("c1"),
+                NOW,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("delete"),
         None
     );
@@ -683,15 +801,25 @@ fn adding_a_key_retires_the_others<T: Store>(store: &Arc<T>) {
     let second = codec
         .generate_key(Kid::new("k2"), SigningAlg::EdDSA, NOW.plus_seconds(10))
         .expect("key");
-    store.add_key_retiring_others(&first, NOW).expect("add");
     store
-        .add_key_retiring_others(&second, NOW.plus_seconds(10))
+        .add_key_retiring_others(&first, NOW, &ciam_domain::testing::test_audit())
+        .expect("add");
+    store
+        .add_key_retiring_others(
+            &second,
+            NOW.plus_seconds(10),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("add");
     let keys = store.list_keys().expect("list");
     assert_eq!(keys.len(), 2);
     assert_eq!(keys[0], second, "newest first, private key intact");
     assert_eq!(keys[1].retired_at, Some(NOW.plus_seconds(10)));
-    let clash = store.add_key_retiring_others(&first, NOW.plus_seconds(20));
+    let clash = store.add_key_retiring_others(
+        &first,
+        NOW.plus_seconds(20),
+        &ciam_domain::testing::test_audit(),
+    );
     assert!(matches!(clash, Err(StoreError::Duplicate(_))), "{clash:?}");
     assert_eq!(
         store.list_keys().expect("list")[0].retired_at,
@@ -710,8 +838,12 @@ fn rotating_one_algorithm_leaves_the_others_active<T: Store>(store: &Arc<T>) {
     let rsa = codec
         .generate_key(Kid::new("rsa-1"), SigningAlg::RS256, NOW)
         .expect("key");
-    store.add_key_retiring_others(&ed, NOW).expect("add");
-    store.add_key_retiring_others(&rsa, NOW).expect("add");
+    store
+        .add_key_retiring_others(&ed, NOW, &ciam_domain::testing::test_audit())
+        .expect("add");
+    store
+        .add_key_retiring_others(&rsa, NOW, &ciam_domain::testing::test_audit())
+        .expect("add");
     let later = NOW.plus_seconds(10);
     let rsa_next = SigningKey {
         kid: Kid::new("rsa-2"),
@@ -719,7 +851,7 @@ fn rotating_one_algorithm_leaves_the_others_active<T: Store>(store: &Arc<T>) {
         ..rsa.clone()
     };
     store
-        .add_key_retiring_others(&rsa_next, later)
+        .add_key_retiring_others(&rsa_next, later, &ciam_domain::testing::test_audit())
         .expect("add");
     let keys = store.list_keys().expect("list");
     let retired = |kid: &str| {
@@ -773,7 +905,9 @@ fn all_revocations<T: Store>(store: &Arc<T>) -> Vec<Revocation> {
 
 fn pruning_deletes_exactly_what_can_no_longer_matter<T: Store>(store: &Arc<T>) {
     let cutoff = NOW;
-    store.insert_client(&client("c1")).expect("client");
+    store
+        .insert_client(&client("c1"), &ciam_domain::testing::test_audit())
+        .expect("client");
     let codec = ciam_crypto::JwtCodec::default();
     let key = ciam_domain::ports::AccessTokenCodec::generate_key(
         &codec,
@@ -782,11 +916,19 @@ fn pruning_deletes_exactly_what_can_no_longer_matter<T: Store>(store: &Arc<T>) {
         NOW,
     )
     .expect("key");
-    store.add_key_retiring_others(&key, NOW).expect("key");
+    store
+        .add_key_retiring_others(&key, NOW, &ciam_domain::testing::test_audit())
+        .expect("key");
     let c = ClientId::new("c1");
     for (jti, until) in [("old", -10), ("at-cutoff", 0), ("live", 1)] {
         store
-            .revoke_access_token(&Jti::new(jti), &c, NOW.plus_seconds(until), NOW)
+            .revoke_access_token(
+                &Jti::new(jti),
+                &c,
+                NOW.plus_seconds(until),
+                NOW,
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("revoke");
     }
     // g-live: live, one refresh token expired (goes) and one live (stays).
@@ -821,7 +963,11 @@ fn pruning_deletes_exactly_what_can_no_longer_matter<T: Store>(store: &Arc<T>) {
         )
         .expect("create");
     store
-        .revoke_grant(&GrantId::new("g-revoked"), NOW.plus_seconds(-30))
+        .revoke_grant(
+            &GrantId::new("g-revoked"),
+            NOW.plus_seconds(-30),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     // g-revoked-done: revoked, every token expired: it goes.
     store
@@ -831,7 +977,11 @@ fn pruning_deletes_exactly_what_can_no_longer_matter<T: Store>(store: &Arc<T>) {
         )
         .expect("create");
     store
-        .revoke_grant(&GrantId::new("g-revoked-done"), NOW.plus_seconds(-30))
+        .revoke_grant(
+            &GrantId::new("g-revoked-done"),
+            NOW.plus_seconds(-30),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoke");
     let live_before = {
         let mut live = store.live_revocations(NOW).expect("live");
@@ -890,7 +1040,11 @@ fn pruning_deletes_exactly_what_can_no_longer_matter<T: Store>(store: &Arc<T>) {
     );
     assert_eq!(
         store
-            .revoke_grant(&GrantId::new("g-revoked"), NOW)
+            .revoke_grant(
+                &GrantId::new("g-revoked"),
+                NOW,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("revoke")
             .map(|g| g.revoked_at),
         Some(Some(NOW.plus_seconds(-30))),
@@ -905,7 +1059,13 @@ fn pruning_deletes_at_most_a_batch_of_each_kind<T: Store>(store: &Arc<T>) {
     let c = ClientId::new("c1");
     for i in 0..5 {
         store
-            .revoke_access_token(&Jti::new(format!("j{i}")), &c, NOW.plus_seconds(-1), NOW)
+            .revoke_access_token(
+                &Jti::new(format!("j{i}")),
+                &c,
+                NOW.plus_seconds(-1),
+                NOW,
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("revoke");
         let id = format!("g{i}");
         store
@@ -915,7 +1075,11 @@ fn pruning_deletes_at_most_a_batch_of_each_kind<T: Store>(store: &Arc<T>) {
             )
             .expect("create");
         store
-            .revoke_grant(&GrantId::new(id), NOW.plus_seconds(-100))
+            .revoke_grant(
+                &GrantId::new(id),
+                NOW.plus_seconds(-100),
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("revoke");
     }
     let left = |store: &Arc<T>| {
@@ -1146,7 +1310,9 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
     };
     let store = DieselStore::connect(&url, &settings).expect("connect");
     fixture_users(&store);
-    store.insert_client(&client("c1")).expect("insert");
+    store
+        .insert_client(&client("c1"), &ciam_domain::testing::test_audit())
+        .expect("insert");
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-0", "g1"))
         .expect("create");
@@ -1175,29 +1341,46 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
         ("find_client", Box::new(|| shown(store.find_client(&c1)))),
         (
             "insert_client",
-            Box::new(|| shown(store.insert_client(&client("c2")))),
+            Box::new(|| {
+                shown(store.insert_client(&client("c2"), &ciam_domain::testing::test_audit()))
+            }),
         ),
         ("list_clients", Box::new(|| shown(store.list_clients()))),
         (
             "delete_client",
-            Box::new(|| shown(store.delete_client(&c1, NOW))),
+            Box::new(|| shown(store.delete_client(&c1, NOW, &ciam_domain::testing::test_audit()))),
         ),
         (
             "find_user_by_username",
             Box::new(|| shown(store.find_user_by_username("alice"))),
         ),
-        ("insert_user", Box::new(|| shown(store.insert_user(&user)))),
+        (
+            "insert_user",
+            Box::new(|| shown(store.insert_user(&user, &ciam_domain::testing::test_audit()))),
+        ),
         (
             "set_user_disabled",
-            Box::new(|| shown(store.set_user_disabled(&user.id, Some(NOW)))),
+            Box::new(|| {
+                shown(store.set_user_disabled(
+                    &user.id,
+                    Some(NOW),
+                    &ciam_domain::testing::test_audit(),
+                ))
+            }),
         ),
         (
             "update_user_profile",
-            Box::new(|| shown(store.update_user_profile(&user.id, &Profile::default()))),
+            Box::new(|| {
+                shown(store.update_user_profile(
+                    &user.id,
+                    &Profile::default(),
+                    &ciam_domain::testing::test_audit(),
+                ))
+            }),
         ),
         (
             "delete_user",
-            Box::new(|| shown(store.delete_user(&user.id))),
+            Box::new(|| shown(store.delete_user(&user.id, &ciam_domain::testing::test_audit()))),
         ),
         (
             "list_users",
@@ -1226,11 +1409,19 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
         ),
         (
             "revoke_grant",
-            Box::new(|| shown(store.revoke_grant(&g1, NOW))),
+            Box::new(|| shown(store.revoke_grant(&g1, NOW, &ciam_domain::testing::test_audit()))),
         ),
         (
             "revoke_access_token",
-            Box::new(|| shown(store.revoke_access_token(&j1, &c1, NOW, NOW))),
+            Box::new(|| {
+                shown(store.revoke_access_token(
+                    &j1,
+                    &c1,
+                    NOW,
+                    NOW,
+                    &ciam_domain::testing::test_audit(),
+                ))
+            }),
         ),
         (
             "is_revoked",
@@ -1244,7 +1435,9 @@ fn a_stopped_server_is_unavailable_and_the_same_store_recovers() {
         ("list_keys", Box::new(|| shown(store.list_keys()))),
         (
             "add_key_retiring_others",
-            Box::new(|| shown(store.add_key_retiring_others(&key, NOW))),
+            Box::new(|| {
+                shown(store.add_key_retiring_others(&key, NOW, &ciam_domain::testing::test_audit()))
+            }),
         ),
     ];
     let limit = timeout * 3;
@@ -1310,7 +1503,9 @@ fn session(id: &str, token: &str) -> Session {
 
 fn sessions_round_trip_and_activity_only_moves_forward<T: Store>(store: &Arc<T>) {
     let s1 = session("s1", "cookie-1");
-    store.insert_session(&s1).expect("insert");
+    store
+        .insert_session(&s1, &ciam_domain::testing::test_audit())
+        .expect("insert");
     let by_cookie = |token: &str| {
         store
             .find_session(&Secret::new(token).hash())
@@ -1319,7 +1514,10 @@ fn sessions_round_trip_and_activity_only_moves_forward<T: Store>(store: &Arc<T>)
     assert_eq!(by_cookie("cookie-1"), Some(s1.clone()));
     assert_eq!(by_cookie("cookie-2"), None);
     assert!(matches!(
-        store.insert_session(&session("s1", "cookie-2")),
+        store.insert_session(
+            &session("s1", "cookie-2"),
+            &ciam_domain::testing::test_audit()
+        ),
         Err(StoreError::Duplicate(_))
     ));
     store
@@ -1386,7 +1584,9 @@ fn a_code_is_redeemed_once_and_a_replay_names_the_first_grant<T: Store>(store: &
         }
     );
     assert_eq!(
-        store.revoke_grant(&g2.id, later).expect("revoke"),
+        store
+            .revoke_grant(&g2.id, later, &ciam_domain::testing::test_audit())
+            .expect("revoke"),
         None,
         "nothing written"
     );
@@ -1434,7 +1634,10 @@ fn concurrent_redemptions_of_one_code_have_one_winner<T: Store>(store: &Arc<T>) 
 
 fn ending_a_session_revokes_its_grants_and_burns_its_codes<T: Store>(store: &Arc<T>) {
     store
-        .insert_session(&session("s1", "cookie-1"))
+        .insert_session(
+            &session("s1", "cookie-1"),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("session");
     // grant() is born in session s1; one of another session must stay.
     store
@@ -1451,7 +1654,11 @@ fn ending_a_session_revokes_its_grants_and_burns_its_codes<T: Store>(store: &Arc
     let later = NOW.plus_seconds(10);
 
     let entries = store
-        .end_session(&SessionId::new("s1"), later)
+        .end_session(
+            &SessionId::new("s1"),
+            later,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("end");
     assert_eq!(
         entries,
@@ -1480,7 +1687,11 @@ fn ending_a_session_revokes_its_grants_and_burns_its_codes<T: Store>(store: &Arc
     );
     // Idempotent: the first end stands.
     store
-        .end_session(&SessionId::new("s1"), later.plus_seconds(5))
+        .end_session(
+            &SessionId::new("s1"),
+            later.plus_seconds(5),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("again");
     let again = store
         .find_session(&Secret::new("cookie-1").hash())

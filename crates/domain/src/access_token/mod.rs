@@ -13,6 +13,7 @@ mod ring;
 #[cfg(test)]
 mod tests;
 
+use crate::audit::{AuditAction, Initiator};
 use std::sync::Arc;
 
 use crate::client::Client;
@@ -177,12 +178,19 @@ impl AccessTokens {
 
     /// Adds a new signing key of `alg` and retires the other keys of `alg` (those of other
     /// algorithms keep signing). Retired keys stay in the JWKS until the tokens they signed
-    /// have expired. An RSA key takes up to about a second to generate.
-    pub fn rotate_signing_key(&self, alg: SigningAlg) -> Result<SigningKey, Fault> {
+    /// have expired. An RSA key takes up to about a second to generate. Audited as done by
+    /// `by`.
+    pub fn rotate_signing_key(&self, alg: SigningAlg, by: &Initiator) -> Result<SigningKey, Fault> {
         let now = self.core.now();
         let kid = Kid::new(self.core.random_string(ID_BYTES));
         let key = self.core.ports.codec.generate_key(kid, alg, now)?;
-        self.core.ports.store.add_key_retiring_others(&key, now)?;
+        let audit =
+            by.event(now, AuditAction::KeyRotated)
+                .target(format!("{} {}", key.kid, alg.as_str()));
+        self.core
+            .ports
+            .store
+            .add_key_retiring_others(&key, now, &audit)?;
         self.ring.invalidate();
         Ok(key)
     }
@@ -194,7 +202,7 @@ impl AccessTokens {
         let ring = KeyRing::new(self.core.ports.store.list_keys()?);
         for alg in self.core.config.signing_algs() {
             if ring.active(alg).is_none() {
-                self.rotate_signing_key(alg)?;
+                self.rotate_signing_key(alg, &Initiator::system())?;
             }
         }
         Ok(())

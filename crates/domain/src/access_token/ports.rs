@@ -3,6 +3,7 @@
 use crate::access_token::alg::SigningAlg;
 use crate::access_token::claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 use crate::access_token::keys::{KeyRing, SigningKey};
+use crate::audit::AuditEvent;
 use crate::error::{CodecError, StoreError};
 use crate::ids::Kid;
 use crate::time::UnixTime;
@@ -12,7 +13,12 @@ pub trait KeyStore: Send + Sync {
     /// Stores `key` and, in the same transaction, retires at `now` every other active key of
     /// the same algorithm. Keys of other algorithms MUST stay as they are: each algorithm
     /// has its own active key. A `kid` already stored MUST be `Duplicate`, retiring nothing.
-    fn add_key_retiring_others(&self, key: &SigningKey, now: UnixTime) -> Result<(), StoreError>;
+    fn add_key_retiring_others(
+        &self,
+        key: &SigningKey,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 }
 
 /// Signs and decodes JWT access tokens (RFC 9068), and signs ID tokens, with keys from the

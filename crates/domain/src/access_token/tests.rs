@@ -17,7 +17,7 @@ fn rotated_keys_keep_verifying_until_their_tokens_expire() {
     let old_token = cc_token(&h, &client);
     h.services
         .access_tokens
-        .rotate_signing_key(SigningAlg::EdDSA)
+        .rotate_signing_key(SigningAlg::EdDSA, &crate::audit::Initiator::cli())
         .expect("rotated");
     let new_token = cc_token(&h, &client);
     assert_ne!(
@@ -47,8 +47,13 @@ fn a_key_rotated_elsewhere_is_found_on_first_unknown_kid() {
         h.clock_now(),
     )
     .expect("key");
-    crate::ports::KeyStore::add_key_retiring_others(h.store.as_ref(), &key, h.clock_now())
-        .expect("stored");
+    crate::ports::KeyStore::add_key_retiring_others(
+        h.store.as_ref(),
+        &key,
+        h.clock_now(),
+        &crate::testing::test_audit(),
+    )
+    .expect("stored");
     let token = crate::ports::AccessTokenCodec::sign(
         &crate::testing::FakeCodec,
         &key,
@@ -132,7 +137,7 @@ fn rotating_one_algorithm_leaves_the_other_signing() {
     let rotated = h
         .services
         .access_tokens
-        .rotate_signing_key(SigningAlg::RS256)
+        .rotate_signing_key(SigningAlg::RS256, &crate::audit::Initiator::cli())
         .expect("rotated");
     assert_eq!(rotated.algorithm, SigningAlg::RS256);
     assert_eq!(active_kid(&h, SigningAlg::EdDSA), ed, "EdDSA key untouched");

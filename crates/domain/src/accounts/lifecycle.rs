@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use super::model::User;
+use crate::audit::{AuditAction, Initiator};
 use crate::error::Fault;
 use crate::ids::UserId;
 use crate::input::is_client_id;
@@ -32,37 +33,48 @@ impl AccountLifecycle {
     /// user. `Ok` means durable and visible, as for revocation (RFC 7009 §2.2). Disabling a
     /// disabled user keeps the first `disabled_at` and cuts off again: after a failure
     /// (the flag committed, the cut-off not), retrying finishes the job.
-    pub fn disable_user(&self, id: &str) -> Result<Option<(User, BulkRevoked)>, Fault> {
+    pub fn disable_user(
+        &self,
+        id: &str,
+        by: &Initiator,
+    ) -> Result<Option<(User, BulkRevoked)>, Fault> {
         let Some(id) = user_id(id) else {
             return Ok(None);
         };
         let store = &self.core.ports.store;
-        let Some(user) = store.set_user_disabled(&id, Some(self.core.now()))? else {
+        let audit = self.core.audit(by, AuditAction::UserDisabled).user(&id);
+        let Some(user) = store.set_user_disabled(&id, Some(audit.at), &audit)? else {
             return Ok(None);
         };
-        let revoked = self.sessions.sign_out_everywhere(&user.id)?;
+        let revoked = self.sessions.sign_out_everywhere(&user.id, by)?;
         Ok(Some((user, revoked)))
     }
 
     /// Lets the user sign in again; `None` if there is no such user. What disabling
     /// revoked stays revoked.
-    pub fn enable_user(&self, id: &str) -> Result<Option<User>, Fault> {
+    pub fn enable_user(&self, id: &str, by: &Initiator) -> Result<Option<User>, Fault> {
         let Some(id) = user_id(id) else {
             return Ok(None);
         };
-        Ok(self.core.ports.store.set_user_disabled(&id, None)?)
+        let audit = self.core.audit(by, AuditAction::UserEnabled).user(&id);
+        Ok(self.core.ports.store.set_user_disabled(&id, None, &audit)?)
     }
 
     /// Revokes everything of the user and deletes them; `None` if there is no such user.
     /// Their username is free at once. Their revoked grants, sessions and codes stay as
     /// rows until pruning removes them, and the cut-off until the last token it covers
     /// has expired. If the revocation fails, the user stays, disabled: retry.
-    pub fn delete_user(&self, id: &str) -> Result<Option<(User, BulkRevoked)>, Fault> {
-        let Some((user, revoked)) = self.disable_user(id)? else {
+    pub fn delete_user(
+        &self,
+        id: &str,
+        by: &Initiator,
+    ) -> Result<Option<(User, BulkRevoked)>, Fault> {
+        let Some((user, revoked)) = self.disable_user(id, by)? else {
             return Ok(None);
         };
         // Gone meanwhile (a concurrent delete): nothing left to do, and not an error.
-        self.core.ports.store.delete_user(&user.id)?;
+        let audit = self.core.audit(by, AuditAction::UserDeleted).user(&user.id);
+        self.core.ports.store.delete_user(&user.id, &audit)?;
         Ok(Some((user, revoked)))
     }
 }

@@ -44,7 +44,7 @@ fn a_disabled_user_cannot_sign_in_and_gets_the_wrong_password_answer() {
     let alice = h.user("alice");
     h.services
         .lifecycle
-        .disable_user(alice.id.as_str())
+        .disable_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("disabled")
         .expect("alice exists");
     let disabled = sign_in(&h.services, "alice", PASSWORD);
@@ -89,7 +89,7 @@ fn a_disabled_users_sign_in_costs_one_password_check_like_any_other() {
         .expect("alice");
     services
         .lifecycle
-        .disable_user(alice.id.as_str())
+        .disable_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("disabled");
     for (username, password) in [
         ("alice", PASSWORD),
@@ -130,7 +130,7 @@ fn disabling_cuts_off_every_token_of_theirs_and_no_one_elses() {
     let (user, revoked) = h
         .services
         .lifecycle
-        .disable_user(alice.id.as_str())
+        .disable_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("disabled")
         .expect("alice exists");
     assert_eq!(user.disabled_at, Some(h.clock_now()));
@@ -152,10 +152,12 @@ fn enabling_lets_them_sign_in_again_and_what_was_revoked_stays_revoked() {
     let alice = h.services.accounts.find_user_by_username("alice");
     let alice = alice.expect("read").expect("alice");
     let lifecycle = &h.services.lifecycle;
-    lifecycle.disable_user(alice.id.as_str()).expect("disabled");
+    lifecycle
+        .disable_user(alice.id.as_str(), &crate::audit::Initiator::cli())
+        .expect("disabled");
     h.advance(1);
     let enabled = lifecycle
-        .enable_user(alice.id.as_str())
+        .enable_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("enabled")
         .expect("alice exists");
     assert_eq!(enabled.disabled_at, None);
@@ -179,7 +181,7 @@ fn deleting_cuts_off_everything_and_frees_the_username() {
     let (_, revoked) = h
         .services
         .lifecycle
-        .delete_user(alice.id.as_str())
+        .delete_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("deleted")
         .expect("alice existed");
     assert_eq!(revoked.grant_count, 1);
@@ -192,15 +194,15 @@ fn deleting_cuts_off_everything_and_frees_the_username() {
     // The old id names nobody: a second delete, a disable or an enable finds no one.
     let lifecycle = &h.services.lifecycle;
     assert!(lifecycle
-        .delete_user(alice.id.as_str())
+        .delete_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("ok")
         .is_none());
     assert!(lifecycle
-        .disable_user(alice.id.as_str())
+        .disable_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("ok")
         .is_none());
     assert!(lifecycle
-        .enable_user(alice.id.as_str())
+        .enable_user(alice.id.as_str(), &crate::audit::Initiator::cli())
         .expect("ok")
         .is_none());
 }
@@ -211,9 +213,18 @@ fn ids_that_cannot_be_ids_name_nobody_and_never_reach_the_store() {
     h.store.down.store(true, Ordering::SeqCst);
     let lifecycle = &h.services.lifecycle;
     for id in ["", "a\0b", &"a".repeat(300)] {
-        assert_eq!(lifecycle.enable_user(id), Ok(None));
-        assert!(lifecycle.disable_user(id).expect("no store call").is_none());
-        assert!(lifecycle.delete_user(id).expect("no store call").is_none());
+        assert_eq!(
+            lifecycle.enable_user(id, &crate::audit::Initiator::cli()),
+            Ok(None)
+        );
+        assert!(lifecycle
+            .disable_user(id, &crate::audit::Initiator::cli())
+            .expect("no store call")
+            .is_none());
+        assert!(lifecycle
+            .delete_user(id, &crate::audit::Initiator::cli())
+            .expect("no store call")
+            .is_none());
     }
 }
 

@@ -18,6 +18,7 @@ pub mod validation;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use crate::audit::{Actor, AuditAction, AuditEvent, Initiator};
 use crate::error::{faults_become, AdminError, Fault, StoreError};
 use crate::ids::UserId;
 use crate::input::is_name;
@@ -72,17 +73,20 @@ impl Accounts {
         Ok(self.core.ports.store.find_user_by_username(username)?)
     }
 
+    /// A new user with an empty profile, audited as created by an operator at the command
+    /// line.
     pub fn create_user(&self, username: &str, password: &Secret) -> Result<User, AdminError> {
-        self.create_user_with_profile(username, password, Profile::default())
+        self.create_user_with_profile(username, password, Profile::default(), &Initiator::cli())
     }
 
-    /// A new user with standard claims (OpenID Connect Core §5.1). An email is not
-    /// verified until a verification flow says so.
+    /// A new user with standard claims (OpenID Connect Core §5.1), audited as created by
+    /// `by`. An email is not verified until a verification flow says so.
     pub fn create_user_with_profile(
         &self,
         username: &str,
         password: &Secret,
         profile: Profile,
+        by: &Initiator,
     ) -> Result<User, AdminError> {
         validation::check_username(username)
             .and_then(|()| validation::check_password(password))
@@ -99,7 +103,10 @@ impl Accounts {
         self.core
             .ports
             .store
-            .insert_user(&user)
+            .insert_user(
+                &user,
+                &self.core.audit(by, AuditAction::UserCreated).user(&user.id),
+            )
             .map_err(|e| match e {
                 StoreError::Duplicate(_) => {
                     AdminError::Conflict(format!("the username {username:?} is taken"))
@@ -119,16 +126,24 @@ impl Accounts {
         client_address: Option<IpAddr>,
     ) -> Result<User, SignInError> {
         let now = self.core.now();
+        // A throttled attempt is not recorded: it checks no password, and recording it would
+        // make each request of a flood a store write, which the throttle exists to prevent.
         if let Some(retry_after) = self.throttle.retry_after(username, client_address, now) {
             return Err(SignInError::TooManyAttempts { retry_after });
         }
         match self.verify_password(username, password)? {
-            Some(user) => {
+            Verdict::Verified(user) => {
                 self.throttle.succeeded(username);
                 Ok(user)
             }
-            None => {
+            Verdict::Refused { user, reason } => {
                 self.throttle.failed(username, client_address, now);
+                let mut refusal = AuditEvent::new(now, Actor::Anonymous, AuditAction::SignInFailed)
+                    .from_address(client_address)
+                    .failed(reason);
+                // The attempted name is not recorded: people type passwords into it.
+                refusal.user_id = user;
+                self.core.record_refusal(refusal)?;
                 Err(SignInError::WrongCredentials)
             }
         }
@@ -138,9 +153,12 @@ impl Accounts {
     /// costs the same hash as a known one, and a disabled user's password is verified all
     /// the same, so neither the answer nor the response time tells which usernames exist
     /// or which are disabled.
-    fn verify_password(&self, username: &str, password: &Secret) -> Result<Option<User>, Fault> {
+    fn verify_password(&self, username: &str, password: &Secret) -> Result<Verdict, Fault> {
         if password.expose().len() > MAX_PASSWORD_BYTES {
-            return Ok(None);
+            return Ok(Verdict::Refused {
+                user: None,
+                reason: "wrong_credentials",
+            });
         }
         // A name no user can have (a NUL, which Postgres refuses) is not looked up: it is
         // an unknown user, at the same cost, never an outage.
@@ -154,6 +172,30 @@ impl Accounts {
             Some(user) => passwords.verify(password.expose(), &user.password_hash)?,
             None => passwords.hash(password.expose()).map(|_| false)?,
         };
-        Ok(user.filter(|user| verified && !user.is_disabled()))
+        Ok(match user {
+            Some(user) if verified && !user.is_disabled() => Verdict::Verified(user),
+            Some(user) => Verdict::Refused {
+                reason: if verified {
+                    "disabled"
+                } else {
+                    "wrong_credentials"
+                },
+                user: Some(user.id),
+            },
+            None => Verdict::Refused {
+                user: None,
+                reason: "wrong_credentials",
+            },
+        })
     }
+}
+
+/// A password check's result, with what the audit trail records of a refusal: the user, if
+/// the name is one, and why (`wrong_credentials` for an unknown name too).
+enum Verdict {
+    Verified(User),
+    Refused {
+        user: Option<UserId>,
+        reason: &'static str,
+    },
 }

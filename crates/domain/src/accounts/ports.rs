@@ -1,6 +1,7 @@
 //! What accounts need: their store and password hashing.
 
 use crate::accounts::model::{PasswordReset, Profile, User, UserQuery};
+use crate::audit::AuditEvent;
 use crate::error::{CodecError, StoreError};
 use crate::ids::UserId;
 use crate::secret::SecretHash;
@@ -11,23 +12,25 @@ pub trait UserStore: Send + Sync {
     /// The user whose id (the `sub` of their tokens) this is.
     fn find_user_by_id(&self, id: &UserId) -> Result<Option<User>, StoreError>;
     /// MUST fail with `Duplicate` if the username is taken.
-    fn insert_user(&self, user: &User) -> Result<(), StoreError>;
+    fn insert_user(&self, user: &User, audit: &AuditEvent) -> Result<(), StoreError>;
     /// Sets `disabled_at` (keeping an earlier time if the user is already disabled), or
     /// clears it with `None`; the user as it now is, or `None` if there is no such user.
     fn set_user_disabled(
         &self,
         id: &UserId,
         disabled_at: Option<UnixTime>,
+        audit: &AuditEvent,
     ) -> Result<Option<User>, StoreError>;
     /// Replaces the user's profile; the user as it now is, or `None` if there is none.
     fn update_user_profile(
         &self,
         id: &UserId,
         profile: &Profile,
+        audit: &AuditEvent,
     ) -> Result<Option<User>, StoreError>;
     /// Deletes the user's row (their username is free again); `false` if there was none.
     /// Their grants, sessions and codes stay, as rows pruning removes once expired.
-    fn delete_user(&self, id: &UserId) -> Result<bool, StoreError>;
+    fn delete_user(&self, id: &UserId, audit: &AuditEvent) -> Result<bool, StoreError>;
     /// At most `query.limit` users with an id greater than `query.after`, whose username
     /// starts with `query.username_prefix` (byte for byte, case-sensitive), in id order.
     /// MUST stay fast with millions of users: an index serves both the order and the prefix.
@@ -52,10 +55,15 @@ pub trait PasswordStore: Send + Sync {
         hash: &str,
         now: UnixTime,
         keep: usize,
+        audit: &AuditEvent,
     ) -> Result<bool, StoreError>;
 
     /// MUST fail with `Duplicate` if the code's hash is taken.
-    fn insert_password_reset(&self, reset: &PasswordReset) -> Result<(), StoreError>;
+    fn insert_password_reset(
+        &self,
+        reset: &PasswordReset,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError>;
 
     fn find_password_reset(&self, code: &SecretHash) -> Result<Option<PasswordReset>, StoreError>;
 
@@ -70,6 +78,7 @@ pub trait PasswordStore: Send + Sync {
         now: UnixTime,
         hash: &str,
         keep: usize,
+        audit: &AuditEvent,
     ) -> Result<Option<UserId>, StoreError>;
 }
 

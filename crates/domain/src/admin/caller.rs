@@ -1,7 +1,10 @@
 //! Who is calling the admin API: an OAuth client, proven by one of its live
 //! `client_credentials` access tokens with the admin scope.
 
+use std::net::IpAddr;
+
 use super::{Admin, AdminAuthError};
+use crate::audit::{Actor, Initiator};
 use crate::ids::ClientId;
 use crate::scope::Scope;
 
@@ -14,6 +17,8 @@ pub const ADMIN_SCOPE: &str = "ciam:admin";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AdminCaller {
     client_id: ClientId,
+    /// Who the audit trail says acted: the admin client, from the request's address.
+    initiator: Initiator,
 }
 
 impl AdminCaller {
@@ -21,13 +26,23 @@ impl AdminCaller {
     pub fn client_id(&self) -> &ClientId {
         &self.client_id
     }
+
+    /// The admin client, as the audit trail records it.
+    pub fn initiator(&self) -> &Initiator {
+        &self.initiator
+    }
 }
 
 impl Admin {
     /// The caller `token` proves: one of our access tokens, live and not revoked (the
     /// check of UserInfo and introspection), issued to a client for itself
-    /// (`client_credentials`: its `sub` is its `client_id`), with [`ADMIN_SCOPE`].
-    pub fn authorize(&self, token: &str) -> Result<AdminCaller, AdminAuthError> {
+    /// (`client_credentials`: its `sub` is its `client_id`), with [`ADMIN_SCOPE`]. `address`
+    /// is the request's, for the audit trail.
+    pub fn authorize(
+        &self,
+        token: &str,
+        address: Option<IpAddr>,
+    ) -> Result<AdminCaller, AdminAuthError> {
         let now = self.core.now();
         let claims = self
             .access_tokens
@@ -47,6 +62,7 @@ impl Admin {
             return Err(AdminAuthError::InsufficientScope);
         }
         Ok(AdminCaller {
+            initiator: Initiator::new(Actor::AdminClient(claims.client_id.clone()), address),
             client_id: claims.client_id,
         })
     }

@@ -14,7 +14,7 @@ impl Admin {
     ) -> Result<BulkRevoked, AdminOpError> {
         let revoked = self
             .clients
-            .revoke_everything(client_id)?
+            .revoke_everything(client_id, caller.initiator())?
             .ok_or(AdminOpError::NotFound)?;
         tracing::info!(
             caller = %caller.client_id(),

@@ -50,7 +50,7 @@ fn password(username: &str) -> GrantRequest {
 fn admin(h: &Harness) -> (Client, AdminCaller) {
     let client = client_with(h, &[GrantType::ClientCredentials], ADMIN_SCOPE);
     let token = token_of(h, &client, cc(ADMIN_SCOPE)).access_token;
-    let caller = h.services.admin.authorize(&token).expect("an admin");
+    let caller = h.services.admin.authorize(&token, None).expect("an admin");
     (client, caller)
 }
 
@@ -76,7 +76,7 @@ fn tokens_that_are_not_live_client_tokens_of_ours_are_invalid() {
         "ciam:admin read",
     );
     h.user("alice");
-    let authorize = |token: &str| h.services.admin.authorize(token);
+    let authorize = |token: &str| h.services.admin.authorize(token, None);
     // A person's token acts for that person, even with the admin scope.
     let users = token_of(&h, &both, password("alice")).access_token;
     assert_eq!(authorize(&users), Err(AdminAuthError::InvalidToken));
@@ -87,7 +87,7 @@ fn tokens_that_are_not_live_client_tokens_of_ours_are_invalid() {
     let revoked = token_of(&h, &both, cc(ADMIN_SCOPE)).access_token;
     h.services
         .revocation
-        .revoke(&both, &revoked, None)
+        .revoke(&both, &revoked, None, None)
         .expect("revoked");
     assert_eq!(authorize(&revoked), Err(AdminAuthError::InvalidToken));
     assert!(authorize(&live).is_ok());
@@ -105,12 +105,12 @@ fn a_client_token_without_the_admin_scope_is_insufficient() {
     let both = client_with(&h, &[GrantType::ClientCredentials], "ciam:admin read");
     let read = token_of(&h, &both, cc("read")).access_token;
     assert_eq!(
-        h.services.admin.authorize(&read),
+        h.services.admin.authorize(&read, None),
         Err(AdminAuthError::InsufficientScope)
     );
     let plain = confidential(&h);
     assert_eq!(
-        h.services.admin.authorize(&cc_token(&h, &plain)),
+        h.services.admin.authorize(&cc_token(&h, &plain), None),
         Err(AdminAuthError::InsufficientScope)
     );
 }
@@ -122,12 +122,12 @@ fn an_outage_is_unavailable_never_invalid() {
     let token = token_of(&h, &client, cc(ADMIN_SCOPE)).access_token;
     h.denylist.down.store(true, Ordering::SeqCst);
     assert!(
-        h.services.admin.authorize(&token).is_ok(),
+        h.services.admin.authorize(&token, None).is_ok(),
         "the store answers"
     );
     h.store.down.store(true, Ordering::SeqCst);
     assert!(matches!(
-        h.services.admin.authorize(&token),
+        h.services.admin.authorize(&token, None),
         Err(AdminAuthError::Unavailable(_))
     ));
 }
@@ -190,13 +190,13 @@ fn an_admin_client_revoking_itself_loses_its_own_token() {
     let h = harness();
     let client = client_with(&h, &[GrantType::ClientCredentials], ADMIN_SCOPE);
     let token = token_of(&h, &client, cc(ADMIN_SCOPE)).access_token;
-    let caller = h.services.admin.authorize(&token).expect("admin");
+    let caller = h.services.admin.authorize(&token, None).expect("admin");
     h.services
         .admin
         .revoke_client(&caller, client.id.as_str())
         .expect("revoked");
     assert_eq!(
-        h.services.admin.authorize(&token),
+        h.services.admin.authorize(&token, None),
         Err(AdminAuthError::InvalidToken)
     );
 }
@@ -216,6 +216,7 @@ fn a_user_is_shown_without_their_password_hash() {
                 email: Some("carol@example.com".into()),
                 email_verified: false,
             },
+            &crate::audit::Initiator::cli(),
         )
         .expect("user");
     let view = h

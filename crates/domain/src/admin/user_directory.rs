@@ -5,6 +5,7 @@ use super::{Admin, AdminCaller, AdminOpError, UserView};
 use crate::accounts::listing::{ListUsersError, UserPage};
 use crate::accounts::model::Profile;
 use crate::accounts::validation::{check_password, check_profile, check_username};
+use crate::audit::AuditAction;
 use crate::error::AdminError;
 use crate::ids::UserId;
 use crate::input::is_client_id;
@@ -27,6 +28,22 @@ pub struct ProfilePatch {
     pub email_verified: Option<bool>,
 }
 
+impl ProfilePatch {
+    /// The fields the patch sets, comma-separated: what the audit entry says changed.
+    fn field_names(&self) -> String {
+        [
+            ("name", self.name.is_some()),
+            ("email", self.email.is_some()),
+            ("email_verified", self.email_verified.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+}
+
 impl Admin {
     pub fn create_user(
         &self,
@@ -44,7 +61,7 @@ impl Admin {
             .map_err(AdminOpError::InvalidUser)?;
         let user = self
             .accounts
-            .create_user_with_profile(&new.username, &new.password, profile)
+            .create_user_with_profile(&new.username, &new.password, profile, caller.initiator())
             .map_err(|error| match error {
                 AdminError::Conflict(_) => AdminOpError::UsernameTaken,
                 AdminError::Unavailable(fault) => AdminOpError::Unavailable(fault),
@@ -95,6 +112,7 @@ impl Admin {
         let id = UserId::new(user_id);
         let store = &self.core.ports.store;
         let user = store.find_user_by_id(&id)?.ok_or(AdminOpError::NotFound)?;
+        let fields = patch.field_names();
         let mut profile = user.profile;
         if let Some(name) = patch.name {
             profile.name = name;
@@ -109,8 +127,13 @@ impl Admin {
             profile.email_verified = verified;
         }
         check_profile(&profile).map_err(AdminOpError::InvalidUser)?;
+        let audit = self
+            .core
+            .audit(caller.initiator(), AuditAction::UserUpdated)
+            .user(&id)
+            .target(fields);
         let user = store
-            .update_user_profile(&id, &profile)?
+            .update_user_profile(&id, &profile, &audit)?
             .ok_or(AdminOpError::NotFound)?;
         tracing::info!(caller = %caller.client_id(), user = %user.id, "admin: user updated");
         Ok(user.into())

@@ -13,7 +13,7 @@ impl Admin {
     ) -> Result<(UserView, BulkRevoked), AdminOpError> {
         let (user, revoked) = self
             .lifecycle
-            .disable_user(user_id)?
+            .disable_user(user_id, caller.initiator())?
             .ok_or(AdminOpError::NotFound)?;
         tracing::info!(
             caller = %caller.client_id(),
@@ -32,7 +32,7 @@ impl Admin {
     ) -> Result<UserView, AdminOpError> {
         let user = self
             .lifecycle
-            .enable_user(user_id)?
+            .enable_user(user_id, caller.initiator())?
             .ok_or(AdminOpError::NotFound)?;
         tracing::info!(caller = %caller.client_id(), user = %user.id, "admin: user enabled");
         Ok(user.into())
@@ -46,7 +46,7 @@ impl Admin {
     ) -> Result<BulkRevoked, AdminOpError> {
         let (user, revoked) = self
             .lifecycle
-            .delete_user(user_id)?
+            .delete_user(user_id, caller.initiator())?
             .ok_or(AdminOpError::NotFound)?;
         tracing::info!(
             caller = %caller.client_id(),

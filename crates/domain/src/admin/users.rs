@@ -49,7 +49,9 @@ impl Admin {
         user_id: &str,
     ) -> Result<BulkRevoked, AdminOpError> {
         let user = self.find_user(user_id)?;
-        let revoked = self.sessions.sign_out_everywhere(&user.id)?;
+        let revoked = self
+            .sessions
+            .sign_out_everywhere(&user.id, caller.initiator())?;
         tracing::info!(
             caller = %caller.client_id(),
             user = %user.id,

@@ -52,7 +52,7 @@ fn params(client: &Client) -> AuthorizationParams {
 fn session(h: &Harness) -> Session {
     static USERS: AtomicUsize = AtomicUsize::new(0);
     let user = h.user(&format!("user{}", USERS.fetch_add(1, Ordering::Relaxed)));
-    h.services.sessions.start(&user).expect("session").1
+    h.services.sessions.start(&user, None).expect("session").1
 }
 
 /// A code for `params`, answered by a new session.

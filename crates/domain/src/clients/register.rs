@@ -2,6 +2,7 @@
 //! them.
 
 use super::Clients;
+use crate::audit::{AuditAction, Initiator};
 use crate::client::{Client, GrantType, Redirects};
 use crate::clients::redirect_uri;
 use crate::error::AdminError;
@@ -24,8 +25,18 @@ pub struct NewClient {
 
 impl Clients {
     /// Registers a client. The secret (confidential clients only) is returned here and
-    /// never again: only its hash is stored.
+    /// never again: only its hash is stored. Audited as done by an operator at the command
+    /// line (`ciam client create`); see [`Clients::create_client_by`].
     pub fn create_client(&self, new: NewClient) -> Result<(Client, Option<Secret>), AdminError> {
+        self.create_client_by(new, &Initiator::cli())
+    }
+
+    /// Registers a client, audited as done by `by`.
+    pub fn create_client_by(
+        &self,
+        new: NewClient,
+        by: &Initiator,
+    ) -> Result<(Client, Option<Secret>), AdminError> {
         let name = new.name.trim();
         if !is_name(name) {
             return Err(AdminError::Invalid(format!(
@@ -57,7 +68,11 @@ impl Clients {
             created_at: self.core.now(),
             redirects: new.redirects,
         };
-        self.core.ports.store.insert_client(&client)?;
+        let audit = self
+            .core
+            .audit(by, AuditAction::ClientCreated)
+            .client(&client.id);
+        self.core.ports.store.insert_client(&client, &audit)?;
         Ok((client, secret))
     }
 
@@ -74,16 +89,17 @@ impl Clients {
 
     /// Deletes a client and revokes everything of it first (a client cut-off: its
     /// `client_credentials` tokens too, which carry no grant), so no token of it works.
-    pub fn delete_client(&self, id: &str) -> Result<bool, AdminError> {
+    pub fn delete_client(&self, id: &str, by: &Initiator) -> Result<bool, AdminError> {
         if self.find_client(id)?.is_none() {
             return Ok(false);
         }
         self.revocation
-            .revoke_everything_of(CutoffKind::Client, id)?;
+            .revoke_everything_of(CutoffKind::Client, id, by)?;
         let now = self.core.now();
         let id = ClientId::new(id);
         self.cache.forget(&id);
-        let Some(revoked) = self.core.ports.store.delete_client(&id, now)? else {
+        let audit = by.event(now, AuditAction::ClientDeleted).client(&id);
+        let Some(revoked) = self.core.ports.store.delete_client(&id, now, &audit)? else {
             return Ok(false);
         };
         self.revocation.deny(&revoked, now)?;
@@ -92,14 +108,19 @@ impl Clients {
 
     /// Revokes every token of the client issued until now (a client cut-off): its secret
     /// leaked, or it misbehaves. `None` when there is no such client.
-    pub fn revoke_everything(&self, id: &str) -> Result<Option<BulkRevoked>, AdminError> {
+    pub fn revoke_everything(
+        &self,
+        id: &str,
+        by: &Initiator,
+    ) -> Result<Option<BulkRevoked>, AdminError> {
         if self.find_client(id)?.is_none() {
             return Ok(None);
         }
-        Ok(Some(
-            self.revocation
-                .revoke_everything_of(CutoffKind::Client, id)?,
-        ))
+        Ok(Some(self.revocation.revoke_everything_of(
+            CutoffKind::Client,
+            id,
+            by,
+        )?))
     }
 }
 

@@ -109,7 +109,10 @@ fn deleting_a_client_revokes_its_grants() {
     let client = confidential(&h);
     let tokens = user_tokens(&h, &client);
     assert_eq!(
-        h.services.clients.delete_client(client.id.as_str()).ok(),
+        h.services
+            .clients
+            .delete_client(client.id.as_str(), &crate::audit::Initiator::cli())
+            .ok(),
         Some(true)
     );
     assert!(!active(&h, &confidential(&h), &tokens.access_token));
@@ -128,7 +131,10 @@ fn a_deleted_client_stops_authenticating_at_once_on_this_node() {
         "now cached"
     );
     assert_eq!(
-        h.services.clients.delete_client(client.id.as_str()).ok(),
+        h.services
+            .clients
+            .delete_client(client.id.as_str(), &crate::audit::Initiator::cli())
+            .ok(),
         Some(true)
     );
     assert_eq!(
@@ -147,8 +153,13 @@ fn cached_clients_are_reread_after_the_ttl() {
     };
     assert!(h.services.clients.authenticate(&creds).is_ok());
     // Deleted behind the service's back, as by another node.
-    crate::ports::ClientStore::delete_client(h.store.as_ref(), &client.id, h.clock_now())
-        .expect("deleted");
+    crate::ports::ClientStore::delete_client(
+        h.store.as_ref(),
+        &client.id,
+        h.clock_now(),
+        &crate::testing::test_audit(),
+    )
+    .expect("deleted");
     assert!(
         h.services.clients.authenticate(&creds).is_ok(),
         "served from the cache within the TTL"

@@ -2,6 +2,7 @@
 
 use super::{IssuedTokens, TokenError, TokenIssuer};
 use crate::access_token::at_hash::at_hash;
+use crate::audit::Initiator;
 use crate::authorization::model::{AuthorizationCode, Redemption};
 use crate::authorization::pkce;
 use crate::claims::IdTokenClaims;
@@ -42,7 +43,8 @@ impl TokenIssuer {
         }
         if let Some(grant_id) = &stored.grant_id {
             // Used before: RFC 6749 §4.1.2 SHOULD revoke what it was exchanged for.
-            self.revocation.revoke_grant(grant_id, now)?;
+            self.revocation
+                .revoke_grant(grant_id, now, &Initiator::system())?;
             return Err(TokenError::InvalidGrant);
         }
         if stored.expires_at <= now {
@@ -83,7 +85,8 @@ impl TokenIssuer {
             Redemption::Replayed { grant_id } => {
                 // A concurrent exchange won: that one is a replay of this, or this of it.
                 if let Some(grant_id) = grant_id {
-                    self.revocation.revoke_grant(&grant_id, now)?;
+                    self.revocation
+                        .revoke_grant(&grant_id, now, &Initiator::system())?;
                 }
                 return Err(TokenError::InvalidGrant);
             }

@@ -5,7 +5,9 @@ use std::net::IpAddr;
 
 use super::{IssuedTokens, TokenError, TokenIssuer};
 use crate::accounts::SignInError;
+use crate::audit::{Actor, AuditAction, AuditEvent};
 use crate::client::{Client, GrantType};
+use crate::error::Fault;
 use crate::ids::GrantId;
 use crate::issuance::model::Grant;
 use crate::kernel::ID_BYTES;
@@ -62,6 +64,21 @@ impl TokenIssuer {
                 }
                 SignInError::Unavailable(fault) => TokenError::Unavailable(fault),
             })?;
+        // The proof of the password is what is recorded, before any token exists: an entry
+        // whose tokens were then lost to an outage still tells a true story.
+        let signed_in = AuditEvent::new(
+            self.core.now(),
+            Actor::User(user.id.clone()),
+            AuditAction::SignInSucceeded,
+        )
+        .user(&user.id)
+        .client(&client.id)
+        .from_address(client_address);
+        self.core
+            .ports
+            .store
+            .append_audit(&signed_in)
+            .map_err(Fault::from)?;
         let now = self
             .access_tokens
             .issue_time(user.id.as_str(), &client.id, self.core.now());

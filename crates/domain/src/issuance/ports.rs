@@ -1,5 +1,6 @@
 //! What the grants need from the store: grants and their refresh tokens.
 
+use crate::audit::AuditEvent;
 use crate::error::StoreError;
 use crate::ids::GrantId;
 use crate::issuance::model::{Grant, RefreshTokenRecord, RotateOutcome};
@@ -42,6 +43,12 @@ pub trait GrantStore: Send + Sync {
     ) -> Result<RotateOutcome, StoreError>;
 
     /// Marks the grant revoked at `now` (keeping an earlier revocation time) and returns it
-    /// as stored afterwards. Idempotent. `Ok(None)` if no such grant.
-    fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError>;
+    /// as stored afterwards. Idempotent. `Ok(None)` if no such grant. The audit entry is
+    /// written with the grant's client and subject (as `user_id`) filled in.
+    fn revoke_grant(
+        &self,
+        id: &GrantId,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<Option<Grant>, StoreError>;
 }

@@ -2,6 +2,7 @@
 //! (RFC 9700 §4.14.2).
 
 use super::{IssuedTokens, TokenError, TokenIssuer};
+use crate::audit::Initiator;
 use crate::client::{Client, GrantType};
 use crate::issuance::model::RotateOutcome;
 use crate::scope::Scope;
@@ -57,7 +58,8 @@ impl TokenIssuer {
             Some(_) => {
                 // RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked;
                 // revoke the whole family so neither holder can go on.
-                self.revocation.revoke_grant(&grant.id, now)?;
+                self.revocation
+                    .revoke_grant(&grant.id, now, &Initiator::system())?;
                 return Err(TokenError::InvalidGrant);
             }
             None => {

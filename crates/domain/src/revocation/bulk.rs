@@ -5,7 +5,9 @@
 
 use super::model::{Cutoff, CutoffKind, Revocation};
 use super::Revoker;
+use crate::audit::{AuditAction, Initiator};
 use crate::error::Fault;
+use crate::ids::{ClientId, UserId};
 use crate::ports::BulkRevoked;
 
 impl Revoker {
@@ -15,8 +17,13 @@ impl Revoker {
     /// The cut-off is this second, and covers tokens issued in it (`iat` has whole seconds).
     /// Tokens this node issues afterwards get a later `iat` (`AccessTokens::issue_time`), so
     /// they are not refused; another node may issue, in the rest of this second, tokens that
-    /// are refused at once (never the other way round).
-    pub fn revoke_everything_of(&self, kind: CutoffKind, id: &str) -> Result<BulkRevoked, Fault> {
+    /// are refused at once (never the other way round). Audited as done by `by`.
+    pub fn revoke_everything_of(
+        &self,
+        kind: CutoffKind,
+        id: &str,
+        by: &Initiator,
+    ) -> Result<BulkRevoked, Fault> {
         let now = self.core.now();
         // `now`, or a second later if this node made a cut-off in this second already and
         // may have issued tokens since, dated that second later (`RecentCutoffs`).
@@ -28,7 +35,19 @@ impl Revoker {
             // Every token it covers was issued by `at` and lives `access_token_ttl`.
             until: at.plus_seconds(self.core.config.access_token_ttl),
         };
-        let revoked = self.core.ports.store.revoke_everything_of(&cutoff, now)?;
+        let audit = match kind {
+            CutoffKind::Subject => by
+                .event(now, AuditAction::RevokeEverythingOfUser)
+                .user(&UserId::new(id)),
+            CutoffKind::Client => by
+                .event(now, AuditAction::RevokeEverythingOfClient)
+                .client(&ClientId::new(id)),
+        };
+        let revoked = self
+            .core
+            .ports
+            .store
+            .revoke_everything_of(&cutoff, now, &audit)?;
         self.access_tokens.note_cutoff(&cutoff, now);
         let mut entries = Vec::with_capacity(revoked.grants.len() + 1);
         entries.push(Revocation::Cutoff(cutoff));

@@ -28,7 +28,11 @@ fn a_user_cutoff_refuses_every_token_of_theirs_with_or_without_a_grant() {
     let revoked = h
         .services
         .revocation
-        .revoke_everything_of(CutoffKind::Subject, user.as_str())
+        .revoke_everything_of(
+            CutoffKind::Subject,
+            user.as_str(),
+            &crate::audit::Initiator::cli(),
+        )
         .expect("revoked");
     assert_eq!(revoked.grant_count, 1);
     assert_eq!(revoked.clients, vec![client.id.clone()]);
@@ -53,7 +57,11 @@ fn a_client_cutoff_refuses_its_client_credentials_and_user_tokens() {
     let others = cc_token(&h, &other);
     h.services
         .revocation
-        .revoke_everything_of(CutoffKind::Client, client.id.as_str())
+        .revoke_everything_of(
+            CutoffKind::Client,
+            client.id.as_str(),
+            &crate::audit::Initiator::cli(),
+        )
         .expect("revoked");
     assert!(!active(&h, &client, &cc), "grantless token refused");
     assert!(!active(&h, &client, &users.access_token));
@@ -68,7 +76,11 @@ fn tokens_issued_a_second_before_are_refused_and_after_accepted() {
     h.advance(1);
     h.services
         .revocation
-        .revoke_everything_of(CutoffKind::Client, client.id.as_str())
+        .revoke_everything_of(
+            CutoffKind::Client,
+            client.id.as_str(),
+            &crate::audit::Initiator::cli(),
+        )
         .expect("revoked");
     assert!(!active(&h, &client, &before));
     // In the cut-off's own second: given the next second, so accepted.
@@ -87,7 +99,11 @@ fn a_token_issued_before_the_cutoff_in_its_second_is_refused() {
     let same_second_before = cc_token(&h, &client);
     h.services
         .revocation
-        .revoke_everything_of(CutoffKind::Client, client.id.as_str())
+        .revoke_everything_of(
+            CutoffKind::Client,
+            client.id.as_str(),
+            &crate::audit::Initiator::cli(),
+        )
         .expect("revoked");
     assert!(!active(&h, &client, &same_second_before));
 }
@@ -99,7 +115,11 @@ fn the_store_answers_for_cutoffs_when_the_denylist_is_down() {
     let token = cc_token(&h, &client);
     h.services
         .revocation
-        .revoke_everything_of(CutoffKind::Client, client.id.as_str())
+        .revoke_everything_of(
+            CutoffKind::Client,
+            client.id.as_str(),
+            &crate::audit::Initiator::cli(),
+        )
         .expect("revoked");
     h.denylist.down.store(true, Ordering::SeqCst);
     assert!(!active(&h, &client, &token));
@@ -114,7 +134,11 @@ fn a_denylist_outage_fails_the_bulk_revocation_and_a_rebuild_restores_the_cutoff
     assert!(h
         .services
         .revocation
-        .revoke_everything_of(CutoffKind::Client, client.id.as_str())
+        .revoke_everything_of(
+            CutoffKind::Client,
+            client.id.as_str(),
+            &crate::audit::Initiator::cli()
+        )
         .is_err());
     h.denylist.down.store(false, Ordering::SeqCst);
     h.denylist.lose_everything();
@@ -137,7 +161,11 @@ fn a_store_outage_fails_the_bulk_revocation() {
     assert!(h
         .services
         .revocation
-        .revoke_everything_of(CutoffKind::Client, client.id.as_str())
+        .revoke_everything_of(
+            CutoffKind::Client,
+            client.id.as_str(),
+            &crate::audit::Initiator::cli()
+        )
         .is_err());
 }
 
@@ -147,7 +175,11 @@ fn a_cutoff_expires_with_the_last_token_it_covers() {
     let client = confidential(&h);
     h.services
         .revocation
-        .revoke_everything_of(CutoffKind::Client, client.id.as_str())
+        .revoke_everything_of(
+            CutoffKind::Client,
+            client.id.as_str(),
+            &crate::audit::Initiator::cli(),
+        )
         .expect("revoked");
     let ttl = h.services.config().access_token_ttl;
     assert_eq!(h.store.live_revocations_for_test(h.clock_now()).len(), 1);
@@ -178,11 +210,11 @@ fn signing_out_everywhere_ends_sessions_and_tells_clients_by_sub() {
         .find_user_by_username("alice")
         .expect("read")
         .expect("alice");
-    let (cookie, _) = h.services.sessions.start(&user).expect("session");
+    let (cookie, _) = h.services.sessions.start(&user, None).expect("session");
     let revoked = h
         .services
         .sessions
-        .sign_out_everywhere(&user.id)
+        .sign_out_everywhere(&user.id, &crate::audit::Initiator::cli())
         .expect("signed out");
     assert_eq!(revoked.session_count, 1);
     assert!(h
@@ -209,7 +241,11 @@ fn a_second_cutoff_in_the_same_second_refuses_tokens_issued_after_the_first() {
     let revoke = || {
         h.services
             .revocation
-            .revoke_everything_of(CutoffKind::Subject, user.as_str())
+            .revoke_everything_of(
+                CutoffKind::Subject,
+                user.as_str(),
+                &crate::audit::Initiator::cli(),
+            )
             .expect("revoked")
     };
     revoke();

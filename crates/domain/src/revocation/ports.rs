@@ -1,6 +1,7 @@
 //! What revocation needs: the durable revocations (the truth) and the denylist (the
 //! fast, rebuildable copy resource servers read).
 
+use crate::audit::AuditEvent;
 use crate::error::{DenylistError, StoreError};
 use crate::ids::{ClientId, Jti};
 use crate::revocation::model::{Cutoff, Revocation, TokenRef};
@@ -15,6 +16,7 @@ pub trait RevocationStore: Send + Sync {
         client_id: &ClientId,
         until: UnixTime,
         now: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError>;
 
     /// Whether `token` is durably revoked: itself, its grant, or by a cut-off of its
@@ -101,6 +103,7 @@ pub trait BulkRevocationStore: Send + Sync {
         &self,
         cutoff: &Cutoff,
         now: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<BulkRevoked, StoreError>;
 
     /// The live cut-off of this kind and id, if any.

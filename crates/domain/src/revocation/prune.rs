@@ -91,7 +91,7 @@ mod tests {
             let tokens = password_grant(&h, &client);
             h.services
                 .revocation
-                .revoke(&client, &tokens.access_token, None)
+                .revoke(&client, &tokens.access_token, None, None)
                 .expect("revoked");
         }
         let grants = h.store.grant_count();
@@ -106,7 +106,7 @@ mod tests {
         let live = password_grant(&h, &client);
         h.services
             .revocation
-            .revoke(&client, &live.access_token, None)
+            .revoke(&client, &live.access_token, None, None)
             .expect("revoked");
         assert_eq!(
             h.services.revocation.prune_expired().expect("pruned"),
@@ -137,7 +137,7 @@ mod tests {
         let refresh = tokens.refresh_token.expect("refresh token");
         h.services
             .revocation
-            .revoke(&client, refresh.expose(), None)
+            .revoke(&client, refresh.expose(), None, None)
             .expect("revoked");
         let revocation = h.store.live_revocations_for_test(h.clock_now());
         assert_eq!(revocation.len(), 1, "the grant is revoked");

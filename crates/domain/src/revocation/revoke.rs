@@ -1,11 +1,14 @@
 //! Token revocation (RFC 7009): an access token revokes itself (rule 5), a refresh token
 //! its whole grant (rule 6). Rule numbers follow docs/architecture.md.
 
+use std::net::IpAddr;
+
 use super::{RevokeError, Revoker, TokenTypeHint};
 use crate::access_token::MAX_TOKEN_LEN;
+use crate::audit::{Actor, AuditAction, Initiator};
 use crate::client::Client;
 use crate::error::Fault;
-use crate::ids::GrantId;
+use crate::ids::{GrantId, UserId};
 use crate::revocation::model::Revocation;
 use crate::secret::Secret;
 use crate::time::UnixTime;
@@ -16,24 +19,39 @@ impl Revoker {
     /// `Ok(())` means the revocation is committed to the store and visible in the denylist,
     /// or that there was nothing of this client's to revoke (RFC 7009 §2.2: invalid tokens
     /// get 200 too). `InvalidClient` when the token belongs to another client (RFC 7009 §2.1);
-    /// nothing is revoked then.
+    /// nothing is revoked then. What is revoked, and a refusal, is audited as done by the
+    /// client from `address`; a token that is nobody's leaves no entry.
     pub fn revoke(
         &self,
         client: &Client,
         token: &str,
         hint: Option<TokenTypeHint>,
+        address: Option<IpAddr>,
     ) -> Result<(), RevokeError> {
         if token.len() > MAX_TOKEN_LEN {
             return Ok(());
         }
+        let by = Initiator::new(Actor::Client(client.id.clone()), address);
         let now = self.core.now();
         for kind in TokenTypeHint::lookup_order(hint) {
             let found = match kind {
-                TokenTypeHint::AccessToken => self.revoke_access_token(client, token, now)?,
-                TokenTypeHint::RefreshToken => self.revoke_refresh_token(client, token, now)?,
+                TokenTypeHint::AccessToken => self.revoke_access_token(client, token, now, &by),
+                TokenTypeHint::RefreshToken => self.revoke_refresh_token(client, token, now, &by),
             };
-            if found {
-                return Ok(());
+            match found {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(RevokeError::ForeignToken) => {
+                    // Which token, or whose, is not recorded: the entry would tell this
+                    // client's operators about another client's tokens.
+                    let refusal = by
+                        .event(now, AuditAction::RevokeRefused)
+                        .client(&client.id)
+                        .failed("foreign_token");
+                    self.core.record_refusal(refusal)?;
+                    return Err(RevokeError::ForeignToken);
+                }
+                Err(error) => return Err(error),
             }
         }
         Ok(())
@@ -45,6 +63,7 @@ impl Revoker {
         client: &Client,
         token: &str,
         now: UnixTime,
+        by: &Initiator,
     ) -> Result<bool, RevokeError> {
         let Some(claims) = self.access_tokens.live_claims(token, now)? else {
             return Ok(false);
@@ -54,11 +73,22 @@ impl Revoker {
         }
         // Durable first: a 200 must survive a restart (and the store is what rebuilds the
         // denylist), then visible to resource servers.
+        let audit = by
+            .event(now, AuditAction::RevokeAccessToken)
+            .client(&claims.client_id)
+            .target(claims.jti.as_str());
+        // A client's own token (`client_credentials`) has its client as `sub`: no user.
+        let audit = if claims.sub == claims.client_id.as_str() {
+            audit
+        } else {
+            audit.user(&UserId::new(claims.sub.as_str()))
+        };
         self.core.ports.store.revoke_access_token(
             &claims.jti,
             &claims.client_id,
             claims.exp,
             now,
+            &audit,
         )?;
         let entry = Revocation::AccessToken {
             jti: claims.jti,
@@ -75,6 +105,7 @@ impl Revoker {
         client: &Client,
         token: &str,
         now: UnixTime,
+        by: &Initiator,
     ) -> Result<bool, RevokeError> {
         let hash = Secret::new(token).hash();
         let Some((record, grant)) = self.core.ports.store.find_refresh_token(&hash)? else {
@@ -92,14 +123,22 @@ impl Revoker {
         }
         // Any genuine token of the grant (expired or rotated ones too) revokes it: the
         // client has said the authorization is over.
-        self.revoke_grant(&grant.id, now)?;
+        self.revoke_grant(&grant.id, now, by)?;
         Ok(true)
     }
 
     /// Durably revokes a grant, then denies its access tokens. Shared by revocation of a
-    /// refresh token, by reuse detection and by client deletion.
-    pub(crate) fn revoke_grant(&self, grant_id: &GrantId, now: UnixTime) -> Result<(), Fault> {
-        let Some(grant) = self.core.ports.store.revoke_grant(grant_id, now)? else {
+    /// refresh token and by reuse detection; audited as done by `by`.
+    pub(crate) fn revoke_grant(
+        &self,
+        grant_id: &GrantId,
+        now: UnixTime,
+        by: &Initiator,
+    ) -> Result<(), Fault> {
+        let audit = by
+            .event(now, AuditAction::RevokeGrant)
+            .target(grant_id.as_str());
+        let Some(grant) = self.core.ports.store.revoke_grant(grant_id, now, &audit)? else {
             return Ok(());
         };
         if grant.access_expires_at > now {

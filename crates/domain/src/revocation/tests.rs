@@ -16,7 +16,7 @@ fn unknown_and_malformed_tokens_revoke_nothing_and_succeed() {
     let client = confidential(&h);
     for token in ["", "garbage", "a.b.c", "x.y", &"a".repeat(10_000)] {
         assert_eq!(
-            h.services.revocation.revoke(&client, token, None),
+            h.services.revocation.revoke(&client, token, None, None),
             Ok(()),
             "{token:.20}"
         );
@@ -31,7 +31,10 @@ fn expired_access_token_revocation_succeeds_without_writing() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     h.clock.advance(h.services.config().access_token_ttl);
-    assert_eq!(h.services.revocation.revoke(&client, &token, None), Ok(()));
+    assert_eq!(
+        h.services.revocation.revoke(&client, &token, None, None),
+        Ok(())
+    );
     assert_eq!(h.store.revoked_count(), 0);
 }
 
@@ -41,7 +44,10 @@ fn token_signed_by_a_key_we_do_not_hold_is_ignored() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     let forged = format!("otherkid{}", &token[token.find('.').unwrap_or(0)..]);
-    assert_eq!(h.services.revocation.revoke(&client, &forged, None), Ok(()));
+    assert_eq!(
+        h.services.revocation.revoke(&client, &forged, None, None),
+        Ok(())
+    );
     assert_eq!(h.store.revoked_count(), 0);
 }
 
@@ -54,7 +60,7 @@ fn tampered_token_is_ignored() {
     tampered.pop();
     tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
     assert_eq!(
-        h.services.revocation.revoke(&client, &tampered, None),
+        h.services.revocation.revoke(&client, &tampered, None, None),
         Ok(())
     );
     assert!(active(&h, &client, &token));
@@ -65,8 +71,14 @@ fn revoking_twice_succeeds_twice() {
     let h = harness();
     let client = confidential(&h);
     let token = cc_token(&h, &client);
-    assert_eq!(h.services.revocation.revoke(&client, &token, None), Ok(()));
-    assert_eq!(h.services.revocation.revoke(&client, &token, None), Ok(()));
+    assert_eq!(
+        h.services.revocation.revoke(&client, &token, None, None),
+        Ok(())
+    );
+    assert_eq!(
+        h.services.revocation.revoke(&client, &token, None, None),
+        Ok(())
+    );
     assert_eq!(h.store.revoked_count(), 1);
 }
 
@@ -79,7 +91,7 @@ fn another_clients_access_token_is_refused_and_stays_valid() {
     let other = confidential(&h);
     let token = cc_token(&h, &owner);
     assert_eq!(
-        h.services.revocation.revoke(&other, &token, None),
+        h.services.revocation.revoke(&other, &token, None, None),
         Err(RevokeError::ForeignToken)
     );
     assert!(active(&h, &owner, &token));
@@ -96,7 +108,8 @@ fn another_clients_refresh_token_is_refused_and_stays_valid() {
         h.services.revocation.revoke(
             &other,
             refresh_token.expose(),
-            Some(TokenTypeHint::RefreshToken)
+            Some(TokenTypeHint::RefreshToken),
+            None
         ),
         Err(RevokeError::ForeignToken)
     );
@@ -114,7 +127,9 @@ fn another_clients_dead_refresh_token_is_answered_like_garbage() {
         .refresh_token
         .expect("rt");
     assert_eq!(
-        h.services.revocation.revoke(&other, rotated.expose(), None),
+        h.services
+            .revocation
+            .revoke(&other, rotated.expose(), None, None),
         Ok(()),
         "nothing left to revoke: 200, as for a token that never existed"
     );
@@ -126,11 +141,13 @@ fn another_clients_dead_refresh_token_is_answered_like_garbage() {
     let expired = user_tokens(&h, &owner).refresh_token.expect("rt");
     h.clock.advance(h.services.config().refresh_token_ttl);
     assert_eq!(
-        h.services.revocation.revoke(&other, expired.expose(), None),
+        h.services
+            .revocation
+            .revoke(&other, expired.expose(), None, None),
         Ok(())
     );
     assert_eq!(
-        h.services.revocation.revoke(&other, "garbage", None),
+        h.services.revocation.revoke(&other, "garbage", None, None),
         Ok(())
     );
 }
@@ -146,7 +163,7 @@ fn access_token_revocation_revokes_only_that_token() {
     assert_eq!(
         h.services
             .revocation
-            .revoke(&client, &tokens.access_token, None),
+            .revoke(&client, &tokens.access_token, None, None),
         Ok(())
     );
     assert!(!active(&h, &client, &tokens.access_token));
@@ -165,7 +182,7 @@ fn access_token_stays_denied_until_its_expiry() {
     let token = cc_token(&h, &client);
     h.services
         .revocation
-        .revoke(&client, &token, None)
+        .revoke(&client, &token, None, None)
         .expect("revoked");
     let live = h.store.live_revocations_for_test(h.clock_now());
     assert_eq!(live.len(), 1);
@@ -188,7 +205,7 @@ fn refresh_token_revocation_revokes_the_grant_and_all_its_access_tokens() {
     assert_eq!(
         h.services
             .revocation
-            .revoke(&client, second_refresh.expose(), None),
+            .revoke(&client, second_refresh.expose(), None, None),
         Ok(())
     );
     assert!(
@@ -215,6 +232,7 @@ fn grant_denial_lasts_as_long_as_its_latest_access_token() {
             &client,
             second.refresh_token.as_ref().expect("rt").expose(),
             None,
+            None,
         )
         .expect("revoked");
     let live = h.store.live_revocations_for_test(h.clock_now());
@@ -239,12 +257,15 @@ fn a_wrong_hint_never_changes_the_outcome() {
         let tokens = user_tokens(&h, &client);
         let refresh_token = tokens.refresh_token.clone().expect("rt");
         let access = cc_token(&h, &client);
-        assert_eq!(h.services.revocation.revoke(&client, &access, hint), Ok(()));
+        assert_eq!(
+            h.services.revocation.revoke(&client, &access, hint, None),
+            Ok(())
+        );
         assert!(!active(&h, &client, &access), "{hint:?}");
         assert_eq!(
             h.services
                 .revocation
-                .revoke(&client, refresh_token.expose(), hint),
+                .revoke(&client, refresh_token.expose(), hint, None),
             Ok(())
         );
         assert!(!active(&h, &client, &tokens.access_token), "{hint:?}");
@@ -261,7 +282,7 @@ fn denylist_outage_is_unavailable_but_the_store_keeps_the_revocation() {
     let token = cc_token(&h, &client);
     h.denylist.down.store(true, Ordering::SeqCst);
     assert!(matches!(
-        h.services.revocation.revoke(&client, &token, None),
+        h.services.revocation.revoke(&client, &token, None, None),
         Err(RevokeError::Unavailable(_))
     ));
     assert_eq!(h.store.revoked_count(), 1);
@@ -279,7 +300,7 @@ fn store_outage_is_unavailable_and_nothing_reaches_the_denylist() {
     let token = cc_token(&h, &client);
     h.store.down.store(true, Ordering::SeqCst);
     assert!(matches!(
-        h.services.revocation.revoke(&client, &token, None),
+        h.services.revocation.revoke(&client, &token, None, None),
         Err(RevokeError::Unavailable(_))
     ));
     assert_eq!(h.denylist.len(), 0);
@@ -306,7 +327,7 @@ fn a_denylist_that_lost_its_entries_is_rebuilt_from_the_store() {
     let token = cc_token(&h, &client);
     h.services
         .revocation
-        .revoke(&client, &token, None)
+        .revoke(&client, &token, None, None)
         .expect("revoked");
     assert_eq!(
         h.services.revocation.reconcile_denylist_if_incomplete(),
@@ -329,7 +350,11 @@ fn a_failed_denylist_write_is_caught_up_by_the_next_check() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     h.denylist.down.store(true, Ordering::SeqCst);
-    assert!(h.services.revocation.revoke(&client, &token, None).is_err());
+    assert!(h
+        .services
+        .revocation
+        .revoke(&client, &token, None, None)
+        .is_err());
     h.denylist.down.store(false, Ordering::SeqCst);
     // The denylist itself lost nothing, yet it is behind the store.
     assert_eq!(
@@ -349,7 +374,11 @@ fn a_failed_rebuild_keeps_the_catch_up_pending_whatever_the_marker_says() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     h.denylist.down.store(true, Ordering::SeqCst);
-    assert!(h.services.revocation.revoke(&client, &token, None).is_err());
+    assert!(h
+        .services
+        .revocation
+        .revoke(&client, &token, None, None)
+        .is_err());
     assert!(
         h.services
             .revocation
@@ -378,7 +407,7 @@ fn a_rebuild_that_lost_entries_half_way_does_not_claim_completeness() {
     let token = cc_token(&h, &client);
     h.services
         .revocation
-        .revoke(&client, &token, None)
+        .revoke(&client, &token, None, None)
         .expect("revoked");
     h.denylist.lose_everything();
     h.denylist.begin_rebuild("elsewhere").expect("begin");
@@ -398,7 +427,11 @@ fn failed_denylist_writes_are_written_first_before_the_full_rebuild() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     h.denylist.down.store(true, Ordering::SeqCst);
-    assert!(h.services.revocation.revoke(&client, &token, None).is_err());
+    assert!(h
+        .services
+        .revocation
+        .revoke(&client, &token, None, None)
+        .is_err());
     h.denylist.down.store(false, Ordering::SeqCst);
     // The store is down for the rebuild's read: the rebuild fails, yet what failed here
     // before is already written.

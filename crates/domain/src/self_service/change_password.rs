@@ -6,6 +6,7 @@ use std::net::IpAddr;
 
 use super::{ChangePasswordError, SelfService, UserCaller};
 use crate::accounts::SignInError;
+use crate::audit::AuditAction;
 use crate::issuance::IssuedTokens;
 use crate::secret::Secret;
 
@@ -44,7 +45,18 @@ impl SelfService {
         self.accounts
             .verify_current_password(user, &change.current_password, change.client_address)
             .map_err(|error| match error {
-                SignInError::WrongCredentials => ChangePasswordError::WrongPassword,
+                SignInError::WrongCredentials => {
+                    let refusal = self
+                        .core
+                        .audit(caller.initiator(), AuditAction::PasswordChanged)
+                        .user(&user.id)
+                        .client(&caller.client_id)
+                        .failed("wrong_password");
+                    match self.core.record_refusal(refusal) {
+                        Ok(()) => ChangePasswordError::WrongPassword,
+                        Err(fault) => ChangePasswordError::Unavailable(fault),
+                    }
+                }
                 SignInError::TooManyAttempts { retry_after } => {
                     ChangePasswordError::TooManyAttempts { retry_after }
                 }
@@ -54,16 +66,24 @@ impl SelfService {
             .accounts
             .hash_new_password(user, &change.new_password)?;
         let now = self.core.now();
+        let audit = caller
+            .initiator()
+            .event(now, AuditAction::PasswordChanged)
+            .user(&user.id)
+            .client(&caller.client_id);
         let stored = self.core.ports.store.set_password(
             &user.id,
             &hash,
             now,
             self.accounts.history_kept(),
+            &audit,
         )?;
         if !stored {
             return Err(ChangePasswordError::UnknownUser);
         }
-        let revoked = self.sessions.sign_out_everywhere(&user.id)?;
+        let revoked = self
+            .sessions
+            .sign_out_everywhere(&user.id, caller.initiator())?;
         tracing::info!(
             user = %user.id,
             client = %caller.client_id,

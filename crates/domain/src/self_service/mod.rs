@@ -10,12 +10,14 @@ mod reset_password;
 #[cfg(test)]
 mod tests;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::access_token::AccessTokens;
 use crate::accounts::model::User;
 use crate::accounts::throttle::SignInThrottle;
 use crate::accounts::Accounts;
+use crate::audit::{Actor, Initiator};
 use crate::clients::Clients;
 use crate::ids::{ClientId, GrantId, UserId};
 use crate::issuance::TokenIssuer;
@@ -51,9 +53,15 @@ pub struct UserCaller {
     client_id: ClientId,
     scope: Scope,
     gid: Option<GrantId>,
+    /// The user, from the request's address: who the audit trail says acted.
+    initiator: Initiator,
 }
 
 impl UserCaller {
+    pub fn initiator(&self) -> &Initiator {
+        &self.initiator
+    }
+
     pub fn user_id(&self) -> &UserId {
         &self.user.id
     }
@@ -89,11 +97,13 @@ impl SelfService {
 
     /// The user `token` proves: one of our access tokens, live and not revoked (the check
     /// of UserInfo), issued to a client for a user that exists, never a client's own
-    /// `client_credentials` token; with `required_scope` when one is given.
+    /// `client_credentials` token; with `required_scope` when one is given. `address` is the
+    /// request's, for the audit trail.
     pub fn caller(
         &self,
         token: &str,
         required_scope: Option<&str>,
+        address: Option<IpAddr>,
     ) -> Result<UserCaller, SelfServiceAuthError> {
         let now = self.core.now();
         let claims = self
@@ -118,6 +128,7 @@ impl SelfService {
             .find_user_by_id(&UserId::new(claims.sub.as_str()))?
             .ok_or(SelfServiceAuthError::InvalidToken)?;
         Ok(UserCaller {
+            initiator: Initiator::new(Actor::User(user.id.clone()), address),
             user,
             client_id: claims.client_id,
             scope,

@@ -3,6 +3,7 @@
 
 use super::{ProfileError, SelfService, UserCaller};
 use crate::accounts::validation::check_profile;
+use crate::audit::AuditAction;
 use crate::userinfo::UserClaims;
 
 /// The scope a token needs to change its user's profile: reading claims is not writing
@@ -35,6 +36,22 @@ pub struct ProfileChange {
     pub email: FieldChange,
 }
 
+impl ProfileChange {
+    /// The claims the change touches, comma-separated: what the audit entry says changed.
+    fn field_names(&self) -> String {
+        let touched = |change: &FieldChange| *change != FieldChange::Keep;
+        [
+            ("name", touched(&self.name)),
+            ("email", touched(&self.email)),
+        ]
+        .iter()
+        .filter(|(_, touched)| *touched)
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(",")
+    }
+}
+
 impl SelfService {
     /// Applies `change` to the caller's profile and returns every standard claim as
     /// stored. A new email address is not verified (`email_verified` false) until a
@@ -45,6 +62,7 @@ impl SelfService {
         change: ProfileChange,
     ) -> Result<UserClaims, ProfileError> {
         let user = &caller.user;
+        let fields = change.field_names();
         let mut profile = user.profile.clone();
         profile.name = change.name.apply(profile.name);
         let email = change.email.apply(profile.email.clone());
@@ -54,11 +72,17 @@ impl SelfService {
         }
         check_profile(&profile)
             .map_err(|error| ProfileError::Invalid(error.detail().to_owned()))?;
+        let audit = self
+            .core
+            .audit(caller.initiator(), AuditAction::UserUpdated)
+            .user(&user.id)
+            .client(&caller.client_id)
+            .target(fields);
         if self
             .core
             .ports
             .store
-            .update_user_profile(&user.id, &profile)?
+            .update_user_profile(&user.id, &profile, &audit)?
             .is_none()
         {
             return Err(ProfileError::UnknownUser);

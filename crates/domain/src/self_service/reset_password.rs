@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use super::{ResetPasswordError, ResetRequestError, SelfService};
 use crate::accounts::mail::MailMessage;
 use crate::accounts::model::PasswordReset;
+use crate::audit::{Actor, AuditAction, AuditEvent, Initiator};
 use crate::error::Fault;
 use crate::input::is_name;
 use crate::kernel::SECRET_BYTES;
@@ -49,7 +50,7 @@ impl SelfService {
     /// Mails `username` a reset code, if such a user exists and has an email address;
     /// otherwise does nothing. The code (never logged) is valid for
     /// `password_reset_ttl` seconds, once.
-    pub fn send_reset_code(&self, username: &str) -> Result<(), Fault> {
+    pub fn send_reset_code(&self, username: &str, address: Option<IpAddr>) -> Result<(), Fault> {
         if !is_name(username) {
             return Ok(());
         }
@@ -65,13 +66,19 @@ impl SelfService {
         let ttl = self.core.config.password_reset_ttl;
         let code = Secret::new(self.core.random_string(SECRET_BYTES));
         let message = MailMessage::new(email, "Reset your password", reset_mail_body(&code, ttl))?;
-        store.insert_password_reset(&PasswordReset {
-            code_hash: code.hash(),
-            user_id: user.id.clone(),
-            created_at: now,
-            expires_at: now.plus_seconds(ttl),
-            used_at: None,
-        })?;
+        let audit = AuditEvent::new(now, Actor::Anonymous, AuditAction::PasswordResetRequested)
+            .user(&user.id)
+            .from_address(address);
+        store.insert_password_reset(
+            &PasswordReset {
+                code_hash: code.hash(),
+                user_id: user.id.clone(),
+                created_at: now,
+                expires_at: now.plus_seconds(ttl),
+                used_at: None,
+            },
+            &audit,
+        )?;
         self.core.ports.mailer.send(&message)?;
         tracing::info!(user = %user.id, "password reset code sent");
         Ok(())
@@ -85,6 +92,7 @@ impl SelfService {
         &self,
         code: &Secret,
         new_password: &Secret,
+        address: Option<IpAddr>,
     ) -> Result<(), ResetPasswordError> {
         let value = code.expose();
         if value.is_empty() || value.len() > MAX_CODE_LEN || !value.is_ascii() {
@@ -101,10 +109,13 @@ impl SelfService {
             .find_user_by_id(&reset.user_id)?
             .ok_or(ResetPasswordError::InvalidCode)?;
         let new_hash = self.accounts.hash_new_password(&user, new_password)?;
+        // Whoever holds the code acts as the user: the reset proves their mailbox.
+        let by = Initiator::new(Actor::User(user.id.clone()), address);
+        let audit = by.event(now, AuditAction::PasswordReset).user(&user.id);
         let redeemed = store
-            .redeem_password_reset(&hash, now, &new_hash, self.accounts.history_kept())?
+            .redeem_password_reset(&hash, now, &new_hash, self.accounts.history_kept(), &audit)?
             .ok_or(ResetPasswordError::InvalidCode)?;
-        self.sessions.sign_out_everywhere(&redeemed)?;
+        self.sessions.sign_out_everywhere(&redeemed, &by)?;
         tracing::info!(user = %redeemed, "password reset; signed out everywhere");
         Ok(())
     }

@@ -29,7 +29,7 @@ fn change(current: &str, new: &str) -> PasswordChange {
 fn caller(h: &Harness, token: &str) -> UserCaller {
     h.services
         .self_service
-        .caller(token, None)
+        .caller(token, None, None)
         .expect("a user's live token")
 }
 
@@ -160,21 +160,21 @@ fn only_a_users_live_token_is_a_caller() {
     let service = &h.services.self_service;
     let cc = cc_token(&h, &client);
     assert_eq!(
-        service.caller(&cc, None).err(),
+        service.caller(&cc, None, None).err(),
         Some(SelfServiceAuthError::InvalidToken),
         "a client_credentials token acts for no user"
     );
     assert_eq!(
-        service.caller("not a token", None).err(),
+        service.caller("not a token", None, None).err(),
         Some(SelfServiceAuthError::InvalidToken)
     );
     let tokens = user_tokens(&h, &client);
     h.services
         .revocation
-        .revoke(&client, &tokens.access_token, None)
+        .revoke(&client, &tokens.access_token, None, None)
         .expect("revoked");
     assert_eq!(
-        service.caller(&tokens.access_token, None).err(),
+        service.caller(&tokens.access_token, None, None).err(),
         Some(SelfServiceAuthError::InvalidToken)
     );
 }
@@ -291,6 +291,7 @@ fn user_with_email(h: &Harness, email: Option<&str>) {
                 email: email.map(str::to_owned),
                 ..Profile::default()
             },
+            &crate::audit::Initiator::cli(),
         )
         .expect("user");
 }
@@ -311,12 +312,12 @@ fn mailed_code(h: &Harness) -> Secret {
 fn a_reset_code_is_mailed_only_to_an_existing_user_with_an_address() {
     let h = harness();
     let service = &h.services.self_service;
-    service.send_reset_code("nobody").expect("no error");
-    service.send_reset_code("a\0b").expect("no error");
+    service.send_reset_code("nobody", None).expect("no error");
+    service.send_reset_code("a\0b", None).expect("no error");
     assert!(h.mailer.sent.lock().expect("lock").is_empty());
 
     user_with_email(&h, Some("alice@example.com"));
-    service.send_reset_code("alice").expect("sent");
+    service.send_reset_code("alice", None).expect("sent");
     let sent = h.mailer.sent.lock().expect("lock").clone();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].to(), "alice@example.com");
@@ -325,7 +326,7 @@ fn a_reset_code_is_mailed_only_to_an_existing_user_with_an_address() {
     user_with_email(&h, None);
     h.services
         .self_service
-        .send_reset_code("alice")
+        .send_reset_code("alice", None)
         .expect("no error");
     assert!(h.mailer.sent.lock().expect("lock").is_empty(), "no address");
 }
@@ -337,27 +338,27 @@ fn a_reset_code_works_once_and_signs_the_user_out_everywhere() {
     let client = confidential(&h);
     let tokens = user_tokens(&h, &client);
     let service = &h.services.self_service;
-    service.send_reset_code("alice").expect("sent");
+    service.send_reset_code("alice", None).expect("sent");
     let code = mailed_code(&h);
     assert_eq!(
-        service.reset_password(&code, &Secret::new("password1")),
+        service.reset_password(&code, &Secret::new("password1"), None),
         Err(ResetPasswordError::Rejected(PasswordRejected::Common)),
     );
     h.advance(1);
     service
-        .reset_password(&code, &Secret::new(NEW))
+        .reset_password(&code, &Secret::new(NEW), None)
         .expect("a refused password left the code usable");
     assert!(!active(&h, &client, &tokens.access_token));
     assert!(sign_in(&h, &client, NEW));
     assert!(!sign_in(&h, &client, "correct horse"));
     assert_eq!(
-        service.reset_password(&code, &Secret::new("yet another passphrase")),
+        service.reset_password(&code, &Secret::new("yet another passphrase"), None),
         Err(ResetPasswordError::InvalidCode),
         "used"
     );
     for bad in ["", "unknown", &"x".repeat(300), "é"] {
         assert_eq!(
-            service.reset_password(&Secret::new(bad), &Secret::new(NEW)),
+            service.reset_password(&Secret::new(bad), &Secret::new(NEW), None),
             Err(ResetPasswordError::InvalidCode),
             "{bad:?}"
         );
@@ -370,14 +371,14 @@ fn a_reset_code_expires_and_is_pruned() {
     user_with_email(&h, Some("alice@example.com"));
     h.services
         .self_service
-        .send_reset_code("alice")
+        .send_reset_code("alice", None)
         .expect("sent");
     let code = mailed_code(&h);
     h.advance(60);
     assert_eq!(
         h.services
             .self_service
-            .reset_password(&code, &Secret::new(NEW)),
+            .reset_password(&code, &Secret::new(NEW), None),
         Err(ResetPasswordError::InvalidCode)
     );
     let pruned = crate::ports::RevocationStore::prune_expired(&*h.store, h.clock_now(), 100)
@@ -456,18 +457,21 @@ fn a_profile_update_needs_profile_write_and_unverifies_a_new_email() {
                 email: Some("alice@example.com".into()),
                 email_verified: true,
             },
+            &crate::audit::Initiator::cli(),
         )
         .expect("user");
     let client = profile_client(&h);
     let service = &h.services.self_service;
     let read_only = token_with(&h, &client, "openid");
     assert_eq!(
-        service.caller(&read_only, Some("profile:write")).err(),
+        service
+            .caller(&read_only, Some("profile:write"), None)
+            .err(),
         Some(SelfServiceAuthError::InsufficientScope)
     );
     let token = token_with(&h, &client, "profile:write");
     let me = service
-        .caller(&token, Some("profile:write"))
+        .caller(&token, Some("profile:write"), None)
         .expect("caller");
     let same_email = service
         .update_profile(
@@ -485,7 +489,7 @@ fn a_profile_update_needs_profile_write_and_unverifies_a_new_email() {
         "unchanged email stays verified"
     );
     let me = service
-        .caller(&token, Some("profile:write"))
+        .caller(&token, Some("profile:write"), None)
         .expect("caller");
     let new_email = service
         .update_profile(
@@ -517,7 +521,7 @@ fn implausible_profile_values_are_refused() {
     let token = token_with(&h, &client, "profile:write");
     let service = &h.services.self_service;
     let me = service
-        .caller(&token, Some("profile:write"))
+        .caller(&token, Some("profile:write"), None)
         .expect("caller");
     for change in [
         ProfileChange {

@@ -7,10 +7,12 @@ pub mod ports;
 #[cfg(test)]
 mod tests;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use crate::access_token::AccessTokens;
 use crate::accounts::model::User;
+use crate::audit::{Actor, AuditAction, AuditEvent, Initiator};
 use crate::claims::{LogoutTokenClaims, BACKCHANNEL_LOGOUT_EVENT};
 use crate::clients::Clients;
 use crate::error::Chain;
@@ -67,12 +69,17 @@ impl Sessions {
     /// Then every client with a back-channel logout URI that holds a grant of the session is
     /// sent a logout token (Back-Channel Logout 1.0), in the background: a client that does
     /// not answer never holds up the logout, and a failure to tell it is logged, not
-    /// returned (the revocation, which is what protects resources, is done).
-    pub fn end(&self, session: &Session) -> Result<(), Fault> {
+    /// returned (the revocation, which is what protects resources, is done). Audited as
+    /// done by `by`.
+    pub fn end(&self, session: &Session, by: &Initiator) -> Result<(), Fault> {
         let now = self.core.now();
         let store = &self.core.ports.store;
         let clients = store.session_clients(&session.id)?;
-        let revoked = store.end_session(&session.id, now)?;
+        let audit = by
+            .event(now, AuditAction::SessionEnded)
+            .user(&session.user_id)
+            .target(session.id.as_str());
+        let revoked = store.end_session(&session.id, now, &audit)?;
         if !revoked.is_empty() {
             self.revocation.deny(&revoked, now)?;
         }
@@ -87,10 +94,14 @@ impl Sessions {
     /// Every client that held one of their grants and registered a back-channel logout URI
     /// is sent one logout token with `sub` and no `sid` (Back-Channel Logout 1.0 §2.4):
     /// every session of the user at that client ends.
-    pub fn sign_out_everywhere(&self, user_id: &UserId) -> Result<BulkRevoked, Fault> {
-        let revoked = self
-            .revocation
-            .revoke_everything_of(CutoffKind::Subject, user_id.as_str())?;
+    pub fn sign_out_everywhere(
+        &self,
+        user_id: &UserId,
+        by: &Initiator,
+    ) -> Result<BulkRevoked, Fault> {
+        let revoked =
+            self.revocation
+                .revoke_everything_of(CutoffKind::Subject, user_id.as_str(), by)?;
         self.tell_clients(user_id, None, &revoked.clients, self.core.now());
         Ok(revoked)
     }
@@ -151,8 +162,9 @@ impl Sessions {
     }
 
     /// A new session for `user`, who has just proven their password. Returns the cookie's
-    /// secret (shown to the browser once, stored only as its hash) and the session.
-    pub fn start(&self, user: &User) -> Result<(Secret, Session), Fault> {
+    /// secret (shown to the browser once, stored only as its hash) and the session. The
+    /// sign-in is audited with the session, from `address`.
+    pub fn start(&self, user: &User, address: Option<IpAddr>) -> Result<(Secret, Session), Fault> {
         let now = self.core.now();
         let secret = Secret::new(self.core.random_string(SECRET_BYTES));
         let session = Session {
@@ -164,7 +176,15 @@ impl Sessions {
             expires_at: now.plus_seconds(self.core.config.session_lifetime),
             ended_at: None,
         };
-        self.core.ports.store.insert_session(&session)?;
+        let audit = AuditEvent::new(
+            now,
+            Actor::User(user.id.clone()),
+            AuditAction::SignInSucceeded,
+        )
+        .user(&user.id)
+        .target(session.id.as_str())
+        .from_address(address);
+        self.core.ports.store.insert_session(&session, &audit)?;
         Ok((secret, session))
     }
 

@@ -1,5 +1,6 @@
 //! What sessions need from the store.
 
+use crate::audit::AuditEvent;
 use crate::error::StoreError;
 use crate::ids::{ClientId, SessionId};
 use crate::revocation::model::Revocation;
@@ -9,7 +10,7 @@ use crate::time::UnixTime;
 
 pub trait SessionStore: Send + Sync {
     /// MUST fail with `Duplicate` if the id or the token hash exists.
-    fn insert_session(&self, session: &Session) -> Result<(), StoreError>;
+    fn insert_session(&self, session: &Session, audit: &AuditEvent) -> Result<(), StoreError>;
 
     /// The session whose cookie secret hashes to `token_hash`, live or not.
     fn find_session(&self, token_hash: &SecretHash) -> Result<Option<Session>, StoreError>;
@@ -24,7 +25,12 @@ pub trait SessionStore: Send + Sync {
     /// concurrent `redeem_code` of one of its codes: either the redemption commits first and
     /// its grant is revoked here, or this commits first and the redemption finds the code
     /// used. Idempotent; an unknown id ends nothing.
-    fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError>;
+    fn end_session(
+        &self,
+        id: &SessionId,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<Vec<Revocation>, StoreError>;
 
     /// Every client that holds a grant born in the session: the clients to tell of its end.
     fn session_clients(&self, id: &SessionId) -> Result<Vec<ClientId>, StoreError>;

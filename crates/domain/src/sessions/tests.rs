@@ -16,7 +16,7 @@ fn signed_in(h: &Harness) -> Secret {
         .accounts
         .create_user("alice", &Secret::new("correct horse"))
         .expect("user");
-    h.services.sessions.start(&user).expect("session").0
+    h.services.sessions.start(&user, None).expect("session").0
 }
 
 #[test]
@@ -67,7 +67,11 @@ fn a_session_ends_at_its_lifetime_however_active() {
 fn only_the_cookie_secret_finds_a_session() {
     let h = harness();
     let cookie = signed_in(&h);
-    let (_, session) = h.services.sessions.start(&h.user("bob")).expect("session");
+    let (_, session) = h
+        .services
+        .sessions
+        .start(&h.user("bob"), None)
+        .expect("session");
     for wrong in [
         "",
         "x",
@@ -97,7 +101,7 @@ fn ending_a_session_revokes_what_was_born_in_it_and_burns_its_codes() {
         .accounts
         .create_user("alice", &Secret::new("correct horse"))
         .expect("user");
-    let (cookie, session) = h.services.sessions.start(&user).expect("session");
+    let (cookie, session) = h.services.sessions.start(&user, None).expect("session");
     let client = h
         .services
         .clients
@@ -145,7 +149,10 @@ fn ending_a_session_revokes_what_was_born_in_it_and_burns_its_codes() {
         .issue_code(&request, &session)
         .expect("code");
 
-    h.services.sessions.end(&session).expect("ended");
+    h.services
+        .sessions
+        .end(&session, &crate::audit::Initiator::system())
+        .expect("ended");
 
     assert!(h
         .services
@@ -172,5 +179,8 @@ fn ending_a_session_revokes_what_was_born_in_it_and_burns_its_codes() {
         Some(TokenError::InvalidGrant),
         "codes burnt"
     );
-    h.services.sessions.end(&session).expect("idempotent");
+    h.services
+        .sessions
+        .end(&session, &crate::audit::Initiator::system())
+        .expect("idempotent");
 }

@@ -1,6 +1,7 @@
 //! The fake store's bulk revocation: the same rules as the diesel store, in memory.
 
 use super::{lock, FakeStore};
+use crate::audit::AuditEvent;
 use crate::error::StoreError;
 use crate::grant::Grant;
 use crate::ports::{BulkRevocationStore, BulkRevoked};
@@ -38,8 +39,10 @@ impl BulkRevocationStore for FakeStore {
         &self,
         cutoff: &Cutoff,
         now: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<BulkRevoked, StoreError> {
         self.up()?;
+        self.record(audit);
         {
             let mut cutoffs = lock(&self.cutoffs);
             let held = cutoffs

@@ -28,9 +28,11 @@ use crate::sessions::model::Session;
 use crate::time::UnixTime;
 use crate::user::User;
 
+mod audit;
 mod bulk;
 mod passwords;
 
+pub use audit::test_audit;
 pub use passwords::FakeMailer;
 
 #[derive(Default)]
@@ -47,6 +49,7 @@ pub struct FakeStore {
     /// Each user's previous password hashes with when they were replaced, newest first.
     password_history: Mutex<HashMap<UserId, Vec<(UnixTime, String)>>>,
     password_resets: Mutex<HashMap<String, crate::accounts::model::PasswordReset>>,
+    audit: Mutex<Vec<crate::audit::AuditRecord>>,
     pub down: AtomicBool,
 }
 
@@ -106,13 +109,14 @@ impl ClientStore for FakeStore {
         self.up()?;
         Ok(lock(&self.clients).get(id).cloned())
     }
-    fn insert_client(&self, client: &Client) -> Result<(), StoreError> {
+    fn insert_client(&self, client: &Client, audit: &AuditEvent) -> Result<(), StoreError> {
         self.up()?;
         let mut clients = lock(&self.clients);
         if clients.contains_key(&client.id) {
             return Err(StoreError::Duplicate(client.id.to_string()));
         }
         clients.insert(client.id.clone(), client.clone());
+        self.record(audit);
         Ok(())
     }
     fn list_clients(&self) -> Result<Vec<Client>, StoreError> {
@@ -123,11 +127,13 @@ impl ClientStore for FakeStore {
         &self,
         id: &ClientId,
         now: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<Option<Vec<Revocation>>, StoreError> {
         self.up()?;
         if lock(&self.clients).remove(id).is_none() {
             return Ok(None);
         }
+        self.record(audit);
         let mut out = vec![];
         let mut grants = lock(&self.grants);
         let revoked: HashSet<GrantId> = grants
@@ -161,49 +167,58 @@ impl UserStore for FakeStore {
             .find(|user| user.id == *id)
             .cloned())
     }
-    fn insert_user(&self, user: &User) -> Result<(), StoreError> {
+    fn insert_user(&self, user: &User, audit: &AuditEvent) -> Result<(), StoreError> {
         self.up()?;
         let mut users = lock(&self.users);
         if users.contains_key(&user.username) || users.values().any(|u| u.id == user.id) {
             return Err(StoreError::Duplicate(user.username.clone()));
         }
         users.insert(user.username.clone(), user.clone());
+        self.record(audit);
         Ok(())
     }
     fn set_user_disabled(
         &self,
         id: &UserId,
         disabled_at: Option<UnixTime>,
+        audit: &AuditEvent,
     ) -> Result<Option<User>, StoreError> {
         self.up()?;
-        Ok(lock(&self.users)
+        let user = lock(&self.users)
             .values_mut()
             .find(|user| user.id == *id)
             .map(|user| {
                 user.disabled_at = disabled_at.map(|at| user.disabled_at.unwrap_or(at));
                 user.clone()
-            }))
+            });
+        self.record_if(user.is_some(), audit);
+        Ok(user)
     }
     fn update_user_profile(
         &self,
         id: &UserId,
         profile: &crate::user::Profile,
+        audit: &AuditEvent,
     ) -> Result<Option<User>, StoreError> {
         self.up()?;
-        Ok(lock(&self.users)
+        let user = lock(&self.users)
             .values_mut()
             .find(|user| user.id == *id)
             .map(|user| {
                 user.profile = profile.clone();
                 user.clone()
-            }))
+            });
+        self.record_if(user.is_some(), audit);
+        Ok(user)
     }
-    fn delete_user(&self, id: &UserId) -> Result<bool, StoreError> {
+    fn delete_user(&self, id: &UserId, audit: &AuditEvent) -> Result<bool, StoreError> {
         self.up()?;
         let mut users = lock(&self.users);
         let before = users.len();
         users.retain(|_, user| user.id != *id);
-        Ok(users.len() < before)
+        let deleted = users.len() < before;
+        self.record_if(deleted, audit);
+        Ok(deleted)
     }
     fn list_users(&self, query: &crate::user::UserQuery) -> Result<Vec<User>, StoreError> {
         self.up()?;
@@ -292,13 +307,26 @@ impl GrantStore for FakeStore {
         lock(&self.refresh).insert(next.hash.as_str().to_owned(), next.clone());
         Ok(RotateOutcome::Rotated)
     }
-    fn revoke_grant(&self, id: &GrantId, now: UnixTime) -> Result<Option<Grant>, StoreError> {
+    fn revoke_grant(
+        &self,
+        id: &GrantId,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<Option<Grant>, StoreError> {
         self.up()?;
         let mut grants = lock(&self.grants);
-        Ok(grants.get_mut(id).map(|grant| {
+        let grant = grants.get_mut(id).map(|grant| {
             grant.revoked_at.get_or_insert(now);
             grant.clone()
-        }))
+        });
+        if let Some(grant) = &grant {
+            // The store knows whose grant it is; the caller may not have.
+            let mut audit = audit.clone();
+            audit.client_id = Some(grant.client_id.clone());
+            audit.user_id = Some(UserId::new(grant.subject.as_str()));
+            self.record(&audit);
+        }
+        Ok(grant)
     }
 }
 
@@ -309,9 +337,11 @@ impl RevocationStore for FakeStore {
         _: &ClientId,
         until: UnixTime,
         _: UnixTime,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError> {
         self.up()?;
         lock(&self.revoked).entry(jti.clone()).or_insert(until);
+        self.record(audit);
         Ok(())
     }
     fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, StoreError> {
@@ -383,7 +413,12 @@ impl KeyStore for FakeStore {
         keys.reverse();
         Ok(keys)
     }
-    fn add_key_retiring_others(&self, key: &SigningKey, now: UnixTime) -> Result<(), StoreError> {
+    fn add_key_retiring_others(
+        &self,
+        key: &SigningKey,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
         self.up()?;
         let mut keys = lock(&self.keys);
         if keys.iter().any(|k| k.kid == key.kid) {
@@ -393,12 +428,13 @@ impl KeyStore for FakeStore {
             other.retired_at.get_or_insert(now);
         }
         keys.push(key.clone());
+        self.record(audit);
         Ok(())
     }
 }
 
 impl SessionStore for FakeStore {
-    fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+    fn insert_session(&self, session: &Session, audit: &AuditEvent) -> Result<(), StoreError> {
         self.up()?;
         let mut sessions = lock(&self.sessions);
         let key = session.token_hash.as_str().to_owned();
@@ -406,6 +442,7 @@ impl SessionStore for FakeStore {
             return Err(StoreError::Duplicate(session.id.to_string()));
         }
         sessions.insert(key, session.clone());
+        self.record(audit);
         Ok(())
     }
     fn find_session(&self, token_hash: &SecretHash) -> Result<Option<Session>, StoreError> {
@@ -423,8 +460,17 @@ impl SessionStore for FakeStore {
         clients.dedup();
         Ok(clients)
     }
-    fn end_session(&self, id: &SessionId, now: UnixTime) -> Result<Vec<Revocation>, StoreError> {
+    fn end_session(
+        &self,
+        id: &SessionId,
+        now: UnixTime,
+        audit: &AuditEvent,
+    ) -> Result<Vec<Revocation>, StoreError> {
         self.up()?;
+        let exists = lock(&self.sessions)
+            .values()
+            .any(|session| session.id == *id);
+        self.record_if(exists, audit);
         Ok(self.end_session_now(id, now))
     }
     fn touch_session(&self, id: &SessionId, now: UnixTime) -> Result<(), StoreError> {

@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use super::{lock, FakeStore};
 use crate::accounts::mail::{MailError, MailMessage};
 use crate::accounts::model::PasswordReset;
+use crate::audit::AuditEvent;
 use crate::error::StoreError;
 use crate::ids::UserId;
 use crate::ports::{Mailer, PasswordStore};
@@ -49,19 +50,27 @@ impl PasswordStore for FakeStore {
         hash: &str,
         now: UnixTime,
         keep: usize,
+        audit: &AuditEvent,
     ) -> Result<bool, StoreError> {
         self.up()?;
         let mut users = lock(&self.users);
-        Ok(self.replace_password(&mut users, user, hash, now, keep))
+        let replaced = self.replace_password(&mut users, user, hash, now, keep);
+        self.record_if(replaced, audit);
+        Ok(replaced)
     }
 
-    fn insert_password_reset(&self, reset: &PasswordReset) -> Result<(), StoreError> {
+    fn insert_password_reset(
+        &self,
+        reset: &PasswordReset,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
         self.up()?;
         let mut resets = lock(&self.password_resets);
         if resets.contains_key(reset.code_hash.as_str()) {
             return Err(StoreError::Duplicate("password reset".into()));
         }
         resets.insert(reset.code_hash.as_str().to_owned(), reset.clone());
+        self.record(audit);
         Ok(())
     }
 
@@ -76,6 +85,7 @@ impl PasswordStore for FakeStore {
         now: UnixTime,
         hash: &str,
         keep: usize,
+        audit: &AuditEvent,
     ) -> Result<Option<UserId>, StoreError> {
         self.up()?;
         let mut users = lock(&self.users);
@@ -87,6 +97,7 @@ impl PasswordStore for FakeStore {
             return Ok(None);
         }
         reset.used_at = Some(now);
+        self.record(audit);
         Ok(Some(reset.user_id.clone()))
     }
 }

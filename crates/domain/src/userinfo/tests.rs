@@ -52,6 +52,7 @@ fn harness_with_alice() -> (Harness, Client, String) {
                 email: Some("alice@example.com".into()),
                 email_verified: false,
             },
+            &crate::audit::Initiator::cli(),
         )
         .expect("user");
     let client = client(&h);
@@ -89,7 +90,7 @@ fn revoked_expired_foreign_and_client_tokens_are_invalid() {
     let revoked = token(&h, &client, "openid");
     h.services
         .revocation
-        .revoke(&client, &revoked, None)
+        .revoke(&client, &revoked, None, None)
         .expect("revoked");
     assert_eq!(
         h.services.userinfo.claims(&revoked),

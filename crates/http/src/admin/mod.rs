@@ -35,6 +35,7 @@ impl FromRequest for Caller {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let token = BearerToken::from_request(req, payload);
+        let address = req.peer_addr().map(|peer| peer.ip());
         let services = req.app_data::<web::Data<Services>>().cloned();
         Box::pin(async move {
             let token = token.await.map_err(ApiError::as_problem)?;
@@ -42,7 +43,9 @@ impl FromRequest for Caller {
                 .ok_or_else(|| ApiError::unavailable("services not configured").as_problem())?;
             let authorizing = services.clone();
             let caller = blocking(move || {
-                let caller = authorizing.admin.authorize(token.secret().expose())?;
+                let caller = authorizing
+                    .admin
+                    .authorize(token.secret().expose(), address)?;
                 Ok(caller)
             })
             .await

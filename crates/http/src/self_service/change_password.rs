@@ -26,7 +26,7 @@ pub(crate) async fn change_password(
     payload: web::Payload,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&services, token, None).await?;
+    let caller = caller(&services, &req, token, None).await?;
     let mut params = Params::read(&req, payload.into_inner()).await?;
     let change = PasswordChange {
         current_password: Secret::new(

@@ -12,6 +12,7 @@ use params::Params;
 pub(crate) use profile::update_profile;
 pub(crate) use reset_password::{confirm_reset, request_reset};
 
+use actix_web::HttpRequest;
 use ciam_domain::{Services, UserCaller};
 
 use crate::{blocking, ApiError, BearerToken};
@@ -19,14 +20,16 @@ use crate::{blocking, ApiError, BearerToken};
 /// The user `token` proves, with `scope` when given; verified on the blocking pool.
 async fn caller(
     services: &Services,
+    req: &HttpRequest,
     token: BearerToken,
     scope: Option<&'static str>,
 ) -> Result<UserCaller, ApiError> {
     let services = services.clone();
+    let address = req.peer_addr().map(|peer| peer.ip());
     blocking(move || {
         Ok(services
             .self_service
-            .caller(token.secret().expose(), scope)?)
+            .caller(token.secret().expose(), scope, address)?)
     })
     .await
 }

@@ -18,7 +18,7 @@ pub(crate) async fn update_profile(
     payload: web::Payload,
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = caller(&services, token, Some(PROFILE_WRITE_SCOPE)).await?;
+    let caller = caller(&services, &req, token, Some(PROFILE_WRITE_SCOPE)).await?;
     if !has_content_type(&req, "application/merge-patch+json")
         && !has_content_type(&req, "application/json")
     {

@@ -38,7 +38,7 @@ pub(crate) async fn request_reset(
     actix_web::rt::spawn(async move {
         let sent = web::block(move || {
             span.in_scope(|| {
-                if let Err(fault) = services.self_service.send_reset_code(&username) {
+                if let Err(fault) = services.self_service.send_reset_code(&username, address) {
                     tracing::error!(error = %Chain(&fault), "password reset code not sent");
                 }
             })
@@ -59,6 +59,12 @@ pub(crate) async fn confirm_reset(
     let mut params = Params::read(&req, payload.into_inner()).await?;
     let code = Secret::new(params.require("code", "code is required")?);
     let new_password = Secret::new(params.require("new_password", "new_password is required")?);
-    blocking(move || Ok(services.self_service.reset_password(&code, &new_password)?)).await?;
+    let address = req.peer_addr().map(|peer| peer.ip());
+    blocking(move || {
+        Ok(services
+            .self_service
+            .reset_password(&code, &new_password, address)?)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -63,7 +63,7 @@ pub(crate) async fn login(
                 Err(SignInError::Unavailable(fault)) => return Err(fault),
                 Err(refused) => return Ok(Err(refused)),
             };
-            let (cookie, session) = services.sessions.start(&user)?;
+            let (cookie, session) = services.sessions.start(&user, address)?;
             let code = services.authorization.issue_code(&request, &session)?;
             Ok::<_, Fault>(Ok((cookie, code)))
         })

@@ -6,7 +6,7 @@
 
 use actix_web::http::{header, Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
-use ciam_domain::Services;
+use ciam_domain::{Actor, Initiator, Services};
 use subtle::ConstantTimeEq;
 
 use super::cookies::{CookiePolicy, CSRF, SESSION};
@@ -123,7 +123,11 @@ pub(crate) async fn logout(
 
     if let Some(session) = current {
         let services = services.clone();
-        on_page(move || services.sessions.end(&session)).await?;
+        let by = Initiator::new(
+            Actor::User(session.user_id.clone()),
+            req.peer_addr().map(|peer| peer.ip()),
+        );
+        on_page(move || services.sessions.end(&session, &by)).await?;
     }
     let mut response = match &return_to {
         Some(uri) => {

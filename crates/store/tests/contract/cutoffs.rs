@@ -45,7 +45,9 @@ pub(super) fn a_cutoff_revokes_grants_codes_and_sessions_of_its_owner_only<T: St
         user_id: UserId::new("user-1"),
         ..session("s1", "cookie-1")
     };
-    store.insert_session(&theirs).expect("session");
+    store
+        .insert_session(&theirs, &ciam_domain::testing::test_audit())
+        .expect("session");
     store
         .create_grant(&grant("g1", "c1"), &refresh("rt-1", "g1"))
         .expect("g1");
@@ -66,7 +68,11 @@ pub(super) fn a_cutoff_revokes_grants_codes_and_sessions_of_its_owner_only<T: St
     let later = NOW.plus_seconds(10);
 
     let revoked = store
-        .revoke_everything_of(&cutoff(CutoffKind::Subject, "user-1", later), later)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Subject, "user-1", later),
+            later,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoked");
     assert_eq!(revoked.grant_count, 2);
     assert_eq!(
@@ -112,13 +118,21 @@ pub(super) fn a_cutoff_revokes_grants_codes_and_sessions_of_its_owner_only<T: St
 
     // A second bulk revocation finds nothing left to revoke.
     let again = store
-        .revoke_everything_of(&cutoff(CutoffKind::Subject, "user-1", later), later)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Subject, "user-1", later),
+            later,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoked");
     assert_eq!((again.grant_count, again.session_count), (0, 0));
 
     // A client's cut-off: its grants, whoever the user.
     let revoked = store
-        .revoke_everything_of(&cutoff(CutoffKind::Client, "c1", later), later)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Client, "c1", later),
+            later,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("revoked");
     assert_eq!(revoked.grant_count, 1, "g3; g1 was already revoked");
     assert_eq!(revoked.session_count, 0, "a client has no sessions");
@@ -131,7 +145,11 @@ pub(super) fn a_cutoff_only_rises_and_covers_tokens_issued_at_or_before_it<T: St
     let client = ClientId::new("c1");
     let at = NOW.plus_seconds(100);
     store
-        .revoke_everything_of(&cutoff(CutoffKind::Subject, "u", at), at)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Subject, "u", at),
+            at,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("cut off");
     let covered = |iat: UnixTime| {
         store
@@ -147,7 +165,11 @@ pub(super) fn a_cutoff_only_rises_and_covers_tokens_issued_at_or_before_it<T: St
     // An earlier cut-off does not lower it.
     let earlier = NOW;
     store
-        .revoke_everything_of(&cutoff(CutoffKind::Subject, "u", earlier), earlier)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Subject, "u", earlier),
+            earlier,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("cut off");
     assert!(covered(at));
     assert_eq!(
@@ -162,7 +184,11 @@ pub(super) fn a_cutoff_only_rises_and_covers_tokens_issued_at_or_before_it<T: St
         .is_revoked(&token(&jti, "x", &ClientId::new("u"), at))
         .expect("read"));
     store
-        .revoke_everything_of(&cutoff(CutoffKind::Client, "c1", at), at)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Client, "c1", at),
+            at,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("cut off");
     assert!(store
         .is_revoked(&token(&jti, "x", &client, at))
@@ -172,7 +198,11 @@ pub(super) fn a_cutoff_only_rises_and_covers_tokens_issued_at_or_before_it<T: St
 pub(super) fn a_grant_created_at_or_before_a_cutoff_is_stored_revoked<T: Store>(store: &Arc<T>) {
     let at = NOW.plus_seconds(100);
     store
-        .revoke_everything_of(&cutoff(CutoffKind::Subject, "user-1", at), at)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Subject, "user-1", at),
+            at,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("cut off");
     let created = |id: &str, created_at: UnixTime| {
         store
@@ -214,7 +244,9 @@ fn is_revoked_grant<S: RevocationStore + ?Sized>(store: &S, id: &str) -> bool {
 
 pub(super) fn a_cutoff_lives_until_its_last_token_expires_then_is_pruned<T: Store>(store: &Arc<T>) {
     let c = cutoff(CutoffKind::Client, "c9", NOW);
-    store.revoke_everything_of(&c, NOW).expect("cut off");
+    store
+        .revoke_everything_of(&c, NOW, &ciam_domain::testing::test_audit())
+        .expect("cut off");
     let live = store.live_revocations(NOW).expect("read");
     assert!(live.contains(&Revocation::Cutoff(c.clone())), "{live:?}");
     assert!(!store
@@ -269,7 +301,11 @@ pub(super) fn grants_created_during_a_cutoff_are_revoked_exactly_when_covered<T:
         .collect();
     start.wait();
     store
-        .revoke_everything_of(&cutoff(CutoffKind::Subject, "user-1", AT), AT)
+        .revoke_everything_of(
+            &cutoff(CutoffKind::Subject, "user-1", AT),
+            AT,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("cut off");
     for creator in creators {
         creator.join().expect("creator");

@@ -18,7 +18,9 @@ fn user<T: Store>(store: &Arc<T>, id: &str, hash: &str) -> UserId {
         profile: Profile::default(),
         disabled_at: None,
     };
-    store.insert_user(&user).expect("insert user");
+    store
+        .insert_user(&user, &ciam_domain::testing::test_audit())
+        .expect("insert user");
     user.id
 }
 
@@ -49,7 +51,9 @@ pub(super) fn a_new_password_moves_the_old_one_into_a_trimmed_history<T: Store>(
     );
     for (n, hash) in ["h1", "h2", "h3", "h4"].iter().enumerate() {
         let at = NOW.plus_seconds(n as i64);
-        assert!(store.set_password(&alice, hash, at, 3).expect("set"));
+        assert!(store
+            .set_password(&alice, hash, at, 3, &ciam_domain::testing::test_audit())
+            .expect("set"));
         assert_eq!(&hash_of(store, &alice), hash);
     }
     assert_eq!(
@@ -68,7 +72,13 @@ pub(super) fn a_new_password_moves_the_old_one_into_a_trimmed_history<T: Store>(
     assert_eq!(hash_of(store, &bob), "b0");
 
     assert!(store
-        .set_password(&alice, "h5", NOW.plus_seconds(9), 0)
+        .set_password(
+            &alice,
+            "h5",
+            NOW.plus_seconds(9),
+            0,
+            &ciam_domain::testing::test_audit()
+        )
         .expect("set"));
     assert!(
         store.password_history(&alice, 10).expect("read").is_empty(),
@@ -76,7 +86,13 @@ pub(super) fn a_new_password_moves_the_old_one_into_a_trimmed_history<T: Store>(
     );
     assert!(
         !store
-            .set_password(&UserId::new("nobody"), "x", NOW, 3)
+            .set_password(
+                &UserId::new("nobody"),
+                "x",
+                NOW,
+                3,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("set"),
         "no such user"
     );
@@ -90,7 +106,7 @@ pub(super) fn profiles_are_updated_whole<T: Store>(store: &Arc<T>) {
         email_verified: true,
     };
     assert!(store
-        .update_user_profile(&alice, &profile)
+        .update_user_profile(&alice, &profile, &ciam_domain::testing::test_audit())
         .expect("update")
         .is_some());
     let found = store
@@ -100,7 +116,11 @@ pub(super) fn profiles_are_updated_whole<T: Store>(store: &Arc<T>) {
     assert_eq!(found.profile, profile);
     assert_eq!(found.password_hash, "h0", "nothing else changes");
     assert!(store
-        .update_user_profile(&alice, &Profile::default())
+        .update_user_profile(
+            &alice,
+            &Profile::default(),
+            &ciam_domain::testing::test_audit()
+        )
         .expect("update")
         .is_some());
     assert_eq!(
@@ -112,7 +132,11 @@ pub(super) fn profiles_are_updated_whole<T: Store>(store: &Arc<T>) {
         Profile::default()
     );
     assert!(store
-        .update_user_profile(&UserId::new("nobody"), &profile)
+        .update_user_profile(
+            &UserId::new("nobody"),
+            &profile,
+            &ciam_domain::testing::test_audit()
+        )
         .expect("update")
         .is_none());
 }
@@ -120,9 +144,11 @@ pub(super) fn profiles_are_updated_whole<T: Store>(store: &Arc<T>) {
 pub(super) fn a_reset_code_is_redeemed_once_before_it_expires<T: Store>(store: &Arc<T>) {
     let alice = user(store, "u-reset", "h0");
     let live = reset("live code", &alice, NOW.plus_seconds(900));
-    store.insert_password_reset(&live).expect("insert");
+    store
+        .insert_password_reset(&live, &ciam_domain::testing::test_audit())
+        .expect("insert");
     assert!(matches!(
-        store.insert_password_reset(&live),
+        store.insert_password_reset(&live, &ciam_domain::testing::test_audit()),
         Err(StoreError::Duplicate(_))
     ));
     assert_eq!(
@@ -130,17 +156,31 @@ pub(super) fn a_reset_code_is_redeemed_once_before_it_expires<T: Store>(store: &
         Some(live.clone())
     );
     let expired = reset("expired code", &alice, NOW);
-    store.insert_password_reset(&expired).expect("insert");
+    store
+        .insert_password_reset(&expired, &ciam_domain::testing::test_audit())
+        .expect("insert");
     assert_eq!(
         store
-            .redeem_password_reset(&expired.code_hash, NOW, "h-expired", 5)
+            .redeem_password_reset(
+                &expired.code_hash,
+                NOW,
+                "h-expired",
+                5,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("redeem"),
         None,
         "expires_at <= now"
     );
     assert_eq!(
         store
-            .redeem_password_reset(&Secret::new("unknown").hash(), NOW, "h-x", 5)
+            .redeem_password_reset(
+                &Secret::new("unknown").hash(),
+                NOW,
+                "h-x",
+                5,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("redeem"),
         None
     );
@@ -148,7 +188,13 @@ pub(super) fn a_reset_code_is_redeemed_once_before_it_expires<T: Store>(store: &
 
     assert_eq!(
         store
-            .redeem_password_reset(&live.code_hash, NOW, "h1", 5)
+            .redeem_password_reset(
+                &live.code_hash,
+                NOW,
+                "h1",
+                5,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("redeem"),
         Some(alice.clone())
     );
@@ -163,7 +209,13 @@ pub(super) fn a_reset_code_is_redeemed_once_before_it_expires<T: Store>(store: &
     );
     assert_eq!(
         store
-            .redeem_password_reset(&live.code_hash, NOW, "h2", 5)
+            .redeem_password_reset(
+                &live.code_hash,
+                NOW,
+                "h2",
+                5,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("redeem"),
         None,
         "used"
@@ -192,7 +244,9 @@ pub(super) fn a_reset_code_is_redeemed_once_before_it_expires<T: Store>(store: &
 pub(super) fn concurrent_redemptions_of_one_reset_code_have_one_winner<T: Store>(store: &Arc<T>) {
     let alice = user(store, "u-race", "h0");
     let live = reset("race code", &alice, NOW.plus_seconds(900));
-    store.insert_password_reset(&live).expect("insert");
+    store
+        .insert_password_reset(&live, &ciam_domain::testing::test_audit())
+        .expect("insert");
     let barrier = Barrier::new(8);
     let outcomes: Vec<Option<UserId>> = thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
@@ -202,7 +256,13 @@ pub(super) fn concurrent_redemptions_of_one_reset_code_have_one_winner<T: Store>
                     barrier.wait();
                     let new = format!("h-{i}");
                     let outcome = store
-                        .redeem_password_reset(&hash, NOW, &new, 5)
+                        .redeem_password_reset(
+                            &hash,
+                            NOW,
+                            &new,
+                            5,
+                            &ciam_domain::testing::test_audit(),
+                        )
                         .expect("redeem");
                     outcome.map(|id| (id, new))
                 })

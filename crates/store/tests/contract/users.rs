@@ -23,7 +23,9 @@ fn user(id: &str, username: &str) -> User {
 /// The users a listing test starts from: none (the fixtures' users are removed).
 fn without_fixture_users<T: Store>(store: &Arc<T>) {
     for id in ["user-1", "user-2"] {
-        store.delete_user(&UserId::new(id)).expect("delete");
+        store
+            .delete_user(&UserId::new(id), &ciam_domain::testing::test_audit())
+            .expect("delete");
     }
 }
 
@@ -47,9 +49,11 @@ fn page<T: Store>(
 
 pub(super) fn disabling_round_trips_and_keeps_the_first_time<T: Store>(store: &Arc<T>) {
     let alice = user("u-alice", "alice");
-    store.insert_user(&alice).expect("insert");
+    store
+        .insert_user(&alice, &ciam_domain::testing::test_audit())
+        .expect("insert");
     let disabled = store
-        .set_user_disabled(&alice.id, Some(NOW))
+        .set_user_disabled(&alice.id, Some(NOW), &ciam_domain::testing::test_audit())
         .expect("disable")
         .expect("exists");
     assert_eq!(disabled.disabled_at, Some(NOW));
@@ -58,19 +62,27 @@ pub(super) fn disabling_round_trips_and_keeps_the_first_time<T: Store>(store: &A
     assert_eq!(read.map(|u| u.disabled_at), Some(Some(NOW)));
     // Disabling again keeps the first time.
     let again = store
-        .set_user_disabled(&alice.id, Some(NOW.plus_seconds(60)))
+        .set_user_disabled(
+            &alice.id,
+            Some(NOW.plus_seconds(60)),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("disable")
         .expect("exists");
     assert_eq!(again.disabled_at, Some(NOW));
     let enabled = store
-        .set_user_disabled(&alice.id, None)
+        .set_user_disabled(&alice.id, None, &ciam_domain::testing::test_audit())
         .expect("enable")
         .expect("exists");
     assert_eq!(enabled, alice, "enabled: as before");
     assert_eq!(store.find_user_by_id(&alice.id).expect("read"), Some(alice));
     assert_eq!(
         store
-            .set_user_disabled(&UserId::new("nobody"), Some(NOW))
+            .set_user_disabled(
+                &UserId::new("nobody"),
+                Some(NOW),
+                &ciam_domain::testing::test_audit()
+            )
             .expect("disable"),
         None
     );
@@ -78,14 +90,16 @@ pub(super) fn disabling_round_trips_and_keeps_the_first_time<T: Store>(store: &A
 
 pub(super) fn profiles_are_replaced_and_deleting_frees_the_username<T: Store>(store: &Arc<T>) {
     let alice = user("u-alice", "alice");
-    store.insert_user(&alice).expect("insert");
+    store
+        .insert_user(&alice, &ciam_domain::testing::test_audit())
+        .expect("insert");
     let profile = Profile {
         name: Some("Alice Doe".into()),
         email: Some("alice@example.com".into()),
         email_verified: true,
     };
     let updated = store
-        .update_user_profile(&alice.id, &profile)
+        .update_user_profile(&alice.id, &profile, &ciam_domain::testing::test_audit())
         .expect("update")
         .expect("exists");
     assert_eq!(updated.profile, profile);
@@ -94,24 +108,39 @@ pub(super) fn profiles_are_replaced_and_deleting_frees_the_username<T: Store>(st
         Some(updated)
     );
     let cleared = store
-        .update_user_profile(&alice.id, &Profile::default())
+        .update_user_profile(
+            &alice.id,
+            &Profile::default(),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("update")
         .expect("exists");
     assert_eq!(cleared.profile, Profile::default());
     assert_eq!(
         store
-            .update_user_profile(&UserId::new("nobody"), &profile)
+            .update_user_profile(
+                &UserId::new("nobody"),
+                &profile,
+                &ciam_domain::testing::test_audit()
+            )
             .expect("update"),
         None
     );
 
-    assert!(store.delete_user(&alice.id).expect("delete"));
-    assert!(!store.delete_user(&alice.id).expect("delete again"));
+    assert!(store
+        .delete_user(&alice.id, &ciam_domain::testing::test_audit())
+        .expect("delete"));
+    assert!(!store
+        .delete_user(&alice.id, &ciam_domain::testing::test_audit())
+        .expect("delete again"));
     assert_eq!(store.find_user_by_id(&alice.id).expect("read"), None);
     assert_eq!(store.find_user_by_username("alice").expect("read"), None);
     // The username is free again, for a new id.
     store
-        .insert_user(&user("u-alice-2", "alice"))
+        .insert_user(
+            &user("u-alice-2", "alice"),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("the username is free");
 }
 
@@ -121,7 +150,10 @@ pub(super) fn users_are_listed_in_id_order_a_page_at_a_time<T: Store>(store: &Ar
     // Inserted out of order; ids sort as u00 < u01 < … < u24.
     for i in (0..25).rev() {
         store
-            .insert_user(&user(&format!("u{i:02}"), &format!("name-{i:02}")))
+            .insert_user(
+                &user(&format!("u{i:02}"), &format!("name-{i:02}")),
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("insert");
     }
     let names = |range: std::ops::Range<usize>| -> Vec<String> {
@@ -160,7 +192,10 @@ pub(super) fn a_username_prefix_finds_exactly_the_usernames_that_start_with_it<T
     ];
     for (i, name) in usernames.iter().enumerate() {
         store
-            .insert_user(&user(&format!("u{i:02}"), name))
+            .insert_user(
+                &user(&format!("u{i:02}"), name),
+                &ciam_domain::testing::test_audit(),
+            )
             .expect("insert");
     }
     let mut found = page(store, None, Some("al"), 100);
@@ -214,22 +249,34 @@ pub(super) fn a_grant_of_a_disabled_or_deleted_subject_is_stored_revoked<T: Stor
             .expect("created");
         stored(id)
     };
-    store.insert_user(&user("u-live", "live")).expect("insert");
+    store
+        .insert_user(&user("u-live", "live"), &ciam_domain::testing::test_audit())
+        .expect("insert");
     assert_eq!(
         create("live", "u-live"),
         None,
         "an enabled user's grant lives"
     );
 
-    store.insert_user(&user("u-off", "off")).expect("insert");
     store
-        .set_user_disabled(&UserId::new("u-off"), Some(NOW))
+        .insert_user(&user("u-off", "off"), &ciam_domain::testing::test_audit())
+        .expect("insert");
+    store
+        .set_user_disabled(
+            &UserId::new("u-off"),
+            Some(NOW),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("disable");
     assert_eq!(create("disabled", "u-off"), Some(NOW));
     assert_eq!(create("never", "no-such-user"), Some(NOW));
 
-    store.insert_user(&user("u-gone", "gone")).expect("insert");
-    store.delete_user(&UserId::new("u-gone")).expect("delete");
+    store
+        .insert_user(&user("u-gone", "gone"), &ciam_domain::testing::test_audit())
+        .expect("insert");
+    store
+        .delete_user(&UserId::new("u-gone"), &ciam_domain::testing::test_audit())
+        .expect("delete");
     assert_eq!(create("deleted", "u-gone"), Some(NOW));
 
     // Redeeming a code creates a grant too.
@@ -242,14 +289,22 @@ pub(super) fn a_grant_of_a_disabled_or_deleted_subject_is_stored_revoked<T: Stor
         .redeem_code(&Secret::new("late").hash(), NOW, &from_code, None)
         .expect("redeemed");
     let revoked = store
-        .revoke_grant(&GrantId::new("from-code"), NOW.plus_seconds(5))
+        .revoke_grant(
+            &GrantId::new("from-code"),
+            NOW.plus_seconds(5),
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("read")
         .expect("kept");
     assert_eq!(revoked.revoked_at, Some(NOW), "stored revoked at creation");
 
     // Enabled again: new grants live; the old ones stay revoked.
     store
-        .set_user_disabled(&UserId::new("u-off"), None)
+        .set_user_disabled(
+            &UserId::new("u-off"),
+            None,
+            &ciam_domain::testing::test_audit(),
+        )
         .expect("enable");
     assert_eq!(create("enabled-again", "u-off"), None);
     assert_eq!(stored("disabled"), Some(NOW));
