@@ -40,6 +40,41 @@ pub enum Command {
     /// issued to it): a not-before cut-off refuses every access token issued until now,
     /// with or without a refresh token, and every grant, code and session ends.
     Revoke(RevokeArgs),
+    /// Read the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// List audit entries, oldest first, a page at a time. Prints {"entries": […], "next":
+    /// …}: pass `next` as --after for the following page; it is null on the last one.
+    List(AuditListArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct AuditListArgs {
+    /// Entries at or after this time: Unix seconds, or a duration ago (90s, 15m, 24h, 7d).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Entries before this time, as for --since.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Entries about this user id, or made by them.
+    #[arg(long, value_name = "USER_ID")]
+    pub user: Option<String>,
+    /// Entries about this client_id, or made by it.
+    #[arg(long, value_name = "CLIENT_ID")]
+    pub client: Option<String>,
+    /// An action (revoke.grant) or a family of them (revoke).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// The `next` of the previous page.
+    #[arg(long)]
+    pub after: Option<i64>,
+    /// Entries per page, 1 to 1000 (default 100).
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Args, Debug)]

@@ -33,6 +33,7 @@
 //! | `CIAM_BRAND_COLOR` | `#2563eb` | accent colour of the hosted login page (`#rrggbb`) |
 //! | `CIAM_PASSWORD_HISTORY` | `5` | a new password may not be one of the last this many (the current one included); 0: off |
 //! | `CIAM_PASSWORD_RESET_TTL` | `900` | seconds a mailed password reset code works |
+//! | `CIAM_AUDIT_RETENTION` | `34560000` | seconds audit entries are kept (400 days), pruned with expired rows; 0: for ever |
 //! | `CIAM_MAIL_DIR` | unset | write mail as `.eml` files into this directory (development) |
 //! | `CIAM_SMTP_URL` | unset | send mail by SMTP: `smtps://user:pass@host[:465]`, `smtp://user:pass@host[:587]` (STARTTLS required), `smtp://127.0.0.1:2525?tls=none` (loopback only); with neither this nor `CIAM_MAIL_DIR`, mail is only logged (recipient and subject) |
 //! | `CIAM_SMTP_TIMEOUT_MS` | `10000` | SMTP connect and reply timeout |
@@ -81,6 +82,7 @@ pub struct Settings {
     pub brand_color: String,
     pub password_history: usize,
     pub password_reset_ttl: i64,
+    pub audit_retention: i64,
     pub mail_dir: Option<std::path::PathBuf>,
     pub smtp_url: Option<SecretUrl>,
     pub smtp_timeout_ms: u64,
@@ -126,6 +128,7 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("brand_color", "#2563eb")?
         .set_default("password_history", 5)?
         .set_default("password_reset_ttl", 900)?
+        .set_default("audit_retention", 400 * 24 * 3600)?
         .set_default("smtp_timeout_ms", 10_000)?
         .set_default("mail_from", "ciam@localhost")
 }
@@ -166,6 +169,11 @@ impl Settings {
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value <= 0) {
             return Err(SettingsError::Invalid(format!("{name} must be positive")));
+        }
+        if self.audit_retention < 0 {
+            return Err(SettingsError::Invalid(
+                "CIAM_AUDIT_RETENTION must not be negative (0 keeps entries for ever)".into(),
+            ));
         }
         if self.client_cache_ttl < 0 {
             return Err(SettingsError::Invalid(
@@ -276,6 +284,9 @@ mod tests {
         let both = from_file("mail_dir = \"/tmp/mail\"\nsmtp_url = \"smtps://smtp.example.com\"\n");
         assert!(both.is_err());
         assert!(from_file("password_reset_ttl = 0\n").is_err());
+        assert_eq!(defaults.audit_retention, 400 * 24 * 3600);
+        assert!(from_file("audit_retention = -1\n").is_err());
+        assert!(from_file("audit_retention = 0\n").is_ok());
     }
 
     #[test]

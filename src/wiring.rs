@@ -99,6 +99,7 @@ pub fn services_with(
             history: settings.password_history,
         },
         password_reset_ttl: settings.password_reset_ttl,
+        audit_retention: settings.audit_retention,
         ..ServiceConfig::new(issuer)
     };
     customize(&mut ports, &mut config);

@@ -1,5 +1,6 @@
 //! One function per command: load settings, wire, call the domain, print JSON.
 
+mod audit;
 mod client;
 mod keys;
 mod revoke;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::Client(command) => client::run(&wiring::services(&settings)?.clients, command),
         Command::User(command) => user::run(&wiring::services(&settings)?, &settings, command),
+        Command::Audit(command) => audit::run(&wiring::services(&settings)?.audit, command),
         Command::Revoke(args) => revoke::run(&wiring::services(&settings)?, &settings, args),
         Command::Keys(command) => {
             let services = wiring::services(&settings)?;

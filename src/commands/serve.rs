@@ -2,7 +2,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::HttpServer;
-use ciam_domain::{Chain, Revoker};
+use ciam_domain::{AuditTrail, Chain, Revoker};
 
 use super::CommandError;
 use crate::background::Background;
@@ -31,11 +31,14 @@ pub fn run(settings: Settings) -> Result<(), CommandError> {
         ),
     );
     if settings.prune_interval > 0 {
-        let revocation = Arc::clone(&services.revocation);
+        let (revocation, audit) = (
+            Arc::clone(&services.revocation),
+            Arc::clone(&services.audit),
+        );
         background.every(
             "pruner",
             Duration::from_secs(settings.prune_interval),
-            move || prune(&revocation),
+            move || prune(&revocation, &audit),
         );
     }
     tracing::info!(listen = %settings.listen, issuer = %services.config().issuer, "ciam serving");
@@ -88,13 +91,21 @@ fn reconciler(revocation: Arc<Revoker>, full_every: Duration) -> impl FnMut() + 
 
 /// Deletes expired revocations, refresh tokens and finished grants, so the store (and the
 /// SQLite file) stays the size of what is live. The first run is one interval after start,
-/// away from the start-up rebuild. A failure is retried at the next interval.
-fn prune(revocation: &Revoker) {
+/// away from the start-up rebuild. A failure is retried at the next interval. Audit
+/// entries older than `CIAM_AUDIT_RETENTION` go in the same run.
+fn prune(revocation: &Revoker, audit: &AuditTrail) {
     match revocation.prune_expired() {
         Ok(0) => {}
         Ok(deleted) => tracing::info!(deleted, "expired rows pruned from the store"),
         Err(error) => {
             tracing::warn!(error = %Chain(&error), "pruning expired rows failed; retrying later")
+        }
+    }
+    match audit.prune() {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "audit entries past retention pruned"),
+        Err(error) => {
+            tracing::warn!(error = %Chain(&error), "pruning the audit trail failed; retrying later")
         }
     }
 }

@@ -219,6 +219,13 @@ fn admin_case(token: &str, user_id: &str, client_id: &str) -> impl Strategy<Valu
         Just(("/admin/v1/users?q=", "&limit=3", "vic".to_owned())),
         Just(("/admin/v1/users?after=", "", user_id.to_owned())),
         Just(("/admin/v1/users?limit=", "", "200".to_owned())),
+        // The audit trail's parameters, each hostile in turn.
+        Just(("/admin/v1/audit?kind=", "", "revoke".to_owned())),
+        Just(("/admin/v1/audit?user=", "&limit=5", user_id.to_owned())),
+        Just(("/admin/v1/audit?client=", "", client_id.to_owned())),
+        Just(("/admin/v1/audit?since=", "&until=1", "0".to_owned())),
+        Just(("/admin/v1/audit?after=", "", "1".to_owned())),
+        Just(("/admin/v1/audit?limit=", "", "1000".to_owned())),
     ];
     let method = prop_oneof![
         3 => Just("POST"),

@@ -1,7 +1,7 @@
 //! ciam's integration tests, linked into one binary.
 //!
 //! - `http_*`: every endpoint through the real actix app on the real adapters (`http_admin`:
-//!   the admin API; `http_admin_users`: its user management).
+//!   the admin API; `http_admin_users`: its user management; `http_audit`: the audit trail).
 //! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP.
 //! - `oauth2_peer`: a third-party OAuth client (the `oauth2` crate) against the server.
 //! - `oidc_peer`: a third-party OpenID Connect relying party (the `openidconnect` crate)
@@ -13,6 +13,7 @@ mod support;
 
 mod backchannel_logout;
 mod blackbox;
+mod blackbox_audit;
 mod blackbox_revoke;
 mod blackbox_users;
 mod browser_sign_in;
@@ -23,6 +24,7 @@ mod hostile;
 mod hostile_inputs;
 mod http_admin;
 mod http_admin_users;
+mod http_audit;
 mod http_discovery;
 mod http_full_stack;
 mod http_introspect;

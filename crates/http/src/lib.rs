@@ -130,6 +130,14 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                     )
                     .service(
                         admin_resource(
+                            routes::ADMIN_AUDIT.in_scope,
+                            web::get().to(admin::list_audit),
+                            error::problem_method_not_allowed_get_head,
+                        )
+                        .route(web::head().to(admin::list_audit)),
+                    )
+                    .service(
+                        admin_resource(
                             routes::ADMIN_USERS.in_scope,
                             web::get().to(admin::list_users),
                             error::problem_method_not_allowed_users,

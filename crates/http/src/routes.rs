@@ -100,6 +100,12 @@ pub const ADMIN_REVOKE_CLIENT: Route = Route {
     path: "/admin/v1/clients/{client_id}/revoke",
 };
 
+/// An admin client reads the audit trail.
+pub const ADMIN_AUDIT: Route = Route {
+    in_scope: "/audit",
+    path: "/admin/v1/audit",
+};
+
 /// OpenID Connect Discovery 1.0 §4 and RFC 8414 §3: the same metadata at both.
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
 pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
@@ -136,6 +142,7 @@ mod tests {
             ADMIN_ENABLE_USER,
             ADMIN_REVOKE_USER,
             ADMIN_REVOKE_CLIENT,
+            ADMIN_AUDIT,
         ] {
             assert_eq!(format!("{ADMIN_API}{}", route.in_scope), route.path);
         }

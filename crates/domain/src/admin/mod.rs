@@ -4,6 +4,7 @@
 //! live `client_credentials` access token carrying [`ADMIN_SCOPE`]: no operation can run
 //! unattributed, and each logs the caller's `client_id` (never the token).
 
+mod audit;
 mod caller;
 mod clients;
 mod user_directory;
@@ -19,6 +20,7 @@ use crate::access_token::AccessTokens;
 use crate::accounts::lifecycle::AccountLifecycle;
 use crate::accounts::validation::InvalidUser;
 use crate::accounts::Accounts;
+use crate::audit::AuditTrail;
 use crate::clients::Clients;
 use crate::error::{faults_become, AdminError, Fault};
 use crate::kernel::Core;
@@ -38,6 +40,7 @@ pub struct Admin {
     /// Revoking a user signs them out everywhere (sessions and logout tokens included).
     sessions: Arc<Sessions>,
     lifecycle: Arc<AccountLifecycle>,
+    audit: Arc<AuditTrail>,
 }
 
 impl Admin {
@@ -49,6 +52,7 @@ impl Admin {
         clients: Arc<Clients>,
         sessions: Arc<Sessions>,
         lifecycle: Arc<AccountLifecycle>,
+        audit: Arc<AuditTrail>,
     ) -> Admin {
         Admin {
             core,
@@ -58,6 +62,7 @@ impl Admin {
             clients,
             sessions,
             lifecycle,
+            audit,
         }
     }
 }

@@ -3,6 +3,7 @@
 //! proven by one of its `client_credentials` access tokens ([`Caller`]); every error is
 //! RFC 9457 problem details. Bodies, where an endpoint takes one, are JSON (`json_body`).
 
+mod audit;
 mod json_body;
 mod lifecycle;
 mod revoke;
@@ -18,6 +19,7 @@ use ciam_domain::{AdminCaller, AdminOpError, Services};
 
 use crate::{blocking, ApiError, BearerToken};
 
+pub(crate) use audit::list_audit;
 pub(crate) use lifecycle::{delete_user, disable_user, enable_user};
 pub(crate) use revoke::{revoke_client, revoke_user};
 pub(crate) use user::get_user;

@@ -303,6 +303,12 @@ pub(crate) async fn problem_method_not_allowed_post() -> HttpResponse {
     method_not_allowed("POST").as_problem().error_response()
 }
 
+pub(crate) async fn problem_method_not_allowed_get_head() -> HttpResponse {
+    method_not_allowed("GET, HEAD")
+        .as_problem()
+        .error_response()
+}
+
 pub(crate) async fn problem_method_not_allowed_user() -> HttpResponse {
     method_not_allowed("GET, HEAD, PATCH, DELETE")
         .as_problem()
