@@ -85,7 +85,6 @@ impl Services {
             Arc::clone(&access_tokens),
             Arc::clone(&revocation),
         ));
-        let audit = Arc::new(AuditTrail::new(Arc::clone(&core)));
         let admin = Arc::new(Admin::new(
             Arc::clone(&core),
             Arc::clone(&access_tokens),
@@ -94,7 +93,6 @@ impl Services {
             Arc::clone(&clients),
             Arc::clone(&sessions),
             Arc::clone(&lifecycle),
-            Arc::clone(&audit),
         ));
         let self_service = Arc::new(SelfService::new(
             Arc::clone(&core),
@@ -105,6 +103,7 @@ impl Services {
             Arc::clone(&clients),
             Arc::clone(&tokens),
         ));
+        let audit = Arc::new(AuditTrail::new(Arc::clone(&core)));
         Services {
             audit,
             lifecycle,

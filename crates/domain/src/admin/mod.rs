@@ -40,7 +40,8 @@ pub struct Admin {
     /// Revoking a user signs them out everywhere (sessions and logout tokens included).
     sessions: Arc<Sessions>,
     lifecycle: Arc<AccountLifecycle>,
-    audit: Arc<AuditTrail>,
+    /// Reading the trail needs only the kernel: the admin API's own handle on it.
+    audit: AuditTrail,
 }
 
 impl Admin {
@@ -52,9 +53,9 @@ impl Admin {
         clients: Arc<Clients>,
         sessions: Arc<Sessions>,
         lifecycle: Arc<AccountLifecycle>,
-        audit: Arc<AuditTrail>,
     ) -> Admin {
         Admin {
+            audit: AuditTrail::new(Arc::clone(&core)),
             core,
             access_tokens,
             revocation,
@@ -62,7 +63,6 @@ impl Admin {
             clients,
             sessions,
             lifecycle,
-            audit,
         }
     }
 }
