@@ -5,7 +5,7 @@
 
 use actix_web::http::header;
 use actix_web::test::TestRequest;
-use ciam_domain::{GrantType, NewClient, Profile, Scope, Secret};
+use ciam_domain::{GrantType, Profile, Secret};
 
 use crate::on_every_backend;
 use crate::support::app::{Kind, TestApp, TestClient};
@@ -13,27 +13,9 @@ use crate::support::http::{Auth, Response};
 
 const PASSWORD: &str = "correct horse battery";
 
-fn client(app: &TestApp, grants: &[GrantType], scope: &str) -> TestClient {
-    let (client, secret) = app
-        .services
-        .clients
-        .create_client(NewClient {
-            name: "admin test".into(),
-            grant_types: grants.to_vec(),
-            scope: Scope::parse(scope).expect("scope"),
-            public: false,
-            redirects: Default::default(),
-        })
-        .expect("client");
-    TestClient {
-        id: client.id.to_string(),
-        secret: secret.map(|s| s.expose().to_owned()),
-    }
-}
-
 /// An admin client's token: the client registered as docs/admin-api.md says.
 async fn admin_token(app: &TestApp) -> String {
-    let admin = client(app, &[GrantType::ClientCredentials], "ciam:admin");
+    let admin = app.client_with_scope(&[GrantType::ClientCredentials], "ciam:admin");
     app.cc_token(&admin).await
 }
 
@@ -116,7 +98,7 @@ async fn revoking_a_user_ends_every_token_of_theirs_and_no_one_elses(kind: Kind)
     let app = TestApp::new(kind);
     let admin = admin_token(&app).await;
     let web = app.confidential();
-    let password_only = client(&app, &[GrantType::Password], "read");
+    let password_only = app.client_with_scope(&[GrantType::Password], "read");
     app.user("alice", PASSWORD);
     app.user("bob", PASSWORD);
     let with_refresh = sign_in(&app, &web, "alice").await;
@@ -240,8 +222,7 @@ async fn callers_without_an_admin_token_get_problems(kind: Kind) {
         );
     }
     // A person's token, even from a client that may ask for the admin scope.
-    let both = client(
-        &app,
+    let both = app.client_with_scope(
         &[GrantType::Password, GrantType::ClientCredentials],
         "ciam:admin read",
     );
@@ -265,7 +246,7 @@ async fn callers_without_an_admin_token_get_problems(kind: Kind) {
     }
     assert!(app.is_active(&plain, &plains).await, "nothing was revoked");
     // A revoked admin token stops working at once.
-    let admin = client(&app, &[GrantType::ClientCredentials], "ciam:admin");
+    let admin = app.client_with_scope(&[GrantType::ClientCredentials], "ciam:admin");
     let token = app.cc_token(&admin).await;
     assert_eq!(get_user(&app, Some(&token), &alice).await.status, 200);
     assert_eq!(app.revoke(&admin, &token).await.status, 200);

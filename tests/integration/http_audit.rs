@@ -6,31 +6,13 @@ use std::net::SocketAddr;
 
 use actix_web::http::header;
 use actix_web::test::TestRequest;
-use ciam_domain::{GrantType, NewClient, Scope};
+use ciam_domain::GrantType;
 use serde_json::Value;
 
 use crate::on_every_backend;
 use crate::support::app::{Kind, TestApp, TestClient};
 
 const PASSWORD: &str = "correct horse battery";
-
-fn client(app: &TestApp, grants: &[GrantType], scope: &str) -> TestClient {
-    let (client, secret) = app
-        .services
-        .clients
-        .create_client(NewClient {
-            name: "audit test".into(),
-            grant_types: grants.to_vec(),
-            scope: Scope::parse(scope).expect("scope"),
-            public: false,
-            redirects: Default::default(),
-        })
-        .expect("client");
-    TestClient {
-        id: client.id.to_string(),
-        secret: secret.map(|s| s.expose().to_owned()),
-    }
-}
 
 fn peer() -> SocketAddr {
     "198.51.100.23:40000".parse().expect("address")
@@ -81,13 +63,9 @@ fn actions(listing: &Value) -> Vec<&str> {
 
 async fn the_trail_shows_who_did_what_in_order(kind: Kind) {
     let app = TestApp::new(kind);
-    let admin = client(&app, &[GrantType::ClientCredentials], "ciam:admin");
+    let admin = app.client_with_scope(&[GrantType::ClientCredentials], "ciam:admin");
     let admin_token = app.cc_token(&admin).await;
-    let web = client(
-        &app,
-        &[GrantType::Password, GrantType::RefreshToken],
-        "read",
-    );
+    let web = app.client_with_scope(&[GrantType::Password, GrantType::RefreshToken], "read");
     app.user("alice", PASSWORD);
     let alice = app
         .services
@@ -181,7 +159,7 @@ async fn the_trail_shows_who_did_what_in_order(kind: Kind) {
 
 async fn bad_queries_are_400_and_only_admin_clients_read(kind: Kind) {
     let app = TestApp::new(kind);
-    let admin = client(&app, &[GrantType::ClientCredentials], "ciam:admin");
+    let admin = app.client_with_scope(&[GrantType::ClientCredentials], "ciam:admin");
     let admin_token = app.cc_token(&admin).await;
     for query in [
         "?kind=revok",
@@ -202,7 +180,7 @@ async fn bad_queries_are_400_and_only_admin_clients_read(kind: Kind) {
         (200, Value::from(vec![] as Vec<Value>))
     );
 
-    let other = client(&app, &[GrantType::ClientCredentials], "read");
+    let other = app.client_with_scope(&[GrantType::ClientCredentials], "read");
     let other_token = app.cc_token(&other).await;
     assert_eq!(audit(&app, &other_token, "").await.0, 403);
     assert_eq!(audit(&app, "not-a-token", "").await.0, 401);

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::header;
 use actix_web::test::TestRequest;
-use ciam_domain::{GrantType, NewClient, Profile, Scope, Secret};
+use ciam_domain::{GrantType, Profile, Secret};
 
 use crate::on_every_backend;
 use crate::support::app::{Kind, TestApp, TestClient};
@@ -30,24 +30,6 @@ fn alice(app: &TestApp, email: Option<&str>) {
             &ciam_domain::Initiator::cli(),
         )
         .expect("user");
-}
-
-fn client_with(app: &TestApp, grants: &[GrantType], scope: &str) -> TestClient {
-    let (client, secret) = app
-        .services
-        .clients
-        .create_client(NewClient {
-            name: "app".into(),
-            grant_types: grants.to_vec(),
-            scope: Scope::parse(scope).expect("scope"),
-            public: false,
-            redirects: Default::default(),
-        })
-        .expect("client");
-    TestClient {
-        id: client.id.to_string(),
-        secret: secret.map(|s| s.expose().to_owned()),
-    }
 }
 
 /// The token response of alice's password grant.
@@ -452,11 +434,8 @@ async fn patch(app: &TestApp, token: &str, content_type: &str, body: &str) -> Re
 async fn a_profile_update_needs_profile_write_and_unverifies_a_new_email(kind: Kind) {
     let app = TestApp::new(kind);
     alice(&app, Some("alice@example.com"));
-    let client = client_with(
-        &app,
-        &[GrantType::Password],
-        "openid profile email profile:write",
-    );
+    let client =
+        app.client_with_scope(&[GrantType::Password], "openid profile email profile:write");
     let reader = field(
         &sign_in(&app, &client, OLD, "openid profile email").await,
         "access_token",

@@ -142,13 +142,22 @@ impl TestApp {
     }
 
     pub fn client(&self, grants: &[GrantType], public: bool) -> TestClient {
+        self.registered(grants, "read write", public)
+    }
+
+    /// A confidential client that may ask for `scope` (`ciam:admin` makes an admin client).
+    pub fn client_with_scope(&self, grants: &[GrantType], scope: &str) -> TestClient {
+        self.registered(grants, scope, false)
+    }
+
+    fn registered(&self, grants: &[GrantType], scope: &str, public: bool) -> TestClient {
         let (client, secret) = self
             .services
             .clients
             .create_client(NewClient {
                 name: "test client".into(),
                 grant_types: grants.to_vec(),
-                scope: Scope::parse("read write").expect("scope"),
+                scope: Scope::parse(scope).expect("scope"),
                 public,
                 redirects: Default::default(),
             })
