@@ -68,10 +68,11 @@ fn cutoff_at(
 /// SQLite, the transaction already holds the write lock): revokes it at once if a cut-off of
 /// its subject or client covers its creation, or if its subject is not a user who may sign
 /// in (disabled, or deleted).
+/// Returns whether the grant stays live.
 pub(crate) fn revoke_if_cut_off(
     conn: &mut AnyConnection,
     grant: &Grant,
-) -> Result<(), DieselError> {
+) -> Result<bool, DieselError> {
     let owners = [
         (CutoffKind::Subject, grant.subject.as_str()),
         (CutoffKind::Client, grant.client_id.as_str()),
@@ -108,15 +109,15 @@ pub(crate) fn revoke_if_cut_off(
     if covered {
         return store_revoked(conn, grant);
     }
-    Ok(())
+    Ok(true)
 }
 
-/// Marks the just-inserted `grant` revoked as of its creation.
-fn store_revoked(conn: &mut AnyConnection, grant: &Grant) -> Result<(), DieselError> {
+/// Marks the just-inserted `grant` revoked as of its creation: it is not live.
+fn store_revoked(conn: &mut AnyConnection, grant: &Grant) -> Result<bool, DieselError> {
     diesel::update(grants::table.find(grant.id.as_str()))
         .set(grants::revoked_at.eq(grant.created_at.0))
         .execute(conn)
-        .map(drop)
+        .map(|_| false)
 }
 
 impl BulkRevocationStore for DieselStore {

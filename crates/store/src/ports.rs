@@ -256,7 +256,7 @@ fn extend_access_expiry(
 }
 
 impl GrantStore for DieselStore {
-    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError> {
+    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<bool, StoreError> {
         let mut conn = self.conn()?;
         conn.transaction::<_, DieselError, _>(|conn| {
             diesel::insert_into(grants::table)

@@ -274,8 +274,8 @@ impl CodeStore for DieselStore {
                     .values(RefreshTokenRow::from(first))
                     .execute(conn)?;
             }
-            crate::bulk_revocation::revoke_if_cut_off(conn, grant)?;
-            Ok(Redemption::Redeemed)
+            let live = crate::bulk_revocation::revoke_if_cut_off(conn, grant)?;
+            Ok(Redemption::Redeemed { live })
         })
         .map_err(store_error)
     }

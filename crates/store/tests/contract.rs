@@ -1563,7 +1563,7 @@ fn a_code_is_redeemed_once_and_a_replay_names_the_first_grant<T: Store>(store: &
         store
             .redeem_code(&c.hash, later, &g1, Some(&first))
             .expect("redeem"),
-        Redemption::Redeemed
+        Redemption::Redeemed { live: true }
     );
     assert!(
         has_refresh_token(store, "rt-1"),
@@ -1617,7 +1617,7 @@ fn concurrent_redemptions_of_one_code_have_one_winner<T: Store>(store: &Arc<T>) 
     });
     let winners = outcomes
         .iter()
-        .filter(|o| **o == Redemption::Redeemed)
+        .filter(|o| **o == Redemption::Redeemed { live: true })
         .count();
     assert_eq!(winners, 1, "{outcomes:?}");
     let winner = store

@@ -295,3 +295,37 @@ fn list_limits_and_cursors_are_checked() {
         .expect("empty");
     assert!(none.users.is_empty() && none.next.is_none());
 }
+
+/// A token minted by the password grant is handed out only if its user may still sign in,
+/// read after minting: with a grant, `create_grant` says it stored it revoked; without one,
+/// the user is read again.
+#[test]
+fn a_user_disabled_after_the_password_check_gets_no_token() {
+    let h = harness();
+    let alice = h.user("alice");
+    let disabled = || {
+        crate::ports::UserStore::set_user_disabled(
+            h.store.as_ref(),
+            &alice.id,
+            Some(h.clock_now()),
+            &crate::testing::test_audit(),
+        )
+        .expect("disabled")
+        .expect("alice");
+    };
+    disabled();
+    let tokens = &h.services.tokens;
+    assert_eq!(tokens.may_still_sign_in(&alice.id), Ok(false));
+    assert_eq!(
+        tokens.may_still_sign_in(&crate::ids::UserId::new("nobody")),
+        Ok(false)
+    );
+    crate::ports::UserStore::set_user_disabled(
+        h.store.as_ref(),
+        &alice.id,
+        None,
+        &crate::testing::test_audit(),
+    )
+    .expect("enabled");
+    assert_eq!(tokens.may_still_sign_in(&alice.id), Ok(true));
+}

@@ -76,8 +76,9 @@ pub struct AuthorizationCode {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Redemption {
     /// The code was unused: it is now used, and the grant (with its first refresh token,
-    /// if any) is stored.
-    Redeemed,
+    /// if any) is stored; `live` is false when it was stored revoked (a cut-off covers it,
+    /// or its subject may not sign in): no token of it may be handed out.
+    Redeemed { live: bool },
     /// The code was used before: nothing was written. The grant of its first exchange.
     Replayed { grant_id: Option<GrantId> },
 }

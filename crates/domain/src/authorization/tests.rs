@@ -281,3 +281,34 @@ fn a_verifier_for_a_code_without_challenge_is_refused() {
     );
     assert!(exchange(&h, &client, &code, None).is_ok());
 }
+
+/// The window of a disable racing a sign-in: the flag is committed, the cut-off (which burns
+/// unused codes) not yet, and a code issued just before is exchanged. Its grant is stored
+/// revoked, so no token goes out: one would carry an `iat` past the coming cut-off.
+#[test]
+fn a_code_of_a_user_disabled_since_gives_no_token() {
+    let h = Harness::new(|_| {});
+    let client = web_client(&h, false);
+    let request = h
+        .services
+        .authorization
+        .check(&params(&client))
+        .expect("trusted");
+    let session = session(&h);
+    let code = h
+        .services
+        .authorization
+        .issue_code(&request, &session)
+        .expect("code");
+    crate::ports::UserStore::set_user_disabled(
+        h.store.as_ref(),
+        &session.user_id,
+        Some(h.clock_now()),
+        &crate::testing::test_audit(),
+    )
+    .expect("disabled");
+    assert_eq!(
+        exchange(&h, &client, &code, Some(VERIFIER)).map(|_| ()),
+        Err(TokenError::InvalidGrant)
+    );
+}

@@ -81,7 +81,10 @@ impl TokenIssuer {
         )?;
         let first = refresh.as_ref().map(|(_, record)| record);
         match store.redeem_code(&hash, now, &grant, first)? {
-            Redemption::Redeemed => {}
+            Redemption::Redeemed { live: true } => {}
+            // The user was disabled or cut off after the code was issued (a code inserted
+            // while a cut-off burnt the others): the code is spent, no token goes out.
+            Redemption::Redeemed { live: false } => return Err(TokenError::InvalidGrant),
             Redemption::Replayed { grant_id } => {
                 // A concurrent exchange won: that one is a replay of this, or this of it.
                 if let Some(grant_id) = grant_id {

@@ -86,6 +86,11 @@ impl TokenIssuer {
             let access_token =
                 self.access_tokens
                     .mint(client, user.id.as_str(), &scope, None, now)?;
+            // No grant records this token, so nothing else would refuse it if the user was
+            // disabled since the password was checked (`may_still_sign_in`).
+            if !self.may_still_sign_in(&user.id)? {
+                return Err(TokenError::InvalidGrant);
+            }
             return Ok(IssuedTokens {
                 access_token,
                 expires_in: self.core.config.access_token_ttl,
@@ -109,7 +114,10 @@ impl TokenIssuer {
         let access_token =
             self.access_tokens
                 .mint(client, &grant.subject, &scope, Some(grant.id.clone()), now)?;
-        self.core.ports.store.create_grant(&grant, &record)?;
+        // Stored revoked: the user was disabled (or cut off) since the password was checked.
+        if !self.core.ports.store.create_grant(&grant, &record)? {
+            return Err(TokenError::InvalidGrant);
+        }
         Ok(IssuedTokens {
             access_token,
             expires_in: self.core.config.access_token_ttl,

@@ -8,8 +8,10 @@ use crate::secret::SecretHash;
 use crate::time::UnixTime;
 
 pub trait GrantStore: Send + Sync {
-    /// Stores a new grant with its first refresh token, atomically.
-    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError>;
+    /// Stores a new grant with its first refresh token, atomically. `Ok(false)` when it is
+    /// stored revoked (a cut-off covers it, or its subject may not sign in: see
+    /// `BulkRevocationStore`): no token of it may be handed out.
+    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<bool, StoreError>;
 
     /// The refresh token with this hash and its grant.
     fn find_refresh_token(

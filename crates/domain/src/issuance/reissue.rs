@@ -12,13 +12,14 @@ use crate::scope::Scope;
 impl TokenIssuer {
     /// A new grant of `client` for `user` with `scope`, its first refresh token (if the
     /// client may refresh) and an access token. Issued after the user's cut-off, so the
-    /// issue time is past it (`issue_time`) and the grant is not stored revoked.
+    /// issue time is past it (`issue_time`) and the grant is not stored revoked, unless the
+    /// user was disabled meanwhile: then `None`, and no token goes out.
     pub(crate) fn reissue(
         &self,
         client: &Client,
         user: &UserId,
         scope: &Scope,
-    ) -> Result<IssuedTokens, Fault> {
+    ) -> Result<Option<IssuedTokens>, Fault> {
         let now = self
             .access_tokens
             .issue_time(user.as_str(), &client.id, self.core.now());
@@ -27,13 +28,16 @@ impl TokenIssuer {
             let access_token = self
                 .access_tokens
                 .mint(client, user.as_str(), scope, None, now)?;
-            return Ok(IssuedTokens {
+            if !self.may_still_sign_in(user)? {
+                return Ok(None);
+            }
+            return Ok(Some(IssuedTokens {
                 access_token,
                 expires_in: ttl,
                 scope: scope.clone(),
                 refresh_token: None,
                 id_token: None,
-            });
+            }));
         }
         let grant = Grant {
             id: GrantId::new(self.core.random_string(ID_BYTES)),
@@ -49,13 +53,28 @@ impl TokenIssuer {
         let access_token =
             self.access_tokens
                 .mint(client, &grant.subject, scope, Some(grant.id.clone()), now)?;
-        self.core.ports.store.create_grant(&grant, &record)?;
-        Ok(IssuedTokens {
+        if !self.core.ports.store.create_grant(&grant, &record)? {
+            return Ok(None);
+        }
+        Ok(Some(IssuedTokens {
             access_token,
             expires_in: ttl,
             scope: scope.clone(),
             refresh_token: Some(refresh_token),
             id_token: None,
-        })
+        }))
+    }
+
+    /// Whether `user` exists and is not disabled, read after a grantless token was minted:
+    /// disabling commits the flag before it cuts off, so a token minted after the cut-off
+    /// (its `iat` past it, `issue_time`) is minted after the flag is visible here, and one
+    /// minted before is covered by the cut-off.
+    pub(crate) fn may_still_sign_in(&self, user: &UserId) -> Result<bool, Fault> {
+        Ok(self
+            .core
+            .ports
+            .store
+            .find_user_by_id(user)?
+            .is_some_and(|user| !user.is_disabled()))
     }
 }

@@ -98,10 +98,7 @@ impl SelfService {
         let Some(client) = self.clients.find(caller.client_id.as_str())? else {
             return Ok(None);
         };
-        Ok(Some(self.tokens.reissue(
-            &client,
-            &user.id,
-            &caller.scope,
-        )?))
+        // `None` too if the user was disabled meanwhile.
+        Ok(self.tokens.reissue(&client, &user.id, &caller.scope)?)
     }
 }

@@ -240,16 +240,18 @@ impl UserStore for FakeStore {
 }
 
 impl GrantStore for FakeStore {
-    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<(), StoreError> {
+    fn create_grant(&self, grant: &Grant, first: &RefreshTokenRecord) -> Result<bool, StoreError> {
         self.up()?;
         let mut grants = lock(&self.grants);
         let mut refresh = lock(&self.refresh);
         if grants.contains_key(&grant.id) || refresh.contains_key(first.hash.as_str()) {
             return Err(StoreError::Duplicate(grant.id.to_string()));
         }
-        grants.insert(grant.id.clone(), self.unless_cut_off(grant));
+        let stored = self.unless_cut_off(grant);
+        let live = !stored.is_revoked();
+        grants.insert(grant.id.clone(), stored);
         refresh.insert(first.hash.as_str().to_owned(), first.clone());
-        Ok(())
+        Ok(live)
     }
     fn find_refresh_token(
         &self,
@@ -552,11 +554,13 @@ impl CodeStore for FakeStore {
         }
         code.used_at = Some(now);
         code.grant_id = Some(grant.id.clone());
-        grants.insert(grant.id.clone(), self.unless_cut_off(grant));
+        let stored = self.unless_cut_off(grant);
+        let live = !stored.is_revoked();
+        grants.insert(grant.id.clone(), stored);
         if let Some(first) = first {
             refresh.insert(first.hash.as_str().to_owned(), first.clone());
         }
-        Ok(Redemption::Redeemed)
+        Ok(Redemption::Redeemed { live })
     }
 }
 

@@ -4,6 +4,7 @@
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use ciam_domain::authorization::model::Redemption;
 use ciam_domain::ports::{RevocationStore, Store};
 use ciam_domain::*;
 
@@ -205,26 +206,36 @@ pub(super) fn a_grant_created_at_or_before_a_cutoff_is_stored_revoked<T: Store>(
         )
         .expect("cut off");
     let created = |id: &str, created_at: UnixTime| {
-        store
+        let live = store
             .create_grant(
                 &user_grant(id, "user-1", "c1", created_at),
                 &refresh(&format!("rt-{id}"), id),
             )
             .expect("created");
-        store
+        let grant = store
             .find_refresh_token(&Secret::new(format!("rt-{id}")).hash())
             .expect("read")
             .expect("kept")
-            .1
+            .1;
+        assert_eq!(
+            live,
+            grant.revoked_at.is_none(),
+            "the answer says how it was stored"
+        );
+        grant
     };
     assert_eq!(created("at", at).revoked_at, Some(at));
     assert_eq!(created("after", at.plus_seconds(1)).revoked_at, None);
     // Redeeming a code creates a grant too.
     store.insert_code(&code("late")).expect("code");
     let from_code = user_grant("from-code", "user-1", "c1", at);
-    store
-        .redeem_code(&Secret::new("late").hash(), at, &from_code, None)
-        .expect("redeemed");
+    assert_eq!(
+        store
+            .redeem_code(&Secret::new("late").hash(), at, &from_code, None)
+            .expect("redeemed"),
+        Redemption::Redeemed { live: false },
+        "the redemption says the grant is stored revoked"
+    );
     assert!(is_revoked_grant(&**store, "from-code"));
 }
 

@@ -244,10 +244,16 @@ pub(super) fn a_grant_of_a_disabled_or_deleted_subject_is_stored_revoked<T: Stor
             .revoked_at
     };
     let create = |id: &str, subject: &str| {
-        store
+        let live = store
             .create_grant(&grant_of(id, subject), &refresh(&format!("rt-{id}"), id))
             .expect("created");
-        stored(id)
+        let revoked_at = stored(id);
+        assert_eq!(
+            live,
+            revoked_at.is_none(),
+            "the answer says how it was stored"
+        );
+        revoked_at
     };
     store
         .insert_user(&user("u-live", "live"), &ciam_domain::testing::test_audit())
