@@ -5,6 +5,7 @@
 //! place ([`DatabaseUrl`]); queries are written once in the SQL both understand.
 
 mod bulk_revocation;
+mod client_admin;
 mod connection;
 mod error;
 mod migrate;

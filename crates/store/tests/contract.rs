@@ -146,6 +146,9 @@ contract_suite! {
         profiles_are_updated_whole,
         a_reset_code_is_redeemed_once_before_it_expires,
         concurrent_redemptions_of_one_reset_code_have_one_winner,
+        clients_are_listed_in_id_order_a_page_at_a_time,
+        redirect_uris_are_replaced_and_nothing_else,
+        a_secret_is_replaced_only_for_a_confidential_client,
     ],
     diesel: [migrations_are_idempotent],
     sqlite_only: [an_unreachable_database_is_refused_at_connect],
@@ -183,6 +186,10 @@ fn fixture_users<S: UserStore + ?Sized>(store: &S) {
             .expect("fixture user");
     }
 }
+
+#[path = "contract/client_admin.rs"]
+mod client_admin;
+use client_admin::*;
 
 #[path = "contract/passwords.rs"]
 mod passwords;

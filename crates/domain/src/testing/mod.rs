@@ -29,6 +29,7 @@ use crate::time::UnixTime;
 use crate::user::User;
 
 mod bulk;
+mod client_admin;
 mod passwords;
 
 pub use passwords::FakeMailer;
