@@ -13,6 +13,8 @@ mod user_lifecycle;
 mod users;
 
 #[cfg(test)]
+mod client_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
