@@ -13,6 +13,7 @@ mod support;
 
 mod backchannel_logout;
 mod blackbox;
+mod blackbox_clients;
 mod blackbox_revoke;
 mod blackbox_users;
 mod browser_sign_in;
