@@ -1,5 +1,4 @@
-//! Registering, listing and deleting clients, as the CLI (and later the admin API) drives
-//! them.
+//! Registering, listing and deleting clients, as the CLI and the admin API drive them.
 
 use super::manage::ClientChangeError;
 use super::validation::check_new_client;
