@@ -114,6 +114,28 @@ pub enum ClientCommand {
         /// The client_id.
         client_id: String,
     },
+    /// Replace a client's redirect URIs (checked as at creation). Servers see the change
+    /// within CIAM_CLIENT_CACHE_TTL seconds.
+    Update(UpdateClient),
+    /// Give a confidential client a new client_secret, printed this once and stored only
+    /// as a hash. The old secret stops working on each server within CIAM_CLIENT_CACHE_TTL
+    /// seconds; tokens already issued stay valid (`ciam revoke --client` ends them).
+    RotateSecret {
+        /// The client_id.
+        client_id: String,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct UpdateClient {
+    /// The client_id.
+    pub client_id: String,
+    /// The new redirect URIs, replacing all the old ones; repeat for several.
+    #[arg(long = "redirect-uri", required_unless_present = "no_redirect_uris")]
+    pub redirect_uris: Vec<String>,
+    /// Remove every redirect URI (not for an authorization_code client).
+    #[arg(long, conflicts_with = "redirect_uris")]
+    pub no_redirect_uris: bool,
 }
 
 #[derive(Args, Debug)]

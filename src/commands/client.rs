@@ -43,7 +43,31 @@ pub fn run(clients: &Clients, command: ClientCommand) -> Result<(), CommandError
                 Err(format!("no client with client_id {client_id:?}").into())
             }
         }
+        ClientCommand::Update(args) => {
+            match clients.set_redirect_uris(
+                &args.client_id,
+                args.redirect_uris,
+                &ciam_domain::Initiator::cli(),
+            )? {
+                Some(client) => print_json(&describe(&client)),
+                None => Err(unknown(&args.client_id)),
+            }
+        }
+        ClientCommand::RotateSecret { client_id } => {
+            match clients.rotate_secret(&client_id, &ciam_domain::Initiator::cli())? {
+                Some((client, secret)) => {
+                    let mut out = describe(&client);
+                    out["client_secret"] = json!(secret.expose());
+                    print_json(&out)
+                }
+                None => Err(unknown(&client_id)),
+            }
+        }
     }
+}
+
+fn unknown(client_id: &str) -> CommandError {
+    format!("no client with client_id {client_id:?}").into()
 }
 
 fn grant_type(arg: GrantTypeArg) -> GrantType {

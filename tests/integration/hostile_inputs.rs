@@ -7,8 +7,8 @@
 //! Bearer tokens, with alice's real token often enough to reach the domain.
 //!
 //! The admin API (`/admin/v1`) gets hostile ids in its paths, hostile list parameters,
-//! hostile Bearer tokens, any method and any body (hostile JSON for the user endpoints),
-//! with a real admin token often enough to reach the domain.
+//! hostile Bearer tokens, any method and any body (hostile JSON for the user and client
+//! endpoints and key rotation), with a real admin token often enough to reach the domain.
 //!
 //! Cases are drawn with proptest's generators (a new seed each run, so runs explore further
 //! over time); each failure prints the request that caused it.
@@ -226,6 +226,13 @@ fn admin_case(token: &str, user_id: &str, client_id: &str) -> impl Strategy<Valu
         Just(("/admin/v1/audit?since=", "&until=1", "0".to_owned())),
         Just(("/admin/v1/audit?after=", "", "1".to_owned())),
         Just(("/admin/v1/audit?limit=", "", "1000".to_owned())),
+        // Client management and key rotation.
+        Just(("/admin/v1/clients/", "", client_id.to_owned())),
+        Just(("/admin/v1/clients/", "/secret", client_id.to_owned())),
+        Just(("/admin/v1/clients", "", String::new())),
+        Just(("/admin/v1/clients?after=", "&limit=2", client_id.to_owned())),
+        Just(("/admin/v1/clients?limit=", "", "200".to_owned())),
+        Just(("/admin/v1/keys/rotate", "", String::new())),
     ];
     let method = prop_oneof![
         3 => Just("POST"),
@@ -252,6 +259,16 @@ fn admin_case(token: &str, user_id: &str, client_id: &str) -> impl Strategy<Valu
             ),
             Just(serde_json::json!({"name": a, "email": b, "email_verified": true}).to_string()),
             Just(serde_json::json!({"name": null, "email_verified": a}).to_string()),
+            Just(
+                serde_json::json!({"name": a, "grant_types": [b], "scope": a, "redirect_uris": [b]})
+                    .to_string()
+            ),
+            Just(
+                serde_json::json!({"name": "x", "grant_types": ["authorization_code"], "redirect_uris": [a, b], "backchannel_logout_uri": b})
+                    .to_string()
+            ),
+            Just(serde_json::json!({"redirect_uris": [a, b]}).to_string()),
+            Just(serde_json::json!({"alg": a}).to_string()),
             Just(serde_json::json!([a, b]).to_string()),
             Just(format!("{{\"username\": {a:?}")),
         ]

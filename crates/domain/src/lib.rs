@@ -57,7 +57,8 @@ pub use accounts::password_policy::{
 pub use accounts::validation::InvalidUser;
 pub use accounts::{Accounts, ListUsersError, SignInError};
 pub use admin::{
-    Admin, AdminAuthError, AdminCaller, AdminOpError, NewUser, ProfilePatch, UserView, ADMIN_SCOPE,
+    Admin, AdminAuthError, AdminCaller, AdminOpError, ClientDraft, ClientView, KeyView, NewUser,
+    ProfilePatch, UserView, ADMIN_SCOPE,
 };
 pub use audit::{
     Actor, AuditAction, AuditEvent, AuditFilter, AuditPage, AuditQuery, AuditRecord, AuditTrail,
@@ -66,7 +67,10 @@ pub use audit::{
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
 pub use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};
 pub use client::{Client, GrantType, Redirects};
-pub use clients::{AuthError, ClientCredentials, Clients, NewClient};
+pub use clients::{
+    AuthError, ClientChangeError, ClientCredentials, ClientPage, Clients, InvalidClient,
+    ListClientsError, NewClient,
+};
 pub use error::{AdminError, Cause, Chain, CodecError, DenylistError, Fault, StoreError};
 pub use grant::{Grant, RefreshTokenRecord, RotateOutcome};
 pub use ids::{ClientId, GrantId, Jti, Kid, SessionId, UserId};

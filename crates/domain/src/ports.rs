@@ -19,7 +19,7 @@ pub use crate::access_token::ports::{AccessTokenCodec, KeyStore};
 pub use crate::accounts::mail::Mailer;
 pub use crate::accounts::ports::{PasswordHasher, PasswordStore, UserStore};
 pub use crate::authorization::ports::CodeStore;
-pub use crate::clients::ports::ClientStore;
+pub use crate::clients::ports::{ClientAdminStore, ClientStore};
 pub use crate::issuance::ports::GrantStore;
 pub use crate::revocation::ports::{BulkRevocationStore, BulkRevoked, Denylist, RevocationStore};
 pub use crate::sessions::ports::{LogoutDelivery, LogoutNotifier, SessionStore};
@@ -30,6 +30,7 @@ pub use crate::sessions::ports::{LogoutDelivery, LogoutNotifier, SessionStore};
 /// `Ports::store` without further wiring.
 pub trait Store:
     ClientStore
+    + ClientAdminStore
     + UserStore
     + PasswordStore
     + GrantStore
@@ -47,6 +48,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: ClientStore
+        + ClientAdminStore
         + UserStore
         + PasswordStore
         + GrantStore

@@ -145,6 +145,35 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                         .route(web::head().to(admin::list_users))
                         .route(web::post().to(admin::create_user)),
                     )
+                    .service(
+                        admin_resource(
+                            routes::ADMIN_CLIENT.in_scope,
+                            web::get().to(admin::get_client),
+                            error::problem_method_not_allowed_user,
+                        )
+                        .route(web::head().to(admin::get_client))
+                        .route(web::patch().to(admin::update_client))
+                        .route(web::delete().to(admin::delete_client)),
+                    )
+                    .service(
+                        admin_resource(
+                            routes::ADMIN_CLIENTS.in_scope,
+                            web::get().to(admin::list_clients),
+                            error::problem_method_not_allowed_users,
+                        )
+                        .route(web::head().to(admin::list_clients))
+                        .route(web::post().to(admin::create_client)),
+                    )
+                    .service(admin_resource(
+                        routes::ADMIN_CLIENT_SECRET.in_scope,
+                        web::post().to(admin::rotate_client_secret),
+                        error::problem_method_not_allowed_post,
+                    ))
+                    .service(admin_resource(
+                        routes::ADMIN_ROTATE_KEYS.in_scope,
+                        web::post().to(admin::rotate_signing_key),
+                        error::problem_method_not_allowed_post,
+                    ))
                     .default_service(web::to(error::problem_not_found)),
             )
             .service(get_only(routes::OPENID_CONFIGURATION, discovery::metadata))

@@ -105,6 +105,26 @@ pub const ADMIN_AUDIT: Route = Route {
     in_scope: "/audit",
     path: "/admin/v1/audit",
 };
+/// An admin client reads, changes or deletes a client.
+pub const ADMIN_CLIENT: Route = Route {
+    in_scope: "/clients/{client_id}",
+    path: "/admin/v1/clients/{client_id}",
+};
+/// An admin client registers clients and lists them.
+pub const ADMIN_CLIENTS: Route = Route {
+    in_scope: "/clients",
+    path: "/admin/v1/clients",
+};
+/// An admin client gives a confidential client a new secret.
+pub const ADMIN_CLIENT_SECRET: Route = Route {
+    in_scope: "/clients/{client_id}/secret",
+    path: "/admin/v1/clients/{client_id}/secret",
+};
+/// An admin client rotates the signing key.
+pub const ADMIN_ROTATE_KEYS: Route = Route {
+    in_scope: "/keys/rotate",
+    path: "/admin/v1/keys/rotate",
+};
 
 /// OpenID Connect Discovery 1.0 §4 and RFC 8414 §3: the same metadata at both.
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
@@ -143,6 +163,10 @@ mod tests {
             ADMIN_REVOKE_USER,
             ADMIN_REVOKE_CLIENT,
             ADMIN_AUDIT,
+            ADMIN_CLIENT,
+            ADMIN_CLIENTS,
+            ADMIN_CLIENT_SECRET,
+            ADMIN_ROTATE_KEYS,
         ] {
             assert_eq!(format!("{ADMIN_API}{}", route.in_scope), route.path);
         }

@@ -6,6 +6,7 @@
 
 mod audit;
 mod bulk_revocation;
+mod client_admin;
 mod connection;
 mod error;
 mod migrate;

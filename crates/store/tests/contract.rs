@@ -149,6 +149,9 @@ contract_suite! {
         audit_entries_round_trip_and_list_in_order_under_every_filter,
         a_change_and_its_entry_commit_together,
         audit_entries_are_pruned_by_age_in_batches,
+        clients_are_listed_in_id_order_a_page_at_a_time,
+        redirect_uris_are_replaced_and_nothing_else,
+        a_secret_is_replaced_only_for_a_confidential_client,
     ],
     diesel: [migrations_are_idempotent],
     sqlite_only: [
@@ -218,6 +221,9 @@ fn an_audit_entry_cannot_be_updated_on_postgres() {
     let mut conn = diesel::PgConnection::establish(&url).expect("raw connection");
     an_audit_entry_cannot_be_updated(|sql| diesel::sql_query(sql).execute(&mut conn));
 }
+#[path = "contract/client_admin.rs"]
+mod client_admin;
+use client_admin::*;
 
 #[path = "contract/passwords.rs"]
 mod passwords;

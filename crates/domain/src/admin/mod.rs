@@ -6,11 +6,15 @@
 
 mod audit;
 mod caller;
+mod client_directory;
 mod clients;
+mod keys;
 mod user_directory;
 mod user_lifecycle;
 mod users;
 
+#[cfg(test)]
+mod client_tests;
 #[cfg(test)]
 mod tests;
 
@@ -22,12 +26,15 @@ use crate::accounts::validation::InvalidUser;
 use crate::accounts::Accounts;
 use crate::audit::AuditTrail;
 use crate::clients::Clients;
+use crate::clients::InvalidClient;
 use crate::error::{faults_become, AdminError, Fault};
 use crate::kernel::Core;
 use crate::revocation::Revoker;
 use crate::sessions::Sessions;
 
 pub use caller::{AdminCaller, ADMIN_SCOPE};
+pub use client_directory::{ClientDraft, ClientView};
+pub use keys::KeyView;
 pub use user_directory::{NewUser, ProfilePatch};
 pub use users::UserView;
 
@@ -98,6 +105,12 @@ pub enum AdminOpError {
     /// Another user has this username.
     #[error("the username is taken")]
     UsernameTaken,
+    /// A field of the client sent is not acceptable.
+    #[error(transparent)]
+    InvalidClient(InvalidClient),
+    /// The operation needs a confidential client (rotating a secret).
+    #[error("a public client has no secret")]
+    PublicClient,
     #[error(transparent)]
     Unavailable(#[from] Fault),
 }

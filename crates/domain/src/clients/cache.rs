@@ -6,6 +6,7 @@
 //! ids exist, and a flood of made-up ids that repeat does not reach the store.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::Clients;
@@ -25,13 +26,23 @@ type Entry = (Option<Arc<Client>>, UnixTime);
 #[derive(Default)]
 pub(super) struct ClientCache {
     entries: RwLock<HashMap<ClientId, Entry>>,
+    /// Raised by every `forget`: an answer read from the store before a forget may be older
+    /// than the change that caused it, and is not remembered.
+    generation: AtomicU64,
 }
 
 impl ClientCache {
+    /// Drops the entry of a client just changed or deleted, after the store's write: from
+    /// then on this node reads the change, and a read that raced it is not cached.
     pub(super) fn forget(&self, id: &ClientId) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut entries) = self.entries.write() {
             entries.remove(id);
         }
+    }
+
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// `Some(answer)` if the cache holds one younger than `ttl`.
@@ -41,10 +52,22 @@ impl ClientCache {
         (now.0 - loaded_at.0 < ttl).then(|| client.clone())
     }
 
-    fn remember(&self, id: &ClientId, client: Option<Arc<Client>>, now: UnixTime, ttl: i64) {
+    /// Keeps the store's answer, read when the generation was `read_at`, unless a client
+    /// was forgotten since.
+    fn remember(
+        &self,
+        id: &ClientId,
+        client: Option<Arc<Client>>,
+        now: UnixTime,
+        ttl: i64,
+        read_at: u64,
+    ) {
         let Ok(mut entries) = self.entries.write() else {
             return;
         };
+        if self.generation() != read_at {
+            return;
+        }
         if client.is_none() && entries.len() >= MAX_ENTRIES {
             entries.retain(|_, (client, loaded_at)| client.is_some() || now.0 - loaded_at.0 < ttl);
             if entries.len() >= MAX_ENTRIES {
@@ -57,8 +80,8 @@ impl ClientCache {
 
 impl Clients {
     /// The client with this id, from the cache if the store was asked less than
-    /// `client_cache_ttl` seconds ago (whatever it answered). A client created or deleted
-    /// on another node is seen here within the TTL.
+    /// `client_cache_ttl` seconds ago (whatever it answered). A client created, changed or
+    /// deleted on another node is seen here within the TTL; on this node, at once (`forget`).
     pub(super) fn find_cached(&self, id: &ClientId) -> Result<Option<Arc<Client>>, StoreError> {
         let now = self.core.now();
         let ttl = self.core.config.client_cache_ttl;
@@ -67,10 +90,36 @@ impl Clients {
                 return Ok(answer);
             }
         }
+        let read_at = self.cache.generation();
         let client = self.core.ports.store.find_client(id)?.map(Arc::new);
         if ttl > 0 {
-            self.cache.remember(id, client.clone(), now, ttl);
+            self.cache.remember(id, client.clone(), now, ttl, read_at);
         }
         Ok(client)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_read_before_a_forget_is_not_remembered() {
+        let cache = ClientCache::default();
+        let id = ClientId::new("c1");
+        let now = UnixTime(1_000);
+        // A read started, then a change was written and its entry forgotten.
+        let read_at = cache.generation();
+        cache.forget(&id);
+        cache.remember(&id, None, now, 60, read_at);
+        assert_eq!(
+            cache.get(&id, now, 60),
+            None,
+            "the stale answer was dropped"
+        );
+        // A read started after the forget is remembered.
+        let read_at = cache.generation();
+        cache.remember(&id, None, now, 60, read_at);
+        assert_eq!(cache.get(&id, now, 60), Some(None));
     }
 }

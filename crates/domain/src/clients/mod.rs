@@ -3,11 +3,15 @@
 
 mod authenticate;
 mod cache;
+mod manage;
 pub mod model;
 pub mod ports;
 pub mod redirect_uri;
 mod register;
+pub mod validation;
 
+#[cfg(test)]
+mod manage_tests;
 #[cfg(test)]
 mod tests;
 
@@ -22,7 +26,9 @@ use crate::revocation::Revoker;
 
 pub use authenticate::ClientCredentials;
 use cache::ClientCache;
+pub use manage::{ClientChangeError, ClientPage, ListClientsError};
 pub use register::NewClient;
+pub use validation::InvalidClient;
 
 pub struct Clients {
     core: Arc<Core>,

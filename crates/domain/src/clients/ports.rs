@@ -5,6 +5,7 @@ use crate::clients::model::Client;
 use crate::error::StoreError;
 use crate::ids::ClientId;
 use crate::revocation::model::Revocation;
+use crate::secret::SecretHash;
 use crate::time::UnixTime;
 
 pub trait ClientStore: Send + Sync {
@@ -22,4 +23,36 @@ pub trait ClientStore: Send + Sync {
         now: UnixTime,
         audit: &AuditEvent,
     ) -> Result<Option<Vec<Revocation>>, StoreError>;
+}
+
+/// What operators' client management needs beyond registration: a page of clients, and
+/// the two changes the admin API and the CLI make to one. Each change is one statement on
+/// one row, so it is atomic on its own.
+pub trait ClientAdminStore: Send + Sync {
+    /// Up to `limit` clients in `id` order, those after `after` only when it is `Some`; the
+    /// order and `after` compare alike, so keyset paging neither skips nor repeats a client.
+    /// (Generated ids are lowercase hex, which every collation orders as bytes.) An `after`
+    /// that names no client still bounds the page.
+    fn list_clients_page(
+        &self,
+        after: Option<&ClientId>,
+        limit: usize,
+    ) -> Result<Vec<Client>, StoreError>;
+    /// Replaces the client's redirect URIs (RFC 6749 §3.1.2), every other field kept.
+    /// Returns the client as it now is, `None` if there is no such client.
+    fn set_client_redirect_uris(
+        &self,
+        id: &ClientId,
+        redirect_uris: &[String],
+        audit: &AuditEvent,
+    ) -> Result<Option<Client>, StoreError>;
+    /// Replaces the secret hash of a confidential client: the old secret no longer matches.
+    /// MUST leave a public client (no hash) untouched, so that it never gains a secret.
+    /// Returns the client as it now is, `None` if there is no such confidential client.
+    fn set_client_secret(
+        &self,
+        id: &ClientId,
+        secret_hash: &SecretHash,
+        audit: &AuditEvent,
+    ) -> Result<Option<Client>, StoreError>;
 }

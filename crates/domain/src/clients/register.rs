@@ -1,13 +1,13 @@
-//! Registering, listing and deleting clients, as the CLI (and later the admin API) drives
-//! them.
+//! Registering, listing and deleting clients, as the CLI and the admin API drive them.
 
+use super::manage::ClientChangeError;
+use super::validation::check_new_client;
 use super::Clients;
 use crate::audit::{AuditAction, Initiator};
 use crate::client::{Client, GrantType, Redirects};
-use crate::clients::redirect_uri;
 use crate::error::AdminError;
 use crate::ids::ClientId;
-use crate::input::{is_client_id, is_name, MAX_NAME_LEN};
+use crate::input::is_client_id;
 use crate::kernel::{ID_BYTES, SECRET_BYTES};
 use crate::ports::BulkRevoked;
 use crate::revocation::CutoffKind;
@@ -26,35 +26,24 @@ pub struct NewClient {
 impl Clients {
     /// Registers a client. The secret (confidential clients only) is returned here and
     /// never again: only its hash is stored. Audited as done by an operator at the command
-    /// line (`ciam client create`); see [`Clients::create_client_by`].
+    /// line (`ciam client create`); see [`Clients::register`].
     pub fn create_client(&self, new: NewClient) -> Result<(Client, Option<Secret>), AdminError> {
-        self.create_client_by(new, &Initiator::cli())
+        self.register(new, &Initiator::cli())
+            .map_err(|error| match error {
+                ClientChangeError::Unavailable(fault) => AdminError::Unavailable(fault),
+                invalid => AdminError::Invalid(invalid.to_string()),
+            })
     }
 
-    /// Registers a client, audited as done by `by`.
-    pub fn create_client_by(
+    /// Registers a client, audited as done by `by`, saying which rule a refused client
+    /// broke.
+    pub fn register(
         &self,
         new: NewClient,
         by: &Initiator,
-    ) -> Result<(Client, Option<Secret>), AdminError> {
+    ) -> Result<(Client, Option<Secret>), ClientChangeError> {
         let name = new.name.trim();
-        if !is_name(name) {
-            return Err(AdminError::Invalid(format!(
-                "client name must be 1 to {MAX_NAME_LEN} printable characters"
-            )));
-        }
-        if new.grant_types.is_empty() {
-            return Err(AdminError::Invalid(
-                "a client needs at least one grant type".into(),
-            ));
-        }
-        if new.public && new.grant_types.contains(&GrantType::ClientCredentials) {
-            // RFC 6749 §4.4: the client credentials grant is for confidential clients only.
-            return Err(AdminError::Invalid(
-                "a public client cannot use the client_credentials grant".into(),
-            ));
-        }
-        check_redirects(&new.redirects, &new.grant_types)?;
+        check_new_client(name, &new).map_err(ClientChangeError::Invalid)?;
         let mut grant_types = new.grant_types;
         grant_types.sort();
         grant_types.dedup();
@@ -97,9 +86,11 @@ impl Clients {
             .revoke_everything_of(CutoffKind::Client, id, by)?;
         let now = self.core.now();
         let id = ClientId::new(id);
-        self.cache.forget(&id);
         let audit = by.event(now, AuditAction::ClientDeleted).client(&id);
-        let Some(revoked) = self.core.ports.store.delete_client(&id, now, &audit)? else {
+        let deleted = self.core.ports.store.delete_client(&id, now, &audit)?;
+        // After the store's write: a read racing it cannot put the client back (cache.rs).
+        self.cache.forget(&id);
+        let Some(revoked) = deleted else {
             return Ok(false);
         };
         self.revocation.deny(&revoked, now)?;
@@ -122,45 +113,4 @@ impl Clients {
             by,
         )?))
     }
-}
-
-/// Every URI is one a browser may safely be sent to (see `redirect_uri::check`), and a
-/// client of the authorization code grant has at least one redirect URI (RFC 6749 §3.1.2.2:
-/// confidential clients MUST, public ones MUST register; we require it of all).
-fn check_redirects(redirects: &Redirects, grant_types: &[GrantType]) -> Result<(), AdminError> {
-    let every = redirects
-        .redirect_uris
-        .iter()
-        .map(|uri| ("redirect URI", uri))
-        .chain(
-            redirects
-                .post_logout_redirect_uris
-                .iter()
-                .map(|uri| ("post-logout redirect URI", uri)),
-        )
-        .chain(
-            redirects
-                .backchannel_logout_uri
-                .iter()
-                .map(|uri| ("back-channel logout URI", uri)),
-        );
-    for (what, uri) in every {
-        redirect_uri::check(uri)
-            .map_err(|why| AdminError::Invalid(format!("the {what} {uri:?} {why}")))?;
-    }
-    if grant_types.contains(&GrantType::AuthorizationCode) && redirects.redirect_uris.is_empty() {
-        return Err(AdminError::Invalid(
-            "an authorization_code client needs at least one redirect URI".into(),
-        ));
-    }
-    if let Some(uri) = &redirects.backchannel_logout_uri {
-        // Back-Channel Logout 1.0 §2.2: the logout token travels to the RP's server; over
-        // plain http it could be read on the way (loopback excepted, for development).
-        if !uri.starts_with("https://") && !uri.starts_with("http://") {
-            return Err(AdminError::Invalid(format!(
-                "the back-channel logout URI {uri:?} must be an https URL"
-            )));
-        }
-    }
-    Ok(())
 }

@@ -30,6 +30,7 @@ use crate::user::User;
 
 mod audit;
 mod bulk;
+mod client_admin;
 mod passwords;
 
 pub use audit::test_audit;

@@ -4,7 +4,9 @@
 //! RFC 9457 problem details. Bodies, where an endpoint takes one, are JSON (`json_body`).
 
 mod audit;
+mod client_directory;
 mod json_body;
+mod keys;
 mod lifecycle;
 mod revoke;
 mod user;
@@ -20,6 +22,10 @@ use ciam_domain::{AdminCaller, AdminOpError, Services};
 use crate::{blocking, ApiError, BearerToken};
 
 pub(crate) use audit::list_audit;
+pub(crate) use client_directory::{
+    create_client, delete_client, get_client, list_clients, rotate_client_secret, update_client,
+};
+pub(crate) use keys::rotate_signing_key;
 pub(crate) use lifecycle::{delete_user, disable_user, enable_user};
 pub(crate) use revoke::{revoke_client, revoke_user};
 pub(crate) use user::get_user;

@@ -72,16 +72,17 @@ pub(crate) async fn list_users(caller: Caller, req: HttpRequest) -> Result<HttpR
     }))
 }
 
-/// `?limit=&after=&q=`: each at most once, empty ones as absent; others are ignored.
+/// `?limit=&after=&q=`: each at most once, empty ones as absent; others are ignored (the
+/// clients' list reads `limit` and `after` only).
 #[derive(Default)]
-struct ListQuery {
-    limit: Option<usize>,
-    after: Option<String>,
+pub(super) struct ListQuery {
+    pub(super) limit: Option<usize>,
+    pub(super) after: Option<String>,
     q: Option<String>,
 }
 
 impl ListQuery {
-    fn parse(query: &str) -> Result<ListQuery, ApiError> {
+    pub(super) fn parse(query: &str) -> Result<ListQuery, ApiError> {
         let bad = |detail| ApiError::problem(StatusCode::BAD_REQUEST, detail);
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
             .map_err(|_| bad("the query is not application/x-www-form-urlencoded"))?;

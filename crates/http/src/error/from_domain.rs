@@ -216,6 +216,14 @@ impl From<AdminOpError> for ApiError {
             AdminOpError::UsernameTaken => {
                 ApiError::problem(StatusCode::CONFLICT, "a user with this username exists")
             }
+            AdminOpError::InvalidClient(invalid) => {
+                ApiError::problem(StatusCode::UNPROCESSABLE_ENTITY, invalid.detail())
+            }
+            // RFC 9110 §15.5.10: the client's current state (public) is what forbids it.
+            AdminOpError::PublicClient => ApiError::problem(
+                StatusCode::CONFLICT,
+                "a public client has no secret to rotate",
+            ),
             AdminOpError::Unavailable(fault) => ApiError::from(fault).as_problem(),
         }
     }
