@@ -22,6 +22,7 @@ pub mod input;
 pub mod introspection;
 pub mod issuance;
 mod kernel;
+pub mod paging;
 pub mod ports;
 pub mod redact;
 pub mod revocation;
@@ -56,7 +57,8 @@ pub use accounts::password_policy::{
 pub use accounts::validation::InvalidUser;
 pub use accounts::{Accounts, ListUsersError, SignInError};
 pub use admin::{
-    Admin, AdminAuthError, AdminCaller, AdminOpError, NewUser, ProfilePatch, UserView, ADMIN_SCOPE,
+    Admin, AdminAuthError, AdminCaller, AdminOpError, GrantView, NewUser, ProfilePatch,
+    SessionView, UserView, ADMIN_SCOPE,
 };
 pub use authorization::{AuthorizeError, Authorizer, Decision, Refusal, UntrustedRequest};
 pub use claims::{AccessClaims, IdTokenClaims, LogoutTokenClaims};

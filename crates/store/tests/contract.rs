@@ -146,6 +146,8 @@ contract_suite! {
         profiles_are_updated_whole,
         a_reset_code_is_redeemed_once_before_it_expires,
         concurrent_redemptions_of_one_reset_code_have_one_winner,
+        a_users_live_sessions_are_listed_a_page_at_a_time_with_their_clients,
+        a_users_live_grants_are_listed_with_their_refresh_expiry,
     ],
     diesel: [migrations_are_idempotent],
     sqlite_only: [an_unreachable_database_is_refused_at_connect],
@@ -187,6 +189,10 @@ fn fixture_users<S: UserStore + ?Sized>(store: &S) {
 #[path = "contract/passwords.rs"]
 mod passwords;
 use passwords::*;
+
+#[path = "contract/user_activity.rs"]
+mod user_activity;
+use user_activity::*;
 
 /// `RevocationStore::is_revoked` of a token with this `jti` and grant, of a subject and
 /// client no cut-off names.

@@ -6,6 +6,7 @@
 
 mod caller;
 mod clients;
+mod user_activity;
 mod user_directory;
 mod user_lifecycle;
 mod users;
@@ -26,6 +27,7 @@ use crate::revocation::Revoker;
 use crate::sessions::Sessions;
 
 pub use caller::{AdminCaller, ADMIN_SCOPE};
+pub use user_activity::{GrantView, SessionView};
 pub use user_directory::{NewUser, ProfilePatch};
 pub use users::UserView;
 
@@ -84,6 +86,12 @@ pub enum AdminOpError {
     /// No such user or client (an id that cannot be one included).
     #[error("not found")]
     NotFound,
+    /// The user has no session with this id: unknown, or another user's (never told apart).
+    #[error("no such session of the user")]
+    NoSuchSession,
+    /// The user has no grant with this id: unknown, or another user's (never told apart).
+    #[error("no such grant of the user")]
+    NoSuchGrant,
     /// A field of the user sent is not acceptable.
     #[error(transparent)]
     InvalidUser(InvalidUser),

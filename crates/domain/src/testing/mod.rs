@@ -30,6 +30,7 @@ use crate::user::User;
 
 mod bulk;
 mod passwords;
+mod user_activity;
 
 pub use passwords::FakeMailer;
 
