@@ -12,6 +12,8 @@ mod user_lifecycle;
 mod users;
 
 #[cfg(test)]
+mod activity_tests;
+#[cfg(test)]
 mod tests;
 
 use std::sync::Arc;
