@@ -22,6 +22,7 @@ mod hexagon;
 mod hostile;
 mod hostile_inputs;
 mod http_admin;
+mod http_admin_activity;
 mod http_admin_users;
 mod http_discovery;
 mod http_full_stack;

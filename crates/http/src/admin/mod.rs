@@ -7,6 +7,7 @@ mod json_body;
 mod lifecycle;
 mod revoke;
 mod user;
+mod user_activity;
 mod user_directory;
 
 use std::future::Future;
@@ -21,6 +22,9 @@ use crate::{blocking, ApiError, BearerToken};
 pub(crate) use lifecycle::{delete_user, disable_user, enable_user};
 pub(crate) use revoke::{revoke_client, revoke_user};
 pub(crate) use user::get_user;
+pub(crate) use user_activity::{
+    end_user_session, list_user_grants, list_user_sessions, revoke_user_grant,
+};
 pub(crate) use user_directory::{create_user, list_users, update_user};
 
 /// The admin client a request proves, authorized by the domain before the handler runs.
