@@ -14,6 +14,7 @@ mod support;
 mod backchannel_logout;
 mod blackbox;
 mod blackbox_revoke;
+mod blackbox_user_activity;
 mod blackbox_users;
 mod browser_sign_in;
 mod compose;
