@@ -192,13 +192,7 @@ mod tests {
         let query = PageQuery::parse("limit=5&after=abc&other=1&after=").expect("valid");
         assert_eq!(query.limit, Some(5));
         assert_eq!(query.after.as_deref(), Some("abc"));
-        for bad in [
-            "limit=x",
-            "limit=-1",
-            "limit=1&limit=2",
-            "after=a&after=b",
-            "%",
-        ] {
+        for bad in ["limit=x", "limit=-1", "limit=1&limit=2", "after=a&after=b"] {
             assert!(PageQuery::parse(bad).is_err(), "{bad}");
         }
         assert!(PageQuery::parse("").expect("empty").limit.is_none());
