@@ -211,6 +211,51 @@ pub enum UserCommand {
     Enable(UserTarget),
     /// Revoke everything of a user, then delete them: their username is free again.
     Delete(UserTarget),
+    /// List a user's live browser sessions a page at a time, in id order. Prints
+    /// {"sessions": […], "next": …}: pass `next` as --after for the following page.
+    Sessions {
+        #[command(flatten)]
+        target: UserTarget,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// List a user's live refresh-token grants a page at a time, in id order. Prints
+    /// {"grants": […], "next": …}. Never a token or a hash.
+    Grants {
+        #[command(flatten)]
+        target: UserTarget,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// End one session of a user, as logout does: the grants born in it are revoked and
+    /// their clients sent logout tokens.
+    EndSession {
+        #[command(flatten)]
+        target: UserTarget,
+        /// The session's id (its `sid`), as `ciam user sessions` lists it.
+        #[arg(long = "session", value_name = "SESSION_ID")]
+        session_id: String,
+    },
+    /// Revoke one grant of a user, as revoking its refresh token does (RFC 7009): its
+    /// refresh tokens and access tokens end.
+    RevokeGrant {
+        #[command(flatten)]
+        target: UserTarget,
+        /// The grant's id, as `ciam user grants` lists it.
+        #[arg(long = "grant", value_name = "GRANT_ID")]
+        grant_id: String,
+    },
+}
+
+/// A page of a user's sessions or grants.
+#[derive(Args, Debug)]
+pub struct PageArgs {
+    /// Items per page, 1 to 1000.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// The `next` of the previous page.
+    #[arg(long, value_name = "ID")]
+    pub after: Option<String>,
 }
 
 /// Which user: by id, or by username.

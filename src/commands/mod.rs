@@ -6,6 +6,7 @@ mod keys;
 mod revoke;
 mod serve;
 mod user;
+mod user_activity;
 
 use crate::cli::{Cli, Command};
 use ciam::settings::Settings;

@@ -7,6 +7,7 @@ use ciam_domain::{Profile, Secret, User};
 use serde_json::{json, Value};
 
 use super::revoke::visibility;
+use super::user_activity;
 use super::{print_json, CommandError};
 use crate::cli::{UserCommand, UserTarget};
 
@@ -83,11 +84,19 @@ pub fn run(
             let out = json!({ "id": user.id.as_str(), "username": user.username, "deleted": true });
             print_json(&with_revoked(out, &revoked, settings))
         }
+        UserCommand::Sessions { target, page } => user_activity::sessions(services, target, page),
+        UserCommand::Grants { target, page } => user_activity::grants(services, target, page),
+        UserCommand::EndSession { target, session_id } => {
+            user_activity::end_session(services, settings, target, &session_id)
+        }
+        UserCommand::RevokeGrant { target, grant_id } => {
+            user_activity::revoke_grant(services, settings, target, &grant_id)
+        }
     }
 }
 
 /// The user `target` names, or an error saying there is none.
-fn find(services: &Services, target: UserTarget) -> Result<User, CommandError> {
+pub(super) fn find(services: &Services, target: UserTarget) -> Result<User, CommandError> {
     let accounts = &services.accounts;
     match (target.id, target.username) {
         (Some(id), _) => accounts

@@ -195,6 +195,14 @@ async fn send(app: &TestApp, case: &Case) -> Option<u16> {
     Some(app.request(request).await.status)
 }
 
+/// The real ids the admin cases may use in place of a hostile one.
+struct AdminIds {
+    user_id: String,
+    client_id: String,
+    session_id: String,
+    grant_id: String,
+}
+
 /// A request to the admin API: `path` already percent-encoded, so any string fits in it.
 #[derive(Debug)]
 struct AdminCase {
@@ -207,32 +215,53 @@ struct AdminCase {
 
 /// The admin API's paths with a hostile (or real) id, any method, a real admin token or a
 /// hostile one or none, and any body.
-fn admin_case(token: &str, user_id: &str, client_id: &str) -> impl Strategy<Value = AdminCase> {
+fn admin_case(token: &str, ids: &AdminIds) -> impl Strategy<Value = AdminCase> {
+    let AdminIds {
+        user_id,
+        client_id,
+        session_id,
+        grant_id,
+    } = ids;
+    // (what comes before the id, what comes after it, the real id).
+    let t = |prefix: &str, suffix: &'static str, real: &str| {
+        Just((prefix.to_owned(), suffix, real.to_owned()))
+    };
+    let sessions = format!("/admin/v1/users/{user_id}/sessions");
+    let grants = format!("/admin/v1/users/{user_id}/grants");
     let templates = prop_oneof![
-        Just(("/admin/v1/users/", "/revoke", user_id.to_owned())),
-        Just(("/admin/v1/clients/", "/revoke", client_id.to_owned())),
-        Just(("/admin/v1/users/", "", user_id.to_owned())),
-        Just(("/admin/v1/users/", "/disable", user_id.to_owned())),
-        Just(("/admin/v1/users/", "/enable", user_id.to_owned())),
-        Just(("/admin/v1/users", "", String::new())),
+        t("/admin/v1/users/", "/revoke", user_id),
+        t("/admin/v1/clients/", "/revoke", client_id),
+        t("/admin/v1/users/", "", user_id),
+        t("/admin/v1/users/", "/disable", user_id),
+        t("/admin/v1/users/", "/enable", user_id),
+        t("/admin/v1/users", "", ""),
         // The list's parameters, each hostile in turn.
-        Just(("/admin/v1/users?q=", "&limit=3", "vic".to_owned())),
-        Just(("/admin/v1/users?after=", "", user_id.to_owned())),
-        Just(("/admin/v1/users?limit=", "", "200".to_owned())),
+        t("/admin/v1/users?q=", "&limit=3", "vic"),
+        t("/admin/v1/users?after=", "", user_id),
+        t("/admin/v1/users?limit=", "", "200"),
         // The audit trail's parameters, each hostile in turn.
-        Just(("/admin/v1/audit?kind=", "", "revoke".to_owned())),
-        Just(("/admin/v1/audit?user=", "&limit=5", user_id.to_owned())),
-        Just(("/admin/v1/audit?client=", "", client_id.to_owned())),
-        Just(("/admin/v1/audit?since=", "&until=1", "0".to_owned())),
-        Just(("/admin/v1/audit?after=", "", "1".to_owned())),
-        Just(("/admin/v1/audit?limit=", "", "1000".to_owned())),
+        t("/admin/v1/audit?kind=", "", "revoke"),
+        t("/admin/v1/audit?user=", "&limit=5", user_id),
+        t("/admin/v1/audit?client=", "", client_id),
+        t("/admin/v1/audit?since=", "&until=1", "0"),
+        t("/admin/v1/audit?after=", "", "1"),
+        t("/admin/v1/audit?limit=", "", "1000"),
         // Client management and key rotation.
-        Just(("/admin/v1/clients/", "", client_id.to_owned())),
-        Just(("/admin/v1/clients/", "/secret", client_id.to_owned())),
-        Just(("/admin/v1/clients", "", String::new())),
-        Just(("/admin/v1/clients?after=", "&limit=2", client_id.to_owned())),
-        Just(("/admin/v1/clients?limit=", "", "200".to_owned())),
-        Just(("/admin/v1/keys/rotate", "", String::new())),
+        t("/admin/v1/clients/", "", client_id),
+        t("/admin/v1/clients/", "/secret", client_id),
+        t("/admin/v1/clients", "", ""),
+        t("/admin/v1/clients?after=", "&limit=2", client_id),
+        t("/admin/v1/clients?limit=", "", "200"),
+        t("/admin/v1/keys/rotate", "", ""),
+        // A user's sessions and grants: a hostile user, session or grant id, or parameter.
+        t("/admin/v1/users/", "/sessions", user_id),
+        t("/admin/v1/users/", "/grants", user_id),
+        t(&format!("{sessions}/"), "", session_id),
+        t(&format!("{grants}/"), "", grant_id),
+        t("/admin/v1/users/", "/sessions/x", user_id),
+        t("/admin/v1/users/", "/grants/x", user_id),
+        t(&format!("{sessions}?after="), "", session_id),
+        t(&format!("{grants}?limit="), "", "1000"),
     ];
     let method = prop_oneof![
         3 => Just("POST"),
@@ -362,7 +391,44 @@ async fn admin_api_answers_no_5xx(app: &TestApp, kind: Kind, runner: &mut TestRu
         .expect("victim")
         .id
         .to_string();
-    let strategy = admin_case(&token, &victim_user, &victim.id);
+    // A session and a grant of the victim, for the cases to list and end.
+    let victim_record = app
+        .services
+        .accounts
+        .find_user_by_username("victim")
+        .expect("read")
+        .expect("victim");
+    let (_, session) = app
+        .services
+        .sessions
+        .start(&victim_record, None)
+        .expect("session");
+    let tokens = app
+        .post(
+            "/oauth2/token",
+            crate::support::http::Auth::Post(&victim),
+            &[
+                ("grant_type", "password"),
+                ("username", "victim"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await
+        .json();
+    let access = tokens["access_token"].as_str().expect("access token");
+    let claims = access.split('.').nth(1).expect("a JWT");
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, claims)
+            .expect("base64url"),
+    )
+    .expect("JSON");
+    let ids = AdminIds {
+        user_id: victim_user,
+        client_id: victim.id.clone(),
+        session_id: session.id.to_string(),
+        grant_id: claims["gid"].as_str().expect("a grant").to_owned(),
+    };
+    let strategy = admin_case(&token, &ids);
     let mut sent = 0;
     for _ in 0..CASES {
         let case = strategy.new_tree(runner).expect("a case").current();

@@ -23,6 +23,7 @@ pub mod input;
 pub mod introspection;
 pub mod issuance;
 mod kernel;
+pub mod paging;
 pub mod ports;
 pub mod redact;
 pub mod revocation;
@@ -57,8 +58,8 @@ pub use accounts::password_policy::{
 pub use accounts::validation::InvalidUser;
 pub use accounts::{Accounts, ListUsersError, SignInError};
 pub use admin::{
-    Admin, AdminAuthError, AdminCaller, AdminOpError, ClientDraft, ClientView, KeyView, NewUser,
-    ProfilePatch, UserView, ADMIN_SCOPE,
+    Admin, AdminAuthError, AdminCaller, AdminOpError, ClientDraft, ClientView, GrantView, KeyView,
+    NewUser, ProfilePatch, SessionView, UserView, ADMIN_SCOPE,
 };
 pub use audit::{
     Actor, AuditAction, AuditEvent, AuditFilter, AuditPage, AuditQuery, AuditRecord, AuditTrail,

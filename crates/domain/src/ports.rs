@@ -20,9 +20,11 @@ pub use crate::accounts::mail::Mailer;
 pub use crate::accounts::ports::{PasswordHasher, PasswordStore, UserStore};
 pub use crate::authorization::ports::CodeStore;
 pub use crate::clients::ports::{ClientAdminStore, ClientStore};
-pub use crate::issuance::ports::GrantStore;
+pub use crate::issuance::ports::{GrantListing, GrantStore, ListedGrant, UserGrantQuery};
 pub use crate::revocation::ports::{BulkRevocationStore, BulkRevoked, Denylist, RevocationStore};
-pub use crate::sessions::ports::{LogoutDelivery, LogoutNotifier, SessionStore};
+pub use crate::sessions::ports::{
+    ListedSession, LogoutDelivery, LogoutNotifier, SessionListing, SessionStore, UserSessionQuery,
+};
 
 /// Every store port, implemented by one value (the diesel store, the fake): what `Ports`
 /// holds and what the store contract suite is written against. A new store port is added
@@ -38,8 +40,10 @@ pub trait Store:
     + BulkRevocationStore
     + KeyStore
     + SessionStore
+    + SessionListing
     + CodeStore
     + AuditLog
+    + GrantListing
     + Send
     + Sync
     + 'static
@@ -56,8 +60,10 @@ impl<T> Store for T where
         + BulkRevocationStore
         + KeyStore
         + SessionStore
+        + SessionListing
         + CodeStore
         + AuditLog
+        + GrantListing
         + Send
         + Sync
         + 'static

@@ -120,6 +120,32 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                     ))
                     .service(
                         admin_resource(
+                            routes::ADMIN_USER_SESSIONS.in_scope,
+                            web::get().to(admin::list_user_sessions),
+                            error::problem_method_not_allowed_get,
+                        )
+                        .route(web::head().to(admin::list_user_sessions)),
+                    )
+                    .service(admin_resource(
+                        routes::ADMIN_USER_SESSION.in_scope,
+                        web::delete().to(admin::end_user_session),
+                        error::problem_method_not_allowed_delete,
+                    ))
+                    .service(
+                        admin_resource(
+                            routes::ADMIN_USER_GRANTS.in_scope,
+                            web::get().to(admin::list_user_grants),
+                            error::problem_method_not_allowed_get,
+                        )
+                        .route(web::head().to(admin::list_user_grants)),
+                    )
+                    .service(admin_resource(
+                        routes::ADMIN_USER_GRANT.in_scope,
+                        web::delete().to(admin::revoke_user_grant),
+                        error::problem_method_not_allowed_delete,
+                    ))
+                    .service(
+                        admin_resource(
                             routes::ADMIN_USER.in_scope,
                             web::get().to(admin::get_user),
                             error::problem_method_not_allowed_user,

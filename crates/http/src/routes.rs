@@ -94,6 +94,26 @@ pub const ADMIN_REVOKE_USER: Route = Route {
     in_scope: "/users/{user_id}/revoke",
     path: "/admin/v1/users/{user_id}/revoke",
 };
+/// An admin client lists a user's live sessions.
+pub const ADMIN_USER_SESSIONS: Route = Route {
+    in_scope: "/users/{user_id}/sessions",
+    path: "/admin/v1/users/{user_id}/sessions",
+};
+/// An admin client ends one session of a user.
+pub const ADMIN_USER_SESSION: Route = Route {
+    in_scope: "/users/{user_id}/sessions/{session_id}",
+    path: "/admin/v1/users/{user_id}/sessions/{session_id}",
+};
+/// An admin client lists a user's live refresh-token grants.
+pub const ADMIN_USER_GRANTS: Route = Route {
+    in_scope: "/users/{user_id}/grants",
+    path: "/admin/v1/users/{user_id}/grants",
+};
+/// An admin client revokes one grant of a user.
+pub const ADMIN_USER_GRANT: Route = Route {
+    in_scope: "/users/{user_id}/grants/{grant_id}",
+    path: "/admin/v1/users/{user_id}/grants/{grant_id}",
+};
 /// An admin client revokes everything of a client.
 pub const ADMIN_REVOKE_CLIENT: Route = Route {
     in_scope: "/clients/{client_id}/revoke",
@@ -167,6 +187,10 @@ mod tests {
             ADMIN_CLIENTS,
             ADMIN_CLIENT_SECRET,
             ADMIN_ROTATE_KEYS,
+            ADMIN_USER_SESSIONS,
+            ADMIN_USER_SESSION,
+            ADMIN_USER_GRANTS,
+            ADMIN_USER_GRANT,
         ] {
             assert_eq!(format!("{ADMIN_API}{}", route.in_scope), route.path);
         }

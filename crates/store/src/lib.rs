@@ -16,6 +16,7 @@ mod revocation_batch;
 mod rows;
 mod schema;
 mod sign_in;
+mod user_activity;
 mod user_listing;
 
 pub use connection::{DatabaseUrl, PoolSettings};

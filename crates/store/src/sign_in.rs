@@ -17,7 +17,7 @@ use crate::DieselStore;
 
 #[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = sessions)]
-struct SessionRow {
+pub(crate) struct SessionRow {
     id: String,
     token_hash: String,
     user_id: String,

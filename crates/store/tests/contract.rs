@@ -152,6 +152,8 @@ contract_suite! {
         clients_are_listed_in_id_order_a_page_at_a_time,
         redirect_uris_are_replaced_and_nothing_else,
         a_secret_is_replaced_only_for_a_confidential_client,
+        a_users_live_sessions_are_listed_a_page_at_a_time_with_their_clients,
+        a_users_live_grants_are_listed_with_their_refresh_expiry,
     ],
     diesel: [migrations_are_idempotent],
     sqlite_only: [
@@ -228,6 +230,10 @@ use client_admin::*;
 #[path = "contract/passwords.rs"]
 mod passwords;
 use passwords::*;
+
+#[path = "contract/user_activity.rs"]
+mod user_activity;
+use user_activity::*;
 
 /// `RevocationStore::is_revoked` of a token with this `jti` and grant, of a subject and
 /// client no cut-off names.

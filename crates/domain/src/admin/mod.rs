@@ -9,10 +9,13 @@ mod caller;
 mod client_directory;
 mod clients;
 mod keys;
+mod user_activity;
 mod user_directory;
 mod user_lifecycle;
 mod users;
 
+#[cfg(test)]
+mod activity_tests;
 #[cfg(test)]
 mod client_tests;
 #[cfg(test)]
@@ -35,6 +38,7 @@ use crate::sessions::Sessions;
 pub use caller::{AdminCaller, ADMIN_SCOPE};
 pub use client_directory::{ClientDraft, ClientView};
 pub use keys::KeyView;
+pub use user_activity::{GrantView, SessionView};
 pub use user_directory::{NewUser, ProfilePatch};
 pub use users::UserView;
 
@@ -96,6 +100,12 @@ pub enum AdminOpError {
     /// No such user or client (an id that cannot be one included).
     #[error("not found")]
     NotFound,
+    /// The user has no session with this id: unknown, or another user's (never told apart).
+    #[error("no such session of the user")]
+    NoSuchSession,
+    /// The user has no grant with this id: unknown, or another user's (never told apart).
+    #[error("no such grant of the user")]
+    NoSuchGrant,
     /// A field of the user sent is not acceptable.
     #[error(transparent)]
     InvalidUser(InvalidUser),

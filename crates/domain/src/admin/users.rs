@@ -62,7 +62,7 @@ impl Admin {
         Ok(revoked)
     }
 
-    fn find_user(&self, user_id: &str) -> Result<User, AdminOpError> {
+    pub(super) fn find_user(&self, user_id: &str) -> Result<User, AdminOpError> {
         self.accounts
             .find_user(user_id)?
             .ok_or(AdminOpError::NotFound)

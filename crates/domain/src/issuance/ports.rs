@@ -54,3 +54,34 @@ pub trait GrantStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<Option<Grant>, StoreError>;
 }
+
+/// Reading a user's grants for operators (the admin API, the CLI). Never writes.
+pub trait GrantListing: Send + Sync {
+    /// The grant with this id, live or not.
+    fn find_grant(&self, id: &GrantId) -> Result<Option<Grant>, StoreError>;
+
+    /// Up to `query.limit` grants of the subject `query.subject` that are live at
+    /// `query.now`, in id order (byte order), with ids greater than `query.after`. Live:
+    /// not revoked, and holding a refresh token not rotated whose `expires_at` is after
+    /// `now` (one that can still be exchanged). Each comes with the latest `expires_at` of
+    /// those tokens. Grants without a refresh token are never listed.
+    fn list_user_grants(&self, query: &UserGrantQuery) -> Result<Vec<ListedGrant>, StoreError>;
+}
+
+/// A page of a subject's live grants, as [`GrantListing::list_user_grants`] reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserGrantQuery {
+    pub subject: String,
+    pub now: UnixTime,
+    pub after: Option<GrantId>,
+    pub limit: usize,
+}
+
+/// A live grant and when its refresh token expires.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedGrant {
+    pub grant: Grant,
+    /// The latest `expires_at` of its live refresh tokens: after it, the grant can issue
+    /// nothing more.
+    pub expires_at: UnixTime,
+}

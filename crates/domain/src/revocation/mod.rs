@@ -6,6 +6,7 @@ mod bulk;
 mod denylist_sync;
 mod hint;
 pub mod model;
+mod of_user;
 pub mod ports;
 mod prune;
 mod revoke;

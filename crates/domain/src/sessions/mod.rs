@@ -2,6 +2,7 @@
 //! lives further authorization requests skip the form (single sign-on).
 
 pub mod model;
+mod of_user;
 pub mod ports;
 
 #[cfg(test)]

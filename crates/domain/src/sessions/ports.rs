@@ -2,7 +2,7 @@
 
 use crate::audit::AuditEvent;
 use crate::error::StoreError;
-use crate::ids::{ClientId, SessionId};
+use crate::ids::{ClientId, SessionId, UserId};
 use crate::revocation::model::Revocation;
 use crate::secret::SecretHash;
 use crate::sessions::model::Session;
@@ -49,4 +49,38 @@ pub struct LogoutDelivery {
 /// and MUST bound the deliveries in flight.
 pub trait LogoutNotifier: Send + Sync {
     fn notify(&self, deliveries: Vec<LogoutDelivery>);
+}
+
+/// Reading a user's sessions for operators (the admin API, the CLI). Never writes.
+pub trait SessionListing: Send + Sync {
+    /// The session with this public id, live or not.
+    fn find_session_by_id(&self, id: &SessionId) -> Result<Option<Session>, StoreError>;
+
+    /// Up to `query.limit` sessions of `query.user_id` that are live at `query.now`
+    /// (exactly those for which [`Session::is_live`]`(now, idle_timeout)` holds), in id
+    /// order (byte order), with ids greater than `query.after`; each with every client that
+    /// holds a grant born in it ([`SessionStore::session_clients`]), sorted, without repeats.
+    /// MUST cost a bounded number of statements, however many sessions the page holds.
+    fn list_user_sessions(
+        &self,
+        query: &UserSessionQuery,
+    ) -> Result<Vec<ListedSession>, StoreError>;
+}
+
+/// A page of a user's live sessions, as [`SessionListing::list_user_sessions`] reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSessionQuery {
+    pub user_id: UserId,
+    pub now: UnixTime,
+    /// Seconds of inactivity that end a session (`ServiceConfig::session_idle_timeout`).
+    pub idle_timeout: i64,
+    pub after: Option<SessionId>,
+    pub limit: usize,
+}
+
+/// A live session and the clients signed in through it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedSession {
+    pub session: Session,
+    pub clients: Vec<ClientId>,
 }

@@ -32,6 +32,7 @@ mod audit;
 mod bulk;
 mod client_admin;
 mod passwords;
+mod user_activity;
 
 pub use audit::test_audit;
 pub use passwords::FakeMailer;

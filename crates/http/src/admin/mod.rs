@@ -10,6 +10,7 @@ mod keys;
 mod lifecycle;
 mod revoke;
 mod user;
+mod user_activity;
 mod user_directory;
 
 use std::future::Future;
@@ -29,6 +30,9 @@ pub(crate) use keys::rotate_signing_key;
 pub(crate) use lifecycle::{delete_user, disable_user, enable_user};
 pub(crate) use revoke::{revoke_client, revoke_user};
 pub(crate) use user::get_user;
+pub(crate) use user_activity::{
+    end_user_session, list_user_grants, list_user_sessions, revoke_user_grant,
+};
 pub(crate) use user_directory::{create_user, list_users, update_user};
 
 /// The admin client a request proves, authorized by the domain before the handler runs.

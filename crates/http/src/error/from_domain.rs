@@ -204,6 +204,13 @@ impl From<AdminOpError> for ApiError {
     fn from(error: AdminOpError) -> Self {
         match error {
             AdminOpError::NotFound => ApiError::not_found_problem("no user or client with this id"),
+            // The same answer for an unknown id and another user's: nothing tells them apart.
+            AdminOpError::NoSuchSession => {
+                ApiError::not_found_problem("no session of this user with this id")
+            }
+            AdminOpError::NoSuchGrant => {
+                ApiError::not_found_problem("no grant of this user with this id")
+            }
             // RFC 9110 §15.5.21: the body was understood, a value in it is not acceptable.
             AdminOpError::InvalidUser(invalid) => {
                 ApiError::problem(StatusCode::UNPROCESSABLE_ENTITY, invalid.detail())

@@ -315,6 +315,16 @@ pub(crate) async fn problem_method_not_allowed_user() -> HttpResponse {
         .error_response()
 }
 
+pub(crate) async fn problem_method_not_allowed_get() -> HttpResponse {
+    method_not_allowed("GET, HEAD")
+        .as_problem()
+        .error_response()
+}
+
+pub(crate) async fn problem_method_not_allowed_delete() -> HttpResponse {
+    method_not_allowed("DELETE").as_problem().error_response()
+}
+
 pub(crate) async fn problem_method_not_allowed_users() -> HttpResponse {
     method_not_allowed("GET, HEAD, POST")
         .as_problem()
