@@ -186,7 +186,75 @@ async fn bad_queries_are_400_and_only_admin_clients_read(kind: Kind) {
     assert_eq!(audit(&app, "not-a-token", "").await.0, 401);
 }
 
+async fn admin_operations_are_attributed_to_the_admin_client(kind: Kind) {
+    let app = TestApp::new(kind);
+    let admin = app.client_with_scope(&[GrantType::ClientCredentials], "ciam:admin");
+    let token = app.cc_token(&admin).await;
+    let send = |request: TestRequest| {
+        let (app, token) = (&app, &token);
+        async move {
+            app.request(
+                request
+                    .peer_addr(peer())
+                    .insert_header((header::AUTHORIZATION, format!("Bearer {token}"))),
+            )
+            .await
+        }
+    };
+    let created = send(
+        TestRequest::post()
+            .uri("/admin/v1/clients")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(r#"{"name": "billing", "grant_types": ["client_credentials"]}"#),
+    )
+    .await;
+    assert_eq!(created.status, 201);
+    let billing = created.json()["client_id"]
+        .as_str()
+        .expect("client_id")
+        .to_owned();
+    let rotated =
+        send(TestRequest::post().uri(&format!("/admin/v1/clients/{billing}/secret"))).await;
+    assert_eq!(rotated.status, 200);
+    assert_eq!(
+        send(TestRequest::post().uri("/admin/v1/keys/rotate"))
+            .await
+            .status,
+        200
+    );
+    let deleted = send(TestRequest::delete().uri(&format!("/admin/v1/clients/{billing}"))).await;
+    assert_eq!(deleted.status, 204);
+
+    let (status, by_admin) = audit(&app, &token, &format!("?client={}", admin.id)).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        actions(&by_admin),
+        [
+            "client.created", // the admin client itself, at the command line
+            "client.created",
+            "client.secret_rotated",
+            "key.rotated",
+            "revoke.client",
+            "client.deleted",
+        ]
+    );
+    for entry in &by_admin["entries"].as_array().expect("entries")[1..] {
+        assert_eq!(entry["actor"]["kind"], "admin_client", "{entry}");
+        assert_eq!(entry["actor"]["id"], admin.id.as_str(), "{entry}");
+        assert_eq!(entry["address"], "198.51.100.23", "{entry}");
+    }
+    let secret = rotated.json()["client_secret"]
+        .as_str()
+        .expect("new secret")
+        .to_owned();
+    assert!(
+        !by_admin.to_string().contains(&secret),
+        "a secret is in the trail"
+    );
+}
+
 on_every_backend!(
     the_trail_shows_who_did_what_in_order,
     bad_queries_are_400_and_only_admin_clients_read,
+    admin_operations_are_attributed_to_the_admin_client,
 );
