@@ -329,3 +329,33 @@ fn a_user_disabled_after_the_password_check_gets_no_token() {
     .expect("enabled");
     assert_eq!(tokens.may_still_sign_in(&alice.id), Ok(true));
 }
+
+/// Another process (the CLI) disables and enables alice within one second: this node signs
+/// her in again in that same second with tokens that work, dated past the cut-off it learns
+/// from the store, where it would otherwise store her grant revoked and refuse her.
+#[test]
+fn a_user_enabled_elsewhere_in_the_second_of_the_cut_off_signs_in_at_once() {
+    let h = harness();
+    let client = confidential(&h);
+    h.user("alice");
+    let alice = h
+        .services
+        .accounts
+        .find_user_by_username("alice")
+        .expect("read")
+        .expect("alice");
+    let cli = Services::new(h.ports.clone(), ServiceConfig::new("https://issuer.test"));
+    let by = crate::audit::Initiator::cli();
+    cli.lifecycle
+        .disable_user(alice.id.as_str(), &by)
+        .expect("disabled");
+    cli.lifecycle
+        .enable_user(alice.id.as_str(), &by)
+        .expect("enabled");
+    let tokens = user_tokens(&h, &client);
+    assert!(active(&h, &client, &tokens.access_token), "a live token");
+    assert!(
+        refresh(&h, &client, tokens.refresh_token.as_ref().expect("refresh")).is_ok(),
+        "a live grant"
+    );
+}

@@ -55,6 +55,7 @@ impl TokenIssuer {
             return Err(TokenError::InvalidGrant);
         }
         check_pkce(&stored, code_verifier)?;
+        self.learn_recent_cutoff(&stored.user_id)?;
         let issued_at = self
             .access_tokens
             .issue_time(stored.user_id.as_str(), &client.id, now);

@@ -79,6 +79,7 @@ impl TokenIssuer {
             .store
             .append_audit(&signed_in)
             .map_err(Fault::from)?;
+        self.learn_recent_cutoff(&user.id)?;
         let now = self
             .access_tokens
             .issue_time(user.id.as_str(), &client.id, self.core.now());

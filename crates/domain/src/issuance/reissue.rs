@@ -7,6 +7,7 @@ use crate::error::Fault;
 use crate::ids::{GrantId, UserId};
 use crate::issuance::model::Grant;
 use crate::kernel::ID_BYTES;
+use crate::revocation::CutoffKind;
 use crate::scope::Scope;
 
 impl TokenIssuer {
@@ -63,6 +64,23 @@ impl TokenIssuer {
             refresh_token: Some(refresh_token),
             id_token: None,
         }))
+    }
+
+    /// Learns a cut-off of `user` made in this second by another process (the CLI, another
+    /// node), so that `issue_time` dates the user's new tokens past it: without it, a user
+    /// enabled (or signed out everywhere) elsewhere in this second would get a grant the
+    /// cut-off covers, stored revoked, and be refused until the next second.
+    pub(crate) fn learn_recent_cutoff(&self, user: &UserId) -> Result<(), Fault> {
+        let now = self.core.now();
+        let cutoff = self
+            .core
+            .ports
+            .store
+            .find_cutoff(CutoffKind::Subject, user.as_str(), now)?;
+        if let Some(cutoff) = cutoff.filter(|cutoff| cutoff.at >= now) {
+            self.access_tokens.note_cutoff(&cutoff, now);
+        }
+        Ok(())
     }
 
     /// Whether `user` exists and is not disabled, read after a grantless token was minted:
