@@ -71,7 +71,7 @@ struct AuditList {
     method(get, head),
     path = routes::ADMIN_AUDIT.path,
     tag = "admin",
-    params(("since" = Option<i64>, Query, description = "Unix seconds: entries at or after"), ("until" = Option<i64>, Query, description = "Unix seconds: entries before"), ("user" = Option<String>, Query, description = "A user id"), ("client" = Option<String>, Query, description = "A client id"), ("kind" = Option<String>, Query, description = "An action, e.g. `user.disable`"), ("after" = Option<i64>, Query, description = "The `next` of the previous page"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000")),
+    params(("since" = Option<i64>, Query, description = "Unix seconds: entries at or after"), ("until" = Option<i64>, Query, description = "Unix seconds: entries before"), ("user" = Option<String>, Query, description = "Entries about the user, or made by them"), ("client" = Option<String>, Query, description = "Entries about the client, or made by it"), ("kind" = Option<String>, Query, description = "An action (`revoke.grant`) or a family (`revoke`)"), ("after" = Option<i64>, Query, description = "The `next` of the previous page"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)")),
     responses(
         (status = 200, description = "A page of entries", body = AuditList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),

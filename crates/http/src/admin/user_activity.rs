@@ -81,7 +81,7 @@ struct GrantList {
     method(get, head),
     path = routes::ADMIN_USER_SESSIONS.path,
     tag = "admin",
-    params(("user_id" = String, Path, description = "The user's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000"), ("after" = Option<String>, Query, description = "The `next` of the previous page")),
+    params(("user_id" = String, Path, description = "The user's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"), ("after" = Option<String>, Query, description = "The `next` of the previous page")),
     responses(
         (status = 200, description = "A page of sessions", body = SessionList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
@@ -153,7 +153,7 @@ pub(crate) async fn end_user_session(
     method(get, head),
     path = routes::ADMIN_USER_GRANTS.path,
     tag = "admin",
-    params(("user_id" = String, Path, description = "The user's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000"), ("after" = Option<String>, Query, description = "The `next` of the previous page")),
+    params(("user_id" = String, Path, description = "The user's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"), ("after" = Option<String>, Query, description = "The `next` of the previous page")),
     responses(
         (status = 200, description = "A page of grants", body = GrantList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
