@@ -32,6 +32,7 @@ mod http_audit;
 mod http_discovery;
 mod http_full_stack;
 mod http_introspect;
+mod http_openapi;
 mod http_revoke;
 mod http_self_service;
 mod http_sign_in;

@@ -5,13 +5,32 @@ use actix_web::{web, HttpResponse};
 use ciam_domain::{GrantType, PublicJwk, Services};
 use serde::Serialize;
 
+use crate::error::json::ErrorBody as OAuthError;
 use crate::{blocking, routes, ApiError};
 
-#[derive(Serialize)]
+/// A JWK Set (RFC 7517 §5).
+#[derive(Serialize, utoipa::ToSchema)]
 struct Jwks {
+    /// Public keys (RFC 7517 §4): `kty`, `kid`, `use: sig`, `alg` (`EdDSA` or `RS256`) and
+    /// the key's own members; retired keys stay until every token they signed has expired.
+    #[schema(value_type = Vec<Object>)]
     keys: Vec<PublicJwk>,
 }
 
+/// JWKS (RFC 7517)
+///
+/// The public keys access tokens and ID tokens are signed with. `Cache-Control: public,
+/// max-age=60`.
+#[utoipa::path(
+    method(get, head),
+    path = routes::JWKS.path,
+    tag = "discovery",
+    responses(
+        (status = 200, description = "The key set", body = Jwks),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable; see `Retry-After`", body = OAuthError),
+    ),
+)]
 pub(crate) async fn jwks(services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
     let keys = blocking(move || {
         services
@@ -27,7 +46,7 @@ pub(crate) async fn jwks(services: web::Data<Services>) -> Result<HttpResponse, 
 }
 
 /// RFC 8414 §2 metadata; the same document serves OpenID Connect Discovery.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Metadata {
     issuer: String,
     authorization_endpoint: String,
@@ -59,7 +78,39 @@ struct Metadata {
 
 const SECRET_METHODS: [&str; 2] = ["client_secret_basic", "client_secret_post"];
 
-pub(crate) async fn metadata(services: web::Data<Services>) -> HttpResponse {
+/// OpenID Connect Discovery 1.0 §4
+///
+/// The provider's metadata: the same document as RFC 8414's.
+#[utoipa::path(
+    method(get, head),
+    path = routes::OPENID_CONFIGURATION,
+    tag = "discovery",
+    responses(
+        (status = 200, description = "The metadata", body = Metadata),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", body = OAuthError),
+    ),
+)]
+pub(crate) async fn openid_configuration(services: web::Data<Services>) -> HttpResponse {
+    metadata(&services)
+}
+
+/// OAuth 2.0 Authorization Server Metadata (RFC 8414 §3)
+///
+/// The same document as OpenID Connect Discovery's.
+#[utoipa::path(
+    method(get, head),
+    path = routes::OAUTH_AUTHORIZATION_SERVER,
+    tag = "discovery",
+    responses(
+        (status = 200, description = "The metadata", body = Metadata),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", body = OAuthError),
+    ),
+)]
+pub(crate) async fn oauth_authorization_server(services: web::Data<Services>) -> HttpResponse {
+    metadata(&services)
+}
+
+fn metadata(services: &Services) -> HttpResponse {
     let issuer = services.config().issuer.clone();
     let endpoint = |path: &str| format!("{issuer}{path}");
     let with_public = || {

@@ -4,16 +4,34 @@ use actix_web::{web, HttpResponse};
 use ciam_domain::Services;
 use serde::Serialize;
 
-use crate::{blocking, ApiError};
+use crate::{blocking, routes, ApiError};
 
-pub(crate) async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+#[derive(Serialize, utoipa::ToSchema)]
+struct Health {
+    /// Always `ok`.
+    status: &'static str,
 }
 
-#[derive(Serialize)]
+/// Liveness
+///
+/// The process answers.
+#[utoipa::path(
+    method(get, head),
+    path = routes::HEALTHZ,
+    tag = "operations",
+    responses((status = 200, description = "Alive", body = Health)),
+)]
+pub(crate) async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
 struct Readiness {
+    /// `ready` or `unavailable`.
     status: &'static str,
+    /// `ok` or `unavailable`.
     store: &'static str,
+    /// `ok` or `unavailable`.
     denylist: &'static str,
 }
 
@@ -27,6 +45,18 @@ fn state(result: &Result<(), String>, name: &str) -> &'static str {
     }
 }
 
+/// Readiness
+///
+/// The store and the denylist answer.
+#[utoipa::path(
+    method(get, head),
+    path = routes::READYZ,
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "A dependency does not answer", body = Readiness),
+    ),
+)]
 pub(crate) async fn readyz(services: web::Data<Services>) -> Result<HttpResponse, ApiError> {
     let readiness = blocking(move || Ok(services.readiness())).await?;
     let body = Readiness {

@@ -5,18 +5,21 @@ use ciam_domain::{Introspection, Services};
 use serde::Serialize;
 
 use crate::client_request::ClientRequest;
-use crate::token_params::TokenParams;
-use crate::{blocking, ApiError};
+use crate::error::json::ErrorBody as OAuthError;
+use crate::token_params::{TokenForm, TokenParams};
+use crate::{blocking, routes, ApiError};
 
 /// RFC 7662 §2.2. An inactive token gets `{"active": false}` and nothing else.
-#[derive(Serialize, Default)]
+#[derive(Serialize, Default, utoipa::ToSchema)]
 struct IntrospectionResponse {
+    /// Whether the token is live; an inactive token has no other member.
     active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     scope: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     client_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `Bearer` or `refresh_token`.
     token_type: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     exp: Option<i64>,
@@ -62,6 +65,26 @@ impl From<Introspection> for IntrospectionResponse {
     }
 }
 
+/// Introspection endpoint (RFC 7662)
+///
+/// For confidential clients: access tokens are answered to any of them, refresh tokens only
+/// to their own client.
+#[utoipa::path(
+    post,
+    path = routes::INTROSPECT.path,
+    tag = "oauth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The token's state", body = IntrospectionResponse),
+        (status = 400, description = "invalid_request", body = OAuthError),
+        (status = 401, description = "invalid_client; `WWW-Authenticate: Basic` when Basic was tried", body = OAuthError),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", body = OAuthError),
+        (status = 408, description = "The body did not arrive within 5 s", body = OAuthError),
+        (status = 413, description = "The body is over 16 KiB", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable; never `active: true` then; see `Retry-After`", body = OAuthError),
+    ),
+    security((), ("client_secret_basic" = [])),
+)]
 pub(crate) async fn introspect(
     request: ClientRequest<TokenParams>,
     services: web::Data<Services>,

@@ -13,6 +13,7 @@ mod health;
 mod html;
 mod introspect;
 mod location;
+mod openapi;
 mod query;
 mod request_span;
 mod revoke;
@@ -62,9 +63,17 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                         routes::INTROSPECT.in_scope,
                         introspect::introspect,
                     ))
-                    .service(get_or_post(routes::AUTHORIZE.in_scope, sign_in::authorize))
+                    .service(get_or_post(
+                        routes::AUTHORIZE.in_scope,
+                        sign_in::authorize_by_get,
+                        sign_in::authorize_by_post,
+                    ))
                     .service(post_only(routes::LOGIN.in_scope, sign_in::login))
-                    .service(get_or_post(routes::LOGOUT.in_scope, sign_in::logout))
+                    .service(get_or_post(
+                        routes::LOGOUT.in_scope,
+                        sign_in::logout_by_get,
+                        sign_in::logout_by_post,
+                    ))
                     .service(get_only(routes::LOGIN_CSS.in_scope, sign_in::stylesheet))
                     .service(
                         // OpenID Connect Core §5.3.1: GET or POST reads; PATCH writes
@@ -202,13 +211,17 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
                     ))
                     .default_service(web::to(error::problem_not_found)),
             )
-            .service(get_only(routes::OPENID_CONFIGURATION, discovery::metadata))
+            .service(get_only(
+                routes::OPENID_CONFIGURATION,
+                discovery::openid_configuration,
+            ))
             .service(get_only(
                 routes::OAUTH_AUTHORIZATION_SERVER,
-                discovery::metadata,
+                discovery::oauth_authorization_server,
             ))
             .service(get_only(routes::HEALTHZ, health::healthz))
-            .service(get_only(routes::READYZ, health::readyz));
+            .service(get_only(routes::READYZ, health::readyz))
+            .service(get_only(routes::OPENAPI, openapi::document));
     }
 }
 
@@ -275,15 +288,18 @@ where
 
 /// OpenID Connect lets these endpoints take their parameters by GET or by form POST
 /// (Core §3.1.2.1, §5.3.1; RP-Initiated Logout §2).
-fn get_or_post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+fn get_or_post<G, GArgs, P, PArgs>(path: &str, by_get: G, by_post: P) -> actix_web::Resource
 where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
+    G: actix_web::Handler<GArgs>,
+    GArgs: actix_web::FromRequest + 'static,
+    G::Output: actix_web::Responder + 'static,
+    P: actix_web::Handler<PArgs>,
+    PArgs: actix_web::FromRequest + 'static,
+    P::Output: actix_web::Responder + 'static,
 {
     web::resource(path)
-        .route(web::get().to(handler.clone()))
-        .route(web::post().to(handler))
+        .route(web::get().to(by_get))
+        .route(web::post().to(by_post))
         .default_service(web::to(error::method_not_allowed_get_post))
 }
 

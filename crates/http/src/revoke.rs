@@ -4,9 +4,31 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use ciam_domain::Services;
 
 use crate::client_request::ClientRequest;
-use crate::token_params::TokenParams;
-use crate::{blocking, ApiError};
+use crate::error::json::ErrorBody as OAuthError;
+use crate::token_params::{TokenForm, TokenParams};
+use crate::{blocking, routes, ApiError};
 
+/// Revocation endpoint (RFC 7009)
+///
+/// Revokes an access token (itself) or a refresh token (its whole grant). Unknown, expired
+/// or already revoked tokens are a 200 too. A public client revokes with its `client_id`
+/// alone.
+#[utoipa::path(
+    post,
+    path = routes::REVOKE.path,
+    tag = "oauth",
+    request_body(content = TokenForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, durably and visibly, or nothing to revoke; no body"),
+        (status = 400, description = "invalid_request", body = OAuthError),
+        (status = 401, description = "invalid_client, or a live token of another client; `WWW-Authenticate: Basic` when Basic was tried", body = OAuthError),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", body = OAuthError),
+        (status = 408, description = "The body did not arrive within 5 s", body = OAuthError),
+        (status = 413, description = "The body is over 16 KiB", body = OAuthError),
+        (status = 503, description = "Not revoked: the token must be taken as still valid; see `Retry-After`", body = OAuthError),
+    ),
+    security((), ("client_secret_basic" = [])),
+)]
 pub(crate) async fn revoke(
     req: HttpRequest,
     request: ClientRequest<TokenParams>,

@@ -150,6 +150,9 @@ pub const ADMIN_ROTATE_KEYS: Route = Route {
 pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
 pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
 
+/// The OpenAPI 3.1 document of every endpoint here (`crate::openapi`).
+pub const OPENAPI: &str = "/openapi.json";
+
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 

@@ -5,9 +5,12 @@ use actix_web::{web, HttpResponse};
 use ciam_domain::{Scope, Services, UserClaims, UserInfoError};
 use serde::Serialize;
 
-use crate::{blocking, ApiError, BearerToken};
+use crate::error::json::ErrorBody as OAuthError;
+use crate::{blocking, routes, ApiError, BearerToken};
 
-#[derive(Serialize)]
+/// The claims the token's scope releases (OpenID Connect Core §5.3.2).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = UserInfo)]
 pub(crate) struct UserInfoResponse {
     sub: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,6 +35,24 @@ impl From<UserClaims> for UserInfoResponse {
     }
 }
 
+/// UserInfo endpoint (OpenID Connect Core §5.3)
+///
+/// The claims of the user a live access token with the scope `openid` was issued for.
+/// `GET` or `POST` (no body is read).
+#[utoipa::path(
+    method(get, post),
+    path = routes::USERINFO.path,
+    tag = "oauth",
+    responses(
+        (status = 200, description = "The user's claims", body = UserInfoResponse),
+        (status = 400, description = "invalid_request: a malformed Bearer request, or a token in the URI", body = OAuthError),
+        (status = 401, description = "No token (an empty body and a bare `WWW-Authenticate: Bearer`), or invalid_token", body = OAuthError),
+        (status = 403, description = "insufficient_scope: the token lacks `openid`", body = OAuthError),
+        (status = 405, description = "Method not allowed (`Allow: GET, POST, PATCH`)", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable; see `Retry-After`", body = OAuthError),
+    ),
+    security(("user_token" = [])),
+)]
 pub(crate) async fn userinfo(
     token: BearerToken,
     services: web::Data<Services>,

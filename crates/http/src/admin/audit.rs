@@ -6,9 +6,11 @@ use ciam_domain::{AuditFilter, AuditRecord, Outcome};
 use serde::Serialize;
 
 use super::Caller;
-use crate::ApiError;
+use crate::error::problem::Problem;
+use crate::{routes, ApiError};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AuditEntry)]
 struct EntryResponse {
     seq: i64,
     at: i64,
@@ -22,7 +24,8 @@ struct EntryResponse {
     reason: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AuditActor)]
 struct ActorResponse {
     kind: &'static str,
     id: Option<String>,
@@ -54,13 +57,31 @@ impl From<AuditRecord> for EntryResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AuditList {
     entries: Vec<EntryResponse>,
     /// The `after` of the next page; `null` on the last one.
     next: Option<i64>,
 }
 
+/// Read the audit trail
+///
+/// Oldest first, a page at a time. Each parameter at most once; empty ones are absent.
+#[utoipa::path(
+    method(get, head),
+    path = routes::ADMIN_AUDIT.path,
+    tag = "admin",
+    params(("since" = Option<i64>, Query, description = "Unix seconds: entries at or after"), ("until" = Option<i64>, Query, description = "Unix seconds: entries before"), ("user" = Option<String>, Query, description = "Entries about the user, or made by them"), ("client" = Option<String>, Query, description = "Entries about the client, or made by it"), ("kind" = Option<String>, Query, description = "An action (`revoke.grant`) or a family (`revoke`)"), ("after" = Option<i64>, Query, description = "The `next` of the previous page"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)")),
+    responses(
+        (status = 200, description = "A page of entries", body = AuditList),
+        (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn list_audit(caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let query = AuditQueryParams::parse(req.query_string())?;
     let page = caller

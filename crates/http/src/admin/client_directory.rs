@@ -11,10 +11,12 @@ use serde::{Deserialize, Serialize};
 use super::json_body::read_json;
 use super::user_directory::ListQuery;
 use super::{path_id, Caller};
+use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
 /// A client as the admin API shows it (the CLI's `ciam client show` has the same members).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Client)]
 struct ClientResponse {
     client_id: String,
     name: String,
@@ -45,10 +47,12 @@ impl From<ClientView> for ClientResponse {
 }
 
 /// A client with the secret just made for it: the one answer that carries it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ClientWithSecret)]
 struct WithSecret {
     #[serde(flatten)]
     client: ClientResponse,
+    /// Shown this once; absent for a public client.
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<String>,
 }
@@ -63,8 +67,9 @@ impl WithSecret {
 }
 
 /// The members of `ciam client create`.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewClient)]
 struct CreateBody {
     name: String,
     grant_types: Vec<String>,
@@ -80,6 +85,27 @@ struct CreateBody {
     backchannel_logout_uri: Option<String>,
 }
 
+/// Register a client
+///
+/// A confidential client gets a secret, in this answer only.
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_CLIENTS.path,
+    tag = "admin",
+    request_body(content = CreateBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Registered; `Location` names the client", body = WithSecret, headers(("Location" = String))),
+        (status = 422, description = "A value is not acceptable (grant types, scope, URIs)", content_type = "application/problem+json", body = Problem),
+        (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
+        (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn create_client(
     caller: Caller,
     req: HttpRequest,
@@ -107,6 +133,24 @@ pub(crate) async fn create_client(
         .json(WithSecret::new(client, secret)))
 }
 
+/// Read a client
+///
+/// Never its secret or the secret's hash.
+#[utoipa::path(
+    method(get, head),
+    path = routes::ADMIN_CLIENT.path,
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses(
+        (status = 200, description = "The client", body = ClientResponse),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn get_client(
     caller: Caller,
     client_id: Result<web::Path<String>, actix_web::Error>,
@@ -118,13 +162,31 @@ pub(crate) async fn get_client(
     Ok(HttpResponse::Ok().json(ClientResponse::from(client)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct ClientList {
     clients: Vec<ClientResponse>,
     /// The `after` of the next page; `null` on the last one.
     next: Option<String>,
 }
 
+/// List clients
+///
+/// By id, a page at a time (keyset paging). Each parameter at most once; empty ones are absent.
+#[utoipa::path(
+    method(get, head),
+    path = routes::ADMIN_CLIENTS.path,
+    tag = "admin",
+    params(("limit" = Option<u32>, Query, description = "Page size, 1 to 200 (default 50)"), ("after" = Option<String>, Query, description = "The `next` of the previous page")),
+    responses(
+        (status = 200, description = "A page of clients", body = ClientList),
+        (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn list_clients(
     caller: Caller,
     req: HttpRequest,
@@ -144,12 +206,36 @@ pub(crate) async fn list_clients(
 }
 
 /// What a client's `PATCH` changes: its redirect URIs, replaced whole.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = ClientPatch)]
 struct PatchBody {
     redirect_uris: Vec<String>,
 }
 
+/// Replace a client's redirect URIs
+///
+///
+#[utoipa::path(
+    patch,
+    path = routes::ADMIN_CLIENT.path,
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    request_body(content = PatchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The client after the change", body = ClientResponse),
+        (status = 422, description = "A redirect URI is not acceptable", content_type = "application/problem+json", body = Problem),
+        (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
+        (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn update_client(
     caller: Caller,
     client_id: Result<web::Path<String>, actix_web::Error>,
@@ -168,6 +254,25 @@ pub(crate) async fn update_client(
     Ok(HttpResponse::Ok().json(ClientResponse::from(client)))
 }
 
+/// Give a confidential client a new secret
+///
+/// The old secret stops working at once; the new one is in this answer only.
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_CLIENT_SECRET.path,
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses(
+        (status = 200, description = "The client with its new secret", body = WithSecret),
+        (status = 409, description = "A public client has no secret to rotate", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn rotate_client_secret(
     caller: Caller,
     client_id: Result<web::Path<String>, actix_web::Error>,
@@ -179,6 +284,24 @@ pub(crate) async fn rotate_client_secret(
     Ok(HttpResponse::Ok().json(WithSecret::new(client, Some(secret))))
 }
 
+/// Delete a client
+///
+/// Its tokens are revoked first: the 204 means durable and visible.
+#[utoipa::path(
+    delete,
+    path = routes::ADMIN_CLIENT.path,
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn delete_client(
     caller: Caller,
     client_id: Result<web::Path<String>, actix_web::Error>,

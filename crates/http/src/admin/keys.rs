@@ -8,17 +8,21 @@ use serde::{Deserialize, Serialize};
 
 use super::json_body::read_json;
 use super::Caller;
-use crate::ApiError;
+use crate::error::problem::Problem;
+use crate::{routes, ApiError};
 
 /// An optional body: `{"alg": "EdDSA" | "RS256"}`; without one, the access tokens' algorithm.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = KeyRotation)]
 struct RotateBody {
+    /// `EdDSA` or `RS256`; default: the access tokens' algorithm.
     #[serde(default)]
     alg: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SigningKey)]
 struct Rotated {
     kid: String,
     alg: &'static str,
@@ -26,6 +30,27 @@ struct Rotated {
     created_at: i64,
 }
 
+/// Rotate a signing key
+///
+/// A new key of the algorithm; the others of it are retired and stay in the JWKS until every token they signed has expired. The body is optional: without a `Content-Type`, none is read.
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_ROTATE_KEYS.path,
+    tag = "admin",
+    request_body(content = Option<RotateBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The new key (never its material)", body = Rotated),
+        (status = 422, description = "alg must be EdDSA or RS256", content_type = "application/problem+json", body = Problem),
+        (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
+        (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn rotate_signing_key(
     caller: Caller,
     req: HttpRequest,

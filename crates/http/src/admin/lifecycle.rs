@@ -7,9 +7,11 @@ use serde::Serialize;
 
 use super::user::UserResponse;
 use super::{path_id, Caller};
-use crate::ApiError;
+use crate::error::problem::Problem;
+use crate::{routes, ApiError};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = DisabledUser)]
 struct Disabled {
     #[serde(flatten)]
     user: UserResponse,
@@ -17,6 +19,24 @@ struct Disabled {
     sessions_ended: usize,
 }
 
+/// Disable a user
+///
+/// Their sign-ins fail from now on, and everything of theirs is revoked first: the 200 means durable and visible.
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_DISABLE_USER.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Disabled", body = Disabled),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn disable_user(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,
@@ -32,6 +52,24 @@ pub(crate) async fn disable_user(
     }))
 }
 
+/// Enable a disabled user
+///
+/// Tokens revoked while disabled stay revoked.
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_ENABLE_USER.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Enabled", body = UserResponse),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn enable_user(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,
@@ -43,6 +81,24 @@ pub(crate) async fn enable_user(
     Ok(HttpResponse::Ok().json(UserResponse::from(user)))
 }
 
+/// Delete a user
+///
+/// Everything of theirs is revoked first: the 204 means durable and visible.
+#[utoipa::path(
+    delete,
+    path = routes::ADMIN_USER.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn delete_user(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,

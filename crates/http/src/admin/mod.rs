@@ -35,6 +35,33 @@ pub(crate) use user_activity::{
 };
 pub(crate) use user_directory::{create_user, list_users, update_user};
 
+/// The admin API's part of `GET /openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    user_directory::create_user,
+    user_directory::list_users,
+    user::get_user,
+    user_directory::update_user,
+    lifecycle::delete_user,
+    lifecycle::disable_user,
+    lifecycle::enable_user,
+    revoke::revoke_user,
+    user_activity::list_user_sessions,
+    user_activity::end_user_session,
+    user_activity::list_user_grants,
+    user_activity::revoke_user_grant,
+    client_directory::create_client,
+    client_directory::list_clients,
+    client_directory::get_client,
+    client_directory::update_client,
+    client_directory::delete_client,
+    client_directory::rotate_client_secret,
+    revoke::revoke_client,
+    keys::rotate_signing_key,
+    audit::list_audit,
+))]
+pub(crate) struct ApiDoc;
+
 /// The admin client a request proves, authorized by the domain before the handler runs.
 pub(crate) struct Caller {
     caller: AdminCaller,

@@ -7,9 +7,11 @@ use ciam_domain::ports::BulkRevoked;
 use serde::Serialize;
 
 use super::{path_id, Caller};
-use crate::ApiError;
+use crate::error::problem::Problem;
+use crate::{routes, ApiError};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = BulkRevoked)]
 struct Revoked {
     #[serde(skip_serializing_if = "Option::is_none")]
     user_id: Option<String>,
@@ -30,6 +32,24 @@ impl Revoked {
     }
 }
 
+/// Revoke everything of a user
+///
+/// Every access token issued to them until now, their grants, codes and sessions (a not-before cut-off). The 200 means durable and visible to resource servers.
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_REVOKE_USER.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "Revoked", body = Revoked),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn revoke_user(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,
@@ -45,6 +65,24 @@ pub(crate) async fn revoke_user(
     }))
 }
 
+/// Revoke everything of a client
+///
+/// Every access token issued to it until now and its grants (a not-before cut-off). The 200 means durable and visible to resource servers.
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_REVOKE_CLIENT.path,
+    tag = "admin",
+    params(("client_id" = String, Path, description = "The client's id")),
+    responses(
+        (status = 200, description = "Revoked", body = Revoked),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn revoke_client(
     caller: Caller,
     client_id: Result<web::Path<String>, actix_web::Error>,

@@ -5,10 +5,12 @@ use ciam_domain::UserView;
 use serde::Serialize;
 
 use super::{path_id, Caller};
-use crate::ApiError;
+use crate::error::problem::Problem;
+use crate::{routes, ApiError};
 
 /// A user as the admin API shows them: never a hash.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub(super) struct UserResponse {
     id: String,
     username: String,
@@ -37,6 +39,24 @@ impl From<UserView> for UserResponse {
     }
 }
 
+/// Read a user
+///
+/// Their profile, never their password hash.
+#[utoipa::path(
+    method(get, head),
+    path = routes::ADMIN_USER.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id")),
+    responses(
+        (status = 200, description = "The user", body = UserResponse),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn get_user(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,

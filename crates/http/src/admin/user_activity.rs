@@ -11,9 +11,11 @@ use ciam_domain::{GrantView, SessionView};
 use serde::Serialize;
 
 use super::{path_id, Caller};
-use crate::ApiError;
+use crate::error::problem::Problem;
+use crate::{routes, ApiError};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Session)]
 struct SessionResponse {
     id: String,
     /// Unix seconds, as every time below.
@@ -35,7 +37,8 @@ impl From<SessionView> for SessionResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Grant)]
 struct GrantResponse {
     id: String,
     client_id: String,
@@ -58,19 +61,38 @@ impl From<GrantView> for GrantResponse {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SessionList {
     sessions: Vec<SessionResponse>,
     /// The `after` of the next page; `null` on the last one.
     next: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct GrantList {
     grants: Vec<GrantResponse>,
     next: Option<String>,
 }
 
+/// List a user's live sessions
+///
+/// A page at a time. Never a cookie.
+#[utoipa::path(
+    method(get, head),
+    path = routes::ADMIN_USER_SESSIONS.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"), ("after" = Option<String>, Query, description = "The `next` of the previous page")),
+    responses(
+        (status = 200, description = "A page of sessions", body = SessionList),
+        (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn list_user_sessions(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,
@@ -91,6 +113,24 @@ pub(crate) async fn list_user_sessions(
     }))
 }
 
+/// End a session of a user
+///
+/// Its grants are revoked and its clients sent logout tokens; the 204 means durable and visible.
+#[utoipa::path(
+    delete,
+    path = routes::ADMIN_USER_SESSION.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id"), ("session_id" = String, Path, description = "The session's id")),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn end_user_session(
     caller: Caller,
     ids: Result<web::Path<(String, String)>, actix_web::Error>,
@@ -106,6 +146,25 @@ pub(crate) async fn end_user_session(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// List a user's live grants
+///
+/// Refresh-token families, a page at a time. Never a token.
+#[utoipa::path(
+    method(get, head),
+    path = routes::ADMIN_USER_GRANTS.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id"), ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"), ("after" = Option<String>, Query, description = "The `next` of the previous page")),
+    responses(
+        (status = 200, description = "A page of grants", body = GrantList),
+        (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn list_user_grants(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,
@@ -126,6 +185,24 @@ pub(crate) async fn list_user_grants(
     }))
 }
 
+/// Revoke a grant of a user
+///
+/// Its refresh tokens and access tokens; the 204 means durable and visible.
+#[utoipa::path(
+    delete,
+    path = routes::ADMIN_USER_GRANT.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id"), ("grant_id" = String, Path, description = "The grant's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn revoke_user_grant(
     caller: Caller,
     ids: Result<web::Path<(String, String)>, actix_web::Error>,

@@ -9,10 +9,13 @@ use serde::{Deserialize, Serialize};
 use super::json_body::{present, read_json};
 use super::user::UserResponse;
 use super::{path_id, Caller};
+use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
-#[derive(Deserialize)]
+/// A new user (`ciam user create`'s members).
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = NewUser)]
 struct CreateBody {
     username: String,
     password: String,
@@ -22,6 +25,28 @@ struct CreateBody {
     name: Option<String>,
 }
 
+/// Create a user
+///
+/// The password is held to the password policy (docs/accounts.md).
+#[utoipa::path(
+    post,
+    path = routes::ADMIN_USERS.path,
+    tag = "admin",
+    request_body(content = CreateBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created; `Location` names the user", body = UserResponse, headers(("Location" = String))),
+        (status = 409, description = "A user with this username exists", content_type = "application/problem+json", body = Problem),
+        (status = 422, description = "A value is not acceptable (username, password, email)", content_type = "application/problem+json", body = Problem),
+        (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
+        (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn create_user(
     caller: Caller,
     req: HttpRequest,
@@ -47,13 +72,31 @@ pub(crate) async fn create_user(
         .json(UserResponse::from(user)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserList {
     users: Vec<UserResponse>,
     /// The `after` of the next page; `null` on the last one.
     next: Option<String>,
 }
 
+/// List users
+///
+/// By id, a page at a time (keyset paging); `q` keeps usernames starting with it. Each parameter at most once; empty ones are absent.
+#[utoipa::path(
+    method(get, head),
+    path = routes::ADMIN_USERS.path,
+    tag = "admin",
+    params(("limit" = Option<u32>, Query, description = "Page size, 1 to 200 (default 50)"), ("after" = Option<String>, Query, description = "The `next` of the previous page"), ("q" = Option<String>, Query, description = "A username prefix")),
+    responses(
+        (status = 200, description = "A page of users", body = UserList),
+        (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn list_users(caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let query = ListQuery::parse(req.query_string())?;
     let (users, next) = caller
@@ -108,8 +151,10 @@ impl ListQuery {
     }
 }
 
-#[derive(Deserialize)]
+/// A change of profile: an absent member is kept, `null` clears it, a value sets it.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UserPatch)]
 struct PatchBody {
     #[serde(default, deserialize_with = "present")]
     name: Option<Option<String>>,
@@ -119,6 +164,29 @@ struct PatchBody {
     email_verified: Option<bool>,
 }
 
+/// Change a user's profile
+///
+/// Name, email and whether the email is verified.
+#[utoipa::path(
+    patch,
+    path = routes::ADMIN_USER.path,
+    tag = "admin",
+    params(("user_id" = String, Path, description = "The user's id")),
+    request_body(content = PatchBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The user after the change", body = UserResponse),
+        (status = 422, description = "A value is not acceptable", content_type = "application/problem+json", body = Problem),
+        (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
+        (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
+        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
+    ),
+    security(("admin_token" = ["ciam:admin"])),
+)]
 pub(crate) async fn update_user(
     caller: Caller,
     user_id: Result<web::Path<String>, actix_web::Error>,

@@ -2,9 +2,9 @@
 
 mod challenge;
 mod from_domain;
-mod json;
+pub(crate) mod json;
 mod page;
-mod problem;
+pub(crate) mod problem;
 mod redirect;
 
 use std::borrow::Cow;

@@ -14,12 +14,16 @@ pub(super) const CONTENT_TYPE: &str = "application/problem+json";
 const ABOUT_BLANK: &str = "about:blank";
 
 /// RFC 9457 §3.1: the members every problem here has.
-#[derive(Serialize)]
-struct Problem<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// Always `about:blank` (RFC 9457 §4.2.1).
     #[serde(rename = "type")]
     problem_type: &'static str,
+    /// The status's reason phrase.
     title: &'static str,
+    /// The HTTP status code.
     status: u16,
+    /// What went wrong, one of the sentences of docs/admin-api.md.
     detail: &'a str,
 }
 

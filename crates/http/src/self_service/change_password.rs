@@ -6,10 +6,12 @@ use ciam_domain::{PasswordChange, Secret, Services};
 use serde::Serialize;
 
 use super::{caller, Params};
-use crate::{blocking, ApiError, BearerToken};
+use crate::error::json::ErrorBody as OAuthError;
+use crate::{blocking, routes, ApiError, BearerToken};
 
 /// The fresh tokens of `keep_current_session=true` (RFC 6749 §5.1's fields).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PasswordChangeTokens)]
 struct TokenResponse {
     access_token: String,
     token_type: &'static str,
@@ -20,6 +22,42 @@ struct TokenResponse {
     refresh_token: Option<String>,
 }
 
+/// The password change, as a form or a JSON object of strings and booleans.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Documentation: the body is read by `Params`.
+struct PasswordChangeForm {
+    current_password: String,
+    /// Held to the password policy (docs/accounts.md).
+    new_password: String,
+    /// `true`: this token's session and grant stay, with fresh tokens in the answer; every
+    /// other is revoked. Default `false`: everything of the user is revoked.
+    keep_current_session: Option<bool>,
+}
+
+/// Change the password
+///
+/// With the user's own access token and current password (docs/accounts.md, "Changing a
+/// password").
+#[utoipa::path(
+    post,
+    path = routes::PASSWORD.path,
+    tag = "self-service",
+    request_body(content(
+        (PasswordChangeForm = "application/x-www-form-urlencoded"),
+        (PasswordChangeForm = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "Changed; `keep_current_session=true`: the fresh tokens", body = TokenResponse),
+        (status = 204, description = "Changed; every token of the user revoked"),
+        (status = 400, description = "invalid_request (a missing or malformed member, credentials in the URI), or password_rejected (the policy refuses the new password)", body = OAuthError),
+        (status = 401, description = "No token (an empty body and a bare `WWW-Authenticate: Bearer`), or invalid_token", body = OAuthError),
+        (status = 403, description = "invalid_grant: the current password is wrong", body = OAuthError),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", body = OAuthError),
+        (status = 429, description = "Too many wrong current passwords; see `Retry-After`", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable; see `Retry-After`", body = OAuthError),
+    ),
+    security(("user_token" = [])),
+)]
 pub(crate) async fn change_password(
     req: HttpRequest,
     token: BearerToken,

@@ -12,6 +12,16 @@ use params::Params;
 pub(crate) use profile::update_profile;
 pub(crate) use reset_password::{confirm_reset, request_reset};
 
+/// The self-service endpoints' part of `GET /openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    change_password::change_password,
+    reset_password::request_reset,
+    reset_password::confirm_reset,
+    profile::update_profile,
+))]
+pub(crate) struct ApiDoc;
+
 use actix_web::HttpRequest;
 use ciam_domain::{Services, UserCaller};
 

@@ -8,10 +8,42 @@ use ciam_domain::{FieldChange, ProfileChange, Services, PROFILE_WRITE_SCOPE};
 use serde_json::{Map, Value};
 
 use super::caller;
+use crate::error::json::ErrorBody as OAuthError;
 use crate::form::{has_content_type, read_limited};
 use crate::userinfo::UserInfoResponse;
-use crate::{blocking, ApiError, BearerToken};
+use crate::{blocking, routes, ApiError, BearerToken};
 
+/// A JSON Merge Patch (RFC 7396) of the profile: an absent member is kept, `null` removes
+/// it, a string replaces it. No other member.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // Documentation: the body is read by `parse`.
+struct ProfilePatchBody {
+    name: Option<String>,
+    /// A changed address is unverified.
+    email: Option<String>,
+}
+
+/// Update the profile
+///
+/// The user's own name and email, with an access token carrying `profile:write`.
+#[utoipa::path(
+    patch,
+    path = routes::USERINFO.path,
+    tag = "self-service",
+    request_body(content(
+        (ProfilePatchBody = "application/merge-patch+json"),
+        (ProfilePatchBody = "application/json"),
+    )),
+    responses(
+        (status = 200, description = "The user's claims after the change", body = UserInfoResponse),
+        (status = 400, description = "invalid_request: not a JSON object of name and email, or a wrong content type", body = OAuthError),
+        (status = 401, description = "No token (an empty body and a bare `WWW-Authenticate: Bearer`), or invalid_token", body = OAuthError),
+        (status = 403, description = "insufficient_scope: the token lacks `profile:write`", body = OAuthError),
+        (status = 405, description = "Method not allowed (`Allow: GET, POST, PATCH`)", body = OAuthError),
+        (status = 503, description = "temporarily_unavailable; see `Retry-After`", body = OAuthError),
+    ),
+    security(("user_token" = ["profile:write"])),
+)]
 pub(crate) async fn update_profile(
     req: HttpRequest,
     token: BearerToken,

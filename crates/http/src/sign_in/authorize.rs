@@ -5,12 +5,67 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse};
 use ciam_domain::{Decision, Services};
 
-use super::{code_redirect, login_page, on_page, params_of, refused, session_cookie, Branding};
+use super::{
+    code_redirect, login_page, on_page, params_of, refused, session_cookie, AuthorizationForm,
+    Branding,
+};
+use crate::error::json::ErrorBody as OAuthError;
 use crate::error::RedirectTarget;
 use crate::form::Form;
-use crate::ApiError;
+use crate::{routes, ApiError};
 
-pub(crate) async fn authorize(
+/// Authorization endpoint, by GET (RFC 6749 §4.1.1)
+///
+/// Starts the authorization code flow: with a live session, a redirect to the client with a
+/// code; otherwise the hosted login page.
+#[utoipa::path(
+    get,
+    path = routes::AUTHORIZE.path,
+    tag = "sign-in",
+    params(AuthorizationForm),
+    responses(
+        (status = 200, description = "The login page", content_type = "text/html", body = String),
+        (status = 303, description = "Back to the client's `redirect_uri` with `code`, `state` and `iss` (RFC 9207), or with `error` once the client and its redirect URI are trusted", headers(("Location" = String))),
+        (status = 400, description = "An error page: the client or its redirect URI cannot be trusted, or the request is malformed", content_type = "text/html", body = String),
+        (status = 405, description = "Method not allowed (`Allow: GET, POST`)", body = OAuthError),
+        (status = 503, description = "An error page: the service is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub(crate) async fn authorize_by_get(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+    branding: web::Data<Branding>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(req, payload, services, branding).await
+}
+
+/// Authorization endpoint, by POST (OpenID Connect Core §3.1.2.1)
+///
+/// The same request as by GET, in a form body.
+#[utoipa::path(
+    post,
+    path = routes::AUTHORIZE.path,
+    tag = "sign-in",
+    request_body(content = AuthorizationForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "The login page", content_type = "text/html", body = String),
+        (status = 303, description = "Back to the client's `redirect_uri` with `code`, `state` and `iss` (RFC 9207), or with `error` once the client and its redirect URI are trusted", headers(("Location" = String))),
+        (status = 400, description = "An error page: the client or its redirect URI cannot be trusted, or the request is malformed", content_type = "text/html", body = String),
+        (status = 405, description = "Method not allowed (`Allow: GET, POST`)", body = OAuthError),
+        (status = 503, description = "An error page: the service is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub(crate) async fn authorize_by_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+    branding: web::Data<Branding>,
+) -> Result<HttpResponse, ApiError> {
+    authorize(req, payload, services, branding).await
+}
+
+async fn authorize(
     req: HttpRequest,
     payload: web::Payload,
     services: web::Data<Services>,

@@ -9,13 +9,46 @@ use subtle::ConstantTimeEq;
 
 use super::cookies::{CookiePolicy, CSRF, SESSION};
 use super::{code_redirect, login_page, on_page, params_of, refused, Branding};
+use crate::error::json::ErrorBody as OAuthError;
 use crate::form::Form;
-use crate::ApiError;
+use crate::{routes, ApiError};
 
 /// The one message for a wrong username or password: it must not tell which.
 const WRONG_CREDENTIALS: &str = "The username or password is incorrect.";
 const EXPIRED_FORM: &str = "The sign-in form expired. Please try again.";
 
+/// The login form's submission (`LoginForm` is posted by the hosted login page).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // Documentation: the form is read by the handler.
+struct LoginForm {
+    /// The authorization request, carried by the page.
+    #[serde(flatten)]
+    request: super::AuthorizationForm,
+    username: Option<String>,
+    password: Option<String>,
+    /// The page's CSRF token (double submit: it must match the `csrf` cookie).
+    csrf: Option<String>,
+}
+
+/// The hosted login page's submission
+///
+/// Checks the CSRF token, the authorization request it carries and the password; on success
+/// starts a session (a cookie) and answers the authorization request with a code.
+#[utoipa::path(
+    post,
+    path = routes::LOGIN.path,
+    tag = "sign-in",
+    request_body(content = LoginForm, content_type = "application/x-www-form-urlencoded", description = "The members of the authorization request, and `username`, `password` and `csrf`"),
+    responses(
+        (status = 303, description = "Signed in: back to the client's `redirect_uri` with `code`, `state` and `iss`; sets the session cookie", headers(("Location" = String))),
+        (status = 400, description = "An error page: the authorization request cannot be trusted or the form is malformed", content_type = "text/html", body = String),
+        (status = 401, description = "The login page again: wrong username or password", content_type = "text/html", body = String),
+        (status = 403, description = "The login page again: the form expired (CSRF)", content_type = "text/html", body = String),
+        (status = 405, description = "Method not allowed (`Allow: POST`)", body = OAuthError),
+        (status = 429, description = "The login page again: too many failed attempts; see `Retry-After`", content_type = "text/html", body = String),
+        (status = 503, description = "An error page: the service is unavailable", content_type = "text/html", body = String),
+    ),
+)]
 pub(crate) async fn login(
     req: HttpRequest,
     payload: web::Payload,

@@ -12,10 +12,87 @@ use subtle::ConstantTimeEq;
 use super::cookies::{CookiePolicy, CSRF, SESSION};
 use super::page::{notice_page, LogoutPage};
 use super::{csrf_token, on_page, Branding};
+use crate::error::json::ErrorBody as OAuthError;
 use crate::form::Form;
-use crate::ApiError;
+use crate::{routes, ApiError};
 
-pub(crate) async fn logout(
+/// The end-session request (RP-Initiated Logout 1.0 §2), in the query of a `GET`.
+#[derive(serde::Serialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documentation: the parameters are read by the handler.
+struct LogoutParams {
+    /// One of this server's ID tokens, expired or not: names the client and the session.
+    id_token_hint: Option<String>,
+    client_id: Option<String>,
+    /// Registered by the client, matched exactly; needs the client (`client_id` or the hint).
+    post_logout_redirect_uri: Option<String>,
+    state: Option<String>,
+}
+
+/// The confirmation form the logout page posts.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[allow(dead_code)] // Documentation: the form is read by the handler.
+struct LogoutForm {
+    #[serde(flatten)]
+    request: LogoutParams,
+    /// The page's CSRF token (double submit: it must match the `csrf` cookie).
+    csrf: Option<String>,
+}
+
+/// End-session endpoint, by GET (RP-Initiated Logout 1.0)
+///
+/// Asks the user to confirm, unless an `id_token_hint` of this very session proves the
+/// client asks.
+#[utoipa::path(
+    get,
+    path = routes::LOGOUT.path,
+    tag = "sign-in",
+    params(LogoutParams),
+    responses(
+        (status = 200, description = "The confirmation page, or that the user is signed out", content_type = "text/html", body = String),
+        (status = 303, description = "Signed out: back to the `post_logout_redirect_uri` with `state`", headers(("Location" = String))),
+        (status = 400, description = "An error page: an unknown hint or an unregistered return address", content_type = "text/html", body = String),
+        (status = 405, description = "Method not allowed (`Allow: GET, POST`)", body = OAuthError),
+        (status = 503, description = "An error page: the service is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub(crate) async fn logout_by_get(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+    branding: web::Data<Branding>,
+) -> Result<HttpResponse, ApiError> {
+    logout(req, payload, services, branding).await
+}
+
+/// End-session endpoint, by POST (RP-Initiated Logout 1.0)
+///
+/// The confirmation: ends the session, revokes every grant born in it, notifies the
+/// clients' back-channel logout URIs.
+#[utoipa::path(
+    post,
+    path = routes::LOGOUT.path,
+    tag = "sign-in",
+    request_body(content = LogoutForm, content_type = "application/x-www-form-urlencoded", description = "The members of the end-session request, and `csrf`"),
+    responses(
+        (status = 200, description = "A page: the user is signed out", content_type = "text/html", body = String),
+        (status = 303, description = "Signed out: back to the `post_logout_redirect_uri` with `state`", headers(("Location" = String))),
+        (status = 400, description = "An error page: an unknown hint or an unregistered return address", content_type = "text/html", body = String),
+        (status = 403, description = "An error page: the form expired (CSRF)", content_type = "text/html", body = String),
+        (status = 405, description = "Method not allowed (`Allow: GET, POST`)", body = OAuthError),
+        (status = 503, description = "An error page: the service is unavailable", content_type = "text/html", body = String),
+    ),
+)]
+pub(crate) async fn logout_by_post(
+    req: HttpRequest,
+    payload: web::Payload,
+    services: web::Data<Services>,
+    branding: web::Data<Branding>,
+) -> Result<HttpResponse, ApiError> {
+    logout(req, payload, services, branding).await
+}
+
+async fn logout(
     req: HttpRequest,
     payload: web::Payload,
     services: web::Data<Services>,

@@ -13,9 +13,47 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use ciam_domain::authorization::model::{AuthorizationParams, AuthorizationRequest};
 use ciam_domain::{Fault, Refusal, Services, UntrustedRequest};
 
-pub(crate) use authorize::authorize;
+pub(crate) use authorize::{authorize_by_get, authorize_by_post};
 pub(crate) use login::login;
-pub(crate) use logout::logout;
+pub(crate) use logout::{logout_by_get, logout_by_post};
+
+/// The sign-in endpoints' part of `GET /openapi.json`.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    authorize::authorize_by_get,
+    authorize::authorize_by_post,
+    login::login,
+    logout::logout_by_get,
+    logout::logout_by_post,
+    stylesheet,
+))]
+pub(crate) struct ApiDoc;
+
+/// The authorization request (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2.1, RFC 7636
+/// §4.3): in the query of a `GET`, or the form body of a `POST`. Each at most once.
+#[derive(serde::Serialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // Documentation: the parameters are read by `params_of`.
+struct AuthorizationForm {
+    /// `code`.
+    response_type: Option<String>,
+    client_id: Option<String>,
+    /// One the client registered, matched exactly.
+    redirect_uri: Option<String>,
+    /// Space-separated; `openid` for an ID token.
+    scope: Option<String>,
+    state: Option<String>,
+    nonce: Option<String>,
+    /// RFC 7636: BASE64URL(SHA-256(code_verifier)).
+    code_challenge: Option<String>,
+    /// `S256`.
+    code_challenge_method: Option<String>,
+    /// `none`, `login`.
+    prompt: Option<String>,
+    /// Seconds.
+    max_age: Option<String>,
+    login_hint: Option<String>,
+}
 
 use crate::error::RedirectTarget;
 use crate::form::Form;
@@ -203,7 +241,18 @@ fn login_page(
     Ok(response)
 }
 
-/// `GET /oauth2/login.css`.
+/// The hosted pages' stylesheet
+///
+/// In the product's accent colour. `Cache-Control: public, max-age=3600`.
+#[utoipa::path(
+    method(get, head),
+    path = crate::routes::LOGIN_CSS.path,
+    tag = "sign-in",
+    responses(
+        (status = 200, description = "The stylesheet", content_type = "text/css", body = String),
+        (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", body = crate::error::json::ErrorBody),
+    ),
+)]
 pub(crate) async fn stylesheet(branding: web::Data<Branding>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/css; charset=utf-8"))
