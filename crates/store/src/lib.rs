@@ -21,6 +21,7 @@ mod user_listing;
 
 pub use connection::{DatabaseUrl, PoolSettings};
 pub use error::ConnectError;
+pub use migrate::MIGRATION_LOCK_KEY;
 
 use connection::Pool;
 
@@ -28,5 +29,7 @@ use connection::Pool;
 #[derive(Clone)]
 pub struct DieselStore {
     pool: Pool,
+    /// Opens the migrations' connection, outside the pool.
+    manager: connection::Manager,
     revocations: std::sync::Arc<revocation_batch::RevocationBatcher>,
 }
