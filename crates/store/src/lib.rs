@@ -15,6 +15,7 @@ mod ports;
 mod revocation_batch;
 mod rows;
 mod schema;
+mod serve_lock;
 mod sign_in;
 mod user_activity;
 mod user_listing;
@@ -22,6 +23,7 @@ mod user_listing;
 pub use connection::{DatabaseUrl, PoolSettings};
 pub use error::ConnectError;
 pub use migrate::MIGRATION_LOCK_KEY;
+pub use serve_lock::ServeLock;
 
 use connection::Pool;
 
