@@ -23,9 +23,10 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the HTTP server (migrates the store and creates a signing key if needed).
+    /// Run the HTTP server (migrates the store and creates a signing key if needed). A SQLite
+    /// file is served by one process at a time; several nodes need Postgres.
     Serve,
-    /// Apply pending database migrations and exit.
+    /// Apply pending database migrations and exit (on Postgres, one process at a time).
     Migrate,
     /// Manage OAuth clients.
     #[command(subcommand)]

@@ -9,7 +9,7 @@ use ciam_domain::ports::{Denylist, Mailer};
 use ciam_domain::{PasswordPolicy, Ports, ServiceConfig, Services};
 use ciam_mail::{DirectoryMailer, LogMailer, SmtpConfig, SmtpMailer};
 use ciam_notify::{HttpLogoutNotifier, NotifierSettings};
-use ciam_store::{DatabaseUrl, DieselStore, PoolSettings};
+use ciam_store::{DatabaseUrl, DieselStore, PoolSettings, ServeLock};
 
 use crate::settings::Settings;
 
@@ -36,6 +36,14 @@ fn mailer(settings: &Settings) -> Result<Arc<dyn Mailer>, WiringError> {
         }
         (None, None) => Arc::new(LogMailer),
     })
+}
+
+/// What `ciam serve` holds while it runs: on the embedded SQLite default, the database's
+/// lock, refused while another process serves the same file (two processes would each have
+/// their own in-process denylist, missing each other's revocations); on Postgres, nothing.
+/// Commands other than `serve` do not take it, so they work beside a running server.
+pub fn claim_for_serving(settings: &Settings) -> Result<Option<ServeLock>, WiringError> {
+    Ok(DatabaseUrl::parse(settings.database_url.expose())?.lock_for_serving()?)
 }
 
 /// The use cases on the adapters `settings` name.

@@ -10,6 +10,8 @@ use ciam::settings::Settings;
 use ciam::wiring;
 
 pub fn run(settings: Settings) -> Result<(), CommandError> {
+    // Held until this function returns, i.e. for as long as the server runs.
+    let _database = wiring::claim_for_serving(&settings)?;
     let services = wiring::services(&settings)?;
     let branding = settings.branding()?;
     services.access_tokens.ensure_signing_key()?;

@@ -2,7 +2,8 @@
 //!
 //! - `http_*`: every endpoint through the real actix app on the real adapters (`http_admin`:
 //!   the admin API; `http_admin_users`: its user management; `http_audit`: the audit trail).
-//! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP.
+//! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP
+//!   (`blackbox_nodes`: several `ciam serve` on one database).
 //! - `oauth2_peer`: a third-party OAuth client (the `oauth2` crate) against the server.
 //! - `oidc_peer`: a third-party OpenID Connect relying party (the `openidconnect` crate)
 //!   against the built server, through the hosted login page.
@@ -15,6 +16,7 @@ mod backchannel_logout;
 mod blackbox;
 mod blackbox_audit;
 mod blackbox_clients;
+mod blackbox_nodes;
 mod blackbox_revoke;
 mod blackbox_user_activity;
 mod blackbox_users;

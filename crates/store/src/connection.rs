@@ -200,16 +200,26 @@ impl DieselStore {
         // connection, plus the commit itself.
         let wait = settings.connection_timeout.saturating_mul(2);
         let revocations = std::sync::Arc::new(crate::revocation_batch::RevocationBatcher::start(
-            manager, wait,
+            manager.clone(),
+            wait,
         ));
-        Ok(DieselStore { pool, revocations })
+        Ok(DieselStore {
+            pool,
+            manager,
+            revocations,
+        })
     }
 
     /// Applies every embedded migration not yet applied. Returns how many ran.
+    ///
+    /// Safe to call from several processes at once: on Postgres they take turns under an
+    /// advisory lock (`pg_advisory_lock(`[`MIGRATION_LOCK_KEY`](crate::MIGRATION_LOCK_KEY)`)`),
+    /// held on a connection of its own that is closed afterwards, so the lock can never
+    /// stay behind in the pool.
     pub fn migrate(&self) -> Result<usize, ConnectError> {
         let mut conn = self
-            .pool
-            .get()
+            .manager
+            .open_unpooled()
             .map_err(|e| ConnectError::Open(e.to_string()))?;
         migrate::run_pending(&mut conn)
     }

@@ -12,6 +12,23 @@ pub enum ConnectError {
     Open(String),
     #[error("could not migrate the database: {0}")]
     Migrate(String),
+    #[error(
+        "the SQLite database {database} is already served by {holder} (it holds {lock}): the \
+         embedded default is served by one process at a time; stop that server first, or run \
+         several nodes on Postgres (CIAM_DATABASE_URL=postgres://…) with a shared Redis \
+         denylist (CIAM_REDIS_URL)"
+    )]
+    InUse {
+        database: String,
+        lock: String,
+        holder: String,
+    },
+    #[error("could not lock the database for serving ({path})")]
+    Lock {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 // A unique violation is the only driver error with a domain meaning; every other one is an

@@ -15,12 +15,15 @@ mod ports;
 mod revocation_batch;
 mod rows;
 mod schema;
+mod serve_lock;
 mod sign_in;
 mod user_activity;
 mod user_listing;
 
 pub use connection::{DatabaseUrl, PoolSettings};
 pub use error::ConnectError;
+pub use migrate::MIGRATION_LOCK_KEY;
+pub use serve_lock::ServeLock;
 
 use connection::Pool;
 
@@ -28,5 +31,7 @@ use connection::Pool;
 #[derive(Clone)]
 pub struct DieselStore {
     pool: Pool,
+    /// Opens the migrations' connection, outside the pool.
+    manager: connection::Manager,
     revocations: std::sync::Arc<revocation_batch::RevocationBatcher>,
 }

@@ -166,6 +166,7 @@ contract_suite! {
         an_unreachable_server_is_refused_at_connect,
         a_stopped_server_is_unavailable_and_the_same_store_recovers,
         an_audit_entry_cannot_be_updated_on_postgres,
+        nodes_migrating_a_fresh_database_at_once_all_succeed,
     ],
 }
 
@@ -885,6 +886,88 @@ fn rotating_one_algorithm_leaves_the_others_active<T: Store>(store: &Arc<T>) {
 
 fn migrations_are_idempotent(store: &DieselStore) {
     assert_eq!(store.migrate().expect("migrate"), 0);
+}
+
+/// Several nodes started together on an empty database each migrate it: they take turns
+/// (an advisory lock), so every one succeeds, each migration is applied exactly once, and
+/// the schema is whole. Without the lock the losers die on duplicate `CREATE`s
+/// (`pg_type_typname_nsp_index`, "relation already exists").
+fn nodes_migrating_a_fresh_database_at_once_all_succeed() {
+    const NODES: usize = 4;
+    let embedded = std::fs::read_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../migrations/postgres"
+    ))
+    .expect("migrations directory")
+    .count();
+    // A few rounds, each on a database of its own: the race is a matter of timing.
+    for round in 0..3 {
+        let url = TestPostgres::shared().fresh_database(&format!("migrate_race_{round}"));
+        let parsed = DatabaseUrl::parse(&url).expect("url");
+        let start = Arc::new(Barrier::new(NODES));
+        let nodes: Vec<_> = (0..NODES)
+            .map(|_| {
+                let (parsed, start) = (parsed.clone(), Arc::clone(&start));
+                thread::spawn(move || {
+                    let store = DieselStore::open(&parsed, &PoolSettings::default())
+                        .map_err(|e| e.to_string())?;
+                    start.wait();
+                    store.migrate().map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        let (done, outcome) = std::sync::mpsc::channel();
+        thread::spawn(move || {
+            let results: Vec<_> = nodes
+                .into_iter()
+                .map(|node| node.join().expect("node thread"))
+                .collect();
+            let _ = done.send(results);
+        });
+        let results = outcome
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the migrating nodes finish within a minute");
+        let applied: Vec<usize> = results
+            .into_iter()
+            .map(|result| result.unwrap_or_else(|e| panic!("round {round}: a node failed: {e}")))
+            .collect();
+        assert_eq!(
+            applied.iter().sum::<usize>(),
+            embedded,
+            "round {round}: each migration applied exactly once, by one node: {applied:?}"
+        );
+
+        let store = DieselStore::connect(&parsed, &PoolSettings::default()).expect("connect");
+        assert_eq!(store.migrate().expect("migrate"), 0, "nothing left pending");
+        let recorded = {
+            use diesel::{Connection, QueryableByName, RunQueryDsl};
+            #[derive(QueryableByName)]
+            struct Count {
+                #[diesel(sql_type = diesel::sql_types::BigInt)]
+                n: i64,
+            }
+            let mut conn = diesel::PgConnection::establish(&url).expect("raw connection");
+            diesel::sql_query("SELECT count(*) AS n FROM __diesel_schema_migrations")
+                .get_result::<Count>(&mut conn)
+                .expect("count")
+                .n
+        };
+        assert_eq!(usize::try_from(recorded).ok(), Some(embedded));
+        // The schema is usable end to end, up to the latest migration's tables.
+        fixture_users(&store);
+        store
+            .insert_client(&client("c1"), &ciam_domain::testing::test_audit())
+            .expect("insert client");
+        let audit = AuditQuery {
+            limit: 10,
+            ..AuditQuery::default()
+        };
+        let entries = ciam_domain::ports::AuditLog::list_audit(&store, &audit).expect("audit");
+        assert!(
+            !entries.is_empty(),
+            "the fixtures' entries are in the trail"
+        );
+    }
 }
 
 fn expiring_grant(id: &str, access_expires_at: UnixTime) -> Grant {

@@ -112,7 +112,7 @@ impl Server {
             .stderr(log)
             .spawn()
             .expect("ciam serve starts");
-        let server = Server {
+        let mut server = Server {
             child,
             base_url: format!("http://{listen}"),
             dir: dir.to_owned(),
@@ -121,7 +121,9 @@ impl Server {
         server
     }
 
-    fn wait_healthy(&self) {
+    /// Waits until `/healthz` answers; panics with the server's log if it has not within
+    /// 30 s, or as soon as the process has exited.
+    fn wait_healthy(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(2))
@@ -133,6 +135,10 @@ impl Server {
                 .is_ok()
             {
                 return;
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let log = std::fs::read_to_string(self.dir.join("serve.log")).unwrap_or_default();
+                panic!("ciam serve exited ({status}) instead of serving; its log:\n{log}");
             }
             std::thread::sleep(Duration::from_millis(100));
         }
