@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use ciam_domain::{AuditFilter, AuditRecord, Outcome};
 use serde::Serialize;
 
-use super::Caller;
+use super::{AdminAuthResponses, Caller};
 use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
@@ -75,10 +75,8 @@ struct AuditList {
     responses(
         (status = 200, description = "A page of entries", body = AuditList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]

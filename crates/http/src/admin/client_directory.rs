@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json_body::read_json;
 use super::user_directory::ListQuery;
-use super::{path_id, Caller};
+use super::{path_id, AdminAuthResponses, Caller};
 use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
@@ -97,12 +97,10 @@ struct CreateBody {
         (status = 201, description = "Registered; `Location` names the client", body = WithSecret, headers(("Location" = String))),
         (status = 422, description = "A value is not acceptable (grant types, scope, URIs)", content_type = "application/problem+json", body = Problem),
         (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
         (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
         (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -143,11 +141,9 @@ pub(crate) async fn create_client(
     params(("client_id" = String, Path, description = "The client's id")),
     responses(
         (status = 200, description = "The client", body = ClientResponse),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -180,10 +176,8 @@ struct ClientList {
     responses(
         (status = 200, description = "A page of clients", body = ClientList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -226,13 +220,11 @@ struct PatchBody {
         (status = 200, description = "The client after the change", body = ClientResponse),
         (status = 422, description = "A redirect URI is not acceptable", content_type = "application/problem+json", body = Problem),
         (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
         (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
         (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -265,11 +257,9 @@ pub(crate) async fn update_client(
     responses(
         (status = 200, description = "The client with its new secret", body = WithSecret),
         (status = 409, description = "A public client has no secret to rotate", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -294,11 +284,9 @@ pub(crate) async fn rotate_client_secret(
     params(("client_id" = String, Path, description = "The client's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]

@@ -7,7 +7,7 @@ use ciam_domain::SigningAlg;
 use serde::{Deserialize, Serialize};
 
 use super::json_body::read_json;
-use super::Caller;
+use super::{AdminAuthResponses, Caller};
 use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
@@ -42,12 +42,10 @@ struct Rotated {
         (status = 200, description = "The new key (never its material)", body = Rotated),
         (status = 422, description = "alg must be EdDSA or RS256", content_type = "application/problem+json", body = Problem),
         (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
         (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
         (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]

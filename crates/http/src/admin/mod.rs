@@ -20,6 +20,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use ciam_domain::{AdminCaller, AdminOpError, Services};
 
+use crate::error::problem::Problem;
 use crate::{blocking, ApiError, BearerToken};
 
 pub(crate) use audit::list_audit;
@@ -61,6 +62,22 @@ pub(crate) use user_directory::{create_user, list_users, update_user};
     audit::list_audit,
 ))]
 pub(crate) struct ApiDoc;
+
+/// The answers every admin endpoint may give before or beside its own: the caller's token
+/// refused (RFC 6750 §3.1) or the store unavailable. Listed once for the OpenAPI document.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // Read only by the OpenAPI derive.
+enum AdminAuthResponses<'a> {
+    /// No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem<'a>),
+    /// The token lacks the scope ciam:admin
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem<'a>),
+    /// Temporarily unavailable; see `Retry-After`
+    #[response(status = 503, content_type = "application/problem+json")]
+    Unavailable(Problem<'a>),
+}
 
 /// The admin client a request proves, authorized by the domain before the handler runs.
 pub(crate) struct Caller {

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use ciam_domain::ports::BulkRevoked;
 use serde::Serialize;
 
-use super::{path_id, Caller};
+use super::{path_id, AdminAuthResponses, Caller};
 use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
@@ -42,11 +42,9 @@ impl Revoked {
     params(("user_id" = String, Path, description = "The user's id")),
     responses(
         (status = 200, description = "Revoked", body = Revoked),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -75,11 +73,9 @@ pub(crate) async fn revoke_user(
     params(("client_id" = String, Path, description = "The client's id")),
     responses(
         (status = 200, description = "Revoked", body = Revoked),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: POST`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use ciam_domain::UserView;
 use serde::Serialize;
 
-use super::{path_id, Caller};
+use super::{path_id, AdminAuthResponses, Caller};
 use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
@@ -49,11 +49,9 @@ impl From<UserView> for UserResponse {
     params(("user_id" = String, Path, description = "The user's id")),
     responses(
         (status = 200, description = "The user", body = UserResponse),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]

@@ -10,7 +10,7 @@ use ciam_domain::paging::Page;
 use ciam_domain::{GrantView, SessionView};
 use serde::Serialize;
 
-use super::{path_id, Caller};
+use super::{path_id, AdminAuthResponses, Caller};
 use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
@@ -85,11 +85,9 @@ struct GrantList {
     responses(
         (status = 200, description = "A page of sessions", body = SessionList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -123,11 +121,9 @@ pub(crate) async fn list_user_sessions(
     params(("user_id" = String, Path, description = "The user's id"), ("session_id" = String, Path, description = "The session's id")),
     responses(
         (status = 204, description = "Ended"),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: DELETE`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -157,11 +153,9 @@ pub(crate) async fn end_user_session(
     responses(
         (status = 200, description = "A page of grants", body = GrantList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -195,11 +189,9 @@ pub(crate) async fn list_user_grants(
     params(("user_id" = String, Path, description = "The user's id"), ("grant_id" = String, Path, description = "The grant's id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: DELETE`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]

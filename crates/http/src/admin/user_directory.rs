@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::json_body::{present, read_json};
 use super::user::UserResponse;
-use super::{path_id, Caller};
+use super::{path_id, AdminAuthResponses, Caller};
 use crate::error::problem::Problem;
 use crate::{routes, ApiError};
 
@@ -38,12 +38,10 @@ struct CreateBody {
         (status = 409, description = "A user with this username exists", content_type = "application/problem+json", body = Problem),
         (status = 422, description = "A value is not acceptable (username, password, email)", content_type = "application/problem+json", body = Problem),
         (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
         (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
         (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -90,10 +88,8 @@ struct UserList {
     responses(
         (status = 200, description = "A page of users", body = UserList),
         (status = 400, description = "A malformed or repeated query parameter", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, POST`)", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
@@ -177,13 +173,11 @@ struct PatchBody {
         (status = 200, description = "The user after the change", body = UserResponse),
         (status = 422, description = "A value is not acceptable", content_type = "application/problem+json", body = Problem),
         (status = 400, description = "The body is not the JSON object this endpoint takes", content_type = "application/problem+json", body = Problem),
-        (status = 401, description = "No token, or not a live client_credentials token of this server (`WWW-Authenticate: Bearer`)", content_type = "application/problem+json", body = Problem),
-        (status = 403, description = "The token lacks the scope ciam:admin", content_type = "application/problem+json", body = Problem),
+        AdminAuthResponses,
         (status = 404, description = "No such id", content_type = "application/problem+json", body = Problem),
         (status = 405, description = "Method not allowed (`Allow: GET, HEAD, PATCH, DELETE`)", content_type = "application/problem+json", body = Problem),
         (status = 413, description = "The body is over 16 KiB", content_type = "application/problem+json", body = Problem),
         (status = 415, description = "The body is not application/json", content_type = "application/problem+json", body = Problem),
-        (status = 503, description = "Temporarily unavailable; see `Retry-After`", content_type = "application/problem+json", body = Problem),
     ),
     security(("admin_token" = ["ciam:admin"])),
 )]
