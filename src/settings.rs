@@ -11,6 +11,7 @@
 //! | `CIAM_REDIS_POOL_SIZE` | `16` | Redis connections in the pool |
 //! | `CIAM_REDIS_TIMEOUT_MS` | `1000` | connect/read/write timeout before answering 503 |
 //! | `CIAM_REDIS_WRITE_V1` | `true` | also write Redis denylist contract v1 (v2 is always written); turn off once every resource server reads v2 |
+//! | `CIAM_REDIS_REPLICA` | `true` | answer denylist checks from a local replica kept exact by Redis's events (docs/redis-denylist.md); `false` on Redis Cluster |
 //! | `CIAM_ACCESS_TOKEN_TTL` | `300` | access token lifetime, seconds |
 //! | `CIAM_ACCESS_TOKEN_ALG` | `EdDSA` | what access tokens are signed with: `EdDSA` or `RS256` |
 //! | `CIAM_ID_TOKEN_ALG` | `RS256` | what ID tokens are signed with: `RS256` or `EdDSA` |
@@ -60,6 +61,7 @@ pub struct Settings {
     pub redis_pool_size: u32,
     pub redis_timeout_ms: u64,
     pub redis_write_v1: bool,
+    pub redis_replica: bool,
     pub access_token_ttl: i64,
     pub access_token_alg: SigningAlg,
     pub id_token_alg: SigningAlg,
@@ -106,6 +108,7 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("redis_pool_size", 16)?
         .set_default("redis_timeout_ms", 1000)?
         .set_default("redis_write_v1", true)?
+        .set_default("redis_replica", true)?
         .set_default("access_token_ttl", 300)?
         .set_default("access_token_alg", SigningAlg::EdDSA.as_str())?
         .set_default("id_token_alg", SigningAlg::RS256.as_str())?

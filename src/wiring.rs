@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ciam_crypto::{Argon2idHasher, JwtCodec, OsRandom, SystemClock};
-use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
+use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings, ReplicatedDenylist};
 use ciam_domain::ports::{Denylist, Mailer};
 use ciam_domain::{PasswordPolicy, Ports, ServiceConfig, Services};
 use ciam_mail::{DirectoryMailer, LogMailer, SmtpConfig, SmtpMailer};
@@ -68,13 +68,20 @@ pub fn services_with(
         DieselStore::open(&url, &pool)?
     };
     let denylist: Arc<dyn Denylist> = match &settings.redis_url {
-        Some(url) => Arc::new(RedisDenylist::connect(RedisSettings {
-            url: url.expose().to_owned(),
-            key_prefix: settings.redis_prefix.clone(),
-            pool_size: settings.redis_pool_size,
-            timeout: Duration::from_millis(settings.redis_timeout_ms),
-            write_v1: settings.redis_write_v1,
-        })?),
+        Some(url) => {
+            let redis = RedisSettings {
+                url: url.expose().to_owned(),
+                key_prefix: settings.redis_prefix.clone(),
+                pool_size: settings.redis_pool_size,
+                timeout: Duration::from_millis(settings.redis_timeout_ms),
+                write_v1: settings.redis_write_v1,
+            };
+            if settings.redis_replica {
+                Arc::new(ReplicatedDenylist::start(redis)?)
+            } else {
+                Arc::new(RedisDenylist::connect(redis)?)
+            }
+        }
         None => Arc::new(InProcessDenylist::new()),
     };
     let mut ports = Ports {

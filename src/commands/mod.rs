@@ -15,7 +15,10 @@ use ciam::wiring;
 pub type CommandError = Box<dyn std::error::Error>;
 
 pub fn run(cli: Cli) -> Result<(), CommandError> {
-    let settings = Settings::load(cli.config.as_deref())?;
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    // A one-shot command checks the denylist rarely if at all: loading a replica of it
+    // would cost a full scan of Redis for nothing.
+    settings.redis_replica &= matches!(cli.command, Command::Serve);
     match cli.command {
         Command::Serve => serve::run(settings),
         Command::Migrate => {

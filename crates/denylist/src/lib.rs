@@ -3,6 +3,8 @@
 
 mod memory;
 mod redis;
+mod replica;
 
 pub use memory::InProcessDenylist;
 pub use redis::{RedisDenylist, RedisSettings};
+pub use replica::ReplicatedDenylist;

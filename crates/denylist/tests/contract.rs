@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ciam_contract::ContractVersion::{V1, V2};
-use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings};
+use ciam_denylist::{InProcessDenylist, RedisDenylist, RedisSettings, ReplicatedDenylist};
 use ciam_domain::ports::Denylist;
 use ciam_domain::{
     ClientId, Cutoff, CutoffKind, DenylistError, GrantId, Jti, Revocation, TokenRef, UnixTime,
@@ -98,6 +98,17 @@ fn settings(server: &TestRedis, prefix: String, timeout: Duration) -> RedisSetti
 fn shared_redis_denylist(name: &str) -> RedisDenylist {
     let settings = settings(shared(), unique_prefix(name), Duration::from_secs(5));
     RedisDenylist::connect(settings).expect("connect")
+}
+
+/// The same, read through a local replica (whole before it is returned).
+fn shared_replicated_denylist(name: &str) -> ReplicatedDenylist {
+    let settings = settings(shared(), unique_prefix(name), Duration::from_secs(5));
+    let denylist = ReplicatedDenylist::start(settings).expect("start");
+    assert!(
+        denylist.wait_whole(Duration::from_secs(10)),
+        "replica loaded"
+    );
+    denylist
 }
 
 /// What every adapter must do.
@@ -338,6 +349,15 @@ macro_rules! contract {
                 #[test]
                 fn $test() {
                     super::suite::$test(&super::shared_redis_denylist(stringify!($test)));
+                }
+            )*
+        }
+
+        mod replicated_adapter {
+            $(
+                #[test]
+                fn $test() {
+                    super::suite::$test(&super::shared_replicated_denylist(stringify!($test)));
                 }
             )*
         }

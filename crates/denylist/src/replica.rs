@@ -1,0 +1,132 @@
+//! The full stack's denylist with a local replica: checks answer from memory, exactly.
+//!
+//! The replica is an [`InProcessDenylist`] that a subscriber thread keeps equal to (a
+//! superset of) the Redis denylist: it subscribes to the v2 channel first, loads every key,
+//! then applies the events (`replica/subscriber.rs`). Writes go to Redis (the shared copy,
+//! and the events for every other node and resource server) and to the replica at once, so
+//! a node reads its own revocations.
+//!
+//! **Exact across nodes, without a lookup per check.** A revocation made on another node
+//! answered 200 only after its script ran in Redis, and the script publishes the event in
+//! the same step. Redis handles one command at a time and sends a connection's replies and
+//! messages in order, so a `PING` sent on the subscription *after* a check began comes back
+//! behind every event published before that check began. A check that finds nothing in
+//! memory therefore waits for the next such round (a *sync*) and looks again. Concurrent
+//! checks share one round: one `PING` on one connection stands in for a `MGET` per check.
+//! A token found in memory is refused at once, whole or not (entries are only added or
+//! raised, and removed at their `until`).
+//!
+//! **Fallback.** While the replica is not whole (starting, or reloading after the
+//! subscription broke: events may have been missed), or a round does not come back within
+//! the Redis timeout, the check is the direct one (`RedisDenylist::is_denied`, one `MGET`),
+//! which fails with `Err` when Redis is away: never a guess.
+//!
+//! This ordering holds on one Redis primary. On Redis Cluster an event published on another
+//! shard reaches the subscriber's node over the cluster bus, later: there the replica must
+//! be off (`CIAM_DENYLIST_REPLICA=false`).
+
+mod load;
+mod rounds;
+mod subscriber;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ciam_contract::ContractVersion;
+use ciam_domain::ports::Denylist;
+use ciam_domain::{DenylistError, Revocation, TokenRef, UnixTime};
+
+use crate::memory::InProcessDenylist;
+use crate::redis::{RedisDenylist, RedisSettings};
+use rounds::{Rounds, SyncOutcome};
+
+/// Redis, read through a local replica kept current by its events.
+pub struct ReplicatedDenylist {
+    redis: Arc<RedisDenylist>,
+    replica: Arc<Replica>,
+}
+
+/// What the subscriber thread and the checks share.
+struct Replica {
+    set: InProcessDenylist,
+    rounds: Rounds,
+    /// How long a check waits for a round before it asks Redis directly.
+    timeout: Duration,
+}
+
+impl ReplicatedDenylist {
+    /// Starts the subscriber thread; returns at once. Until the first load has finished,
+    /// checks go to Redis directly.
+    pub fn start(settings: RedisSettings) -> Result<Self, DenylistError> {
+        let client = redis::Client::open(settings.url.as_str())
+            .map_err(|e| DenylistError::caused_by("redis: bad url", e))?;
+        let timeout = settings.timeout;
+        let redis = Arc::new(RedisDenylist::connect(settings)?);
+        let replica = Arc::new(Replica {
+            set: InProcessDenylist::new(),
+            rounds: Rounds::default(),
+            timeout,
+        });
+        let keys = redis.keys(ContractVersion::V2);
+        subscriber::spawn(Arc::clone(&replica), client, keys, timeout)?;
+        Ok(ReplicatedDenylist { redis, replica })
+    }
+
+    /// Whether checks are answered from the replica now (subscribed and loaded).
+    pub fn is_replica_whole(&self) -> bool {
+        self.replica.rounds.is_whole()
+    }
+
+    /// Waits up to `within` for the replica to become whole; for tests and start-up.
+    pub fn wait_whole(&self, within: Duration) -> bool {
+        self.replica.rounds.wait_whole(within)
+    }
+}
+
+impl Drop for ReplicatedDenylist {
+    fn drop(&mut self) {
+        self.replica.rounds.stop();
+    }
+}
+
+impl Denylist for ReplicatedDenylist {
+    /// Memory first (read-your-writes even if Redis then fails: the revocation is already
+    /// committed to the store), then Redis, whose `Ok` is the port's promise.
+    fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError> {
+        self.replica.set.deny(entries, now)?;
+        self.redis.deny(entries, now)
+    }
+
+    fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError> {
+        let replica = &self.replica;
+        // Whatever the replica holds is revoked, whole or not: entries are facts.
+        if replica.set.is_denied(token, now)? {
+            return Ok(true);
+        }
+        match replica.rounds.sync(replica.timeout) {
+            SyncOutcome::Done => replica.set.is_denied(token, now),
+            SyncOutcome::NotWhole => self.redis.is_denied(token, now),
+            // Asking Redis now would double the wait on a Redis that hangs.
+            SyncOutcome::TimedOut => Err(DenylistError::new(format!(
+                "denylist replica: no sync with Redis within {:?}",
+                replica.timeout
+            ))),
+        }
+    }
+
+    fn ping(&self) -> Result<(), DenylistError> {
+        self.redis.ping()
+    }
+
+    fn is_complete(&self) -> Result<bool, DenylistError> {
+        self.redis.is_complete()
+    }
+
+    fn begin_rebuild(&self, rebuild_id: &str) -> Result<(), DenylistError> {
+        self.redis.begin_rebuild(rebuild_id)
+    }
+
+    fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError> {
+        self.redis.finish_rebuild(rebuild_id)
+    }
+}

@@ -1,0 +1,229 @@
+//! Sync rounds: how checks ask the subscriber for a `PING` sent after they began, and learn
+//! that its `PONG` (and so every event before it) has been applied.
+//!
+//! Rounds are numbered. A check takes the number of the next round not yet sent; the
+//! subscriber takes that number when it sends the `PING`, so the round a check waits for was
+//! sent after the check began. One round serves every check that asked before it was sent.
+
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+#[derive(Default)]
+pub(super) struct Rounds {
+    state: Mutex<State>,
+    /// Checks wait on it for rounds; the subscriber for requests.
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    /// The number the next round sent will have.
+    next: u64,
+    /// Every round below this one came back, with every event before it applied (rounds
+    /// complete in order: one connection).
+    done_below: u64,
+    /// Every round below this one that did not come back never will: the subscription
+    /// broke while it ran or before it was sent.
+    failed_below: u64,
+    /// A check is waiting for round `next`.
+    wanted: bool,
+    /// Subscribed, loaded, and no event missed since.
+    whole: bool,
+    stopped: bool,
+}
+
+/// What a check's wait for a round ended with.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum SyncOutcome {
+    /// The replica holds every revocation made before the wait began.
+    Done,
+    /// Not loaded, or the subscription broke: the replica cannot tell, Redis may.
+    NotWhole,
+    /// No round came back in time: Redis, or the way to it, is not answering.
+    TimedOut,
+}
+
+/// What the subscriber's wait ended with.
+pub(super) enum Wake {
+    /// Send round `n` now.
+    Round(u64),
+    Stop,
+}
+
+impl Rounds {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // The state stays consistent at every unlock: a panic elsewhere cannot break it.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub(super) fn is_whole(&self) -> bool {
+        self.lock().whole
+    }
+
+    /// Waits for a round sent after this call began to complete, at most `within`.
+    pub(super) fn sync(&self, within: Duration) -> SyncOutcome {
+        let deadline = Instant::now() + within;
+        let mut state = self.lock();
+        if !state.whole {
+            return SyncOutcome::NotWhole;
+        }
+        let mine = state.next;
+        if !state.wanted {
+            state.wanted = true;
+            self.changed.notify_all();
+        }
+        while state.done_below <= mine {
+            if mine < state.failed_below || !state.whole || state.stopped {
+                return SyncOutcome::NotWhole;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return SyncOutcome::TimedOut;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        SyncOutcome::Done
+    }
+
+    /// The subscriber: waits until a check wants a round, or `idle` passes (events are then
+    /// drained anyway, and the connection proved alive), and takes the round's number.
+    pub(super) fn next_round(&self, idle: Duration) -> Wake {
+        let mut state = self.lock();
+        if !state.wanted && !state.stopped {
+            state = self
+                .changed
+                .wait_timeout(state, idle)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        if state.stopped {
+            return Wake::Stop;
+        }
+        let round = state.next;
+        state.next += 1;
+        state.wanted = false;
+        Wake::Round(round)
+    }
+
+    /// Round `round` came back with every event before it applied.
+    pub(super) fn completed(&self, round: u64) {
+        let mut state = self.lock();
+        state.done_below = state.done_below.max(round + 1);
+        self.changed.notify_all();
+    }
+
+    /// The subscription broke: events may be lost until the next load. Every round sent so
+    /// far fails, and so does the one a check may be waiting to have sent.
+    pub(super) fn broken(&self) {
+        let mut state = self.lock();
+        state.whole = false;
+        state.next += 1;
+        state.failed_below = state.next;
+        state.wanted = false;
+        self.changed.notify_all();
+    }
+
+    /// Subscribed and loaded: checks may answer from the replica.
+    pub(super) fn loaded(&self) {
+        let mut state = self.lock();
+        state.whole = true;
+        self.changed.notify_all();
+    }
+
+    pub(super) fn wait_whole(&self, within: Duration) -> bool {
+        let deadline = Instant::now() + within;
+        let mut state = self.lock();
+        while !state.whole {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        true
+    }
+
+    pub(super) fn stop(&self) {
+        let mut state = self.lock();
+        state.stopped = true;
+        state.whole = false;
+        self.changed.notify_all();
+    }
+
+    pub(super) fn is_stopped(&self) -> bool {
+        self.lock().stopped
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::thread;
+
+    #[test]
+    fn a_check_waits_for_a_round_sent_after_it_began() {
+        let rounds = Arc::new(Rounds::default());
+        rounds.loaded();
+        // A round already sent (number 0) does not satisfy a check that begins now.
+        let Wake::Round(sent_before) = rounds.next_round(Duration::ZERO) else {
+            panic!("not stopped");
+        };
+        let checker = {
+            let rounds = Arc::clone(&rounds);
+            thread::spawn(move || rounds.sync(Duration::from_secs(5)) == SyncOutcome::Done)
+        };
+        // The check asks for round 1; completing round 0 must not release it.
+        let Wake::Round(asked) = rounds.next_round(Duration::from_secs(5)) else {
+            panic!("not stopped");
+        };
+        assert!(asked > sent_before);
+        rounds.completed(sent_before);
+        thread::sleep(Duration::from_millis(50));
+        assert!(!checker.is_finished(), "released by an earlier round");
+        rounds.completed(asked);
+        assert!(checker.join().expect("joins"));
+    }
+
+    #[test]
+    fn a_break_fails_waiting_checks_and_the_replica_is_not_whole_until_loaded() {
+        let rounds = Arc::new(Rounds::default());
+        assert_eq!(
+            rounds.sync(Duration::from_secs(1)),
+            SyncOutcome::NotWhole,
+            "not loaded yet"
+        );
+        rounds.loaded();
+        let checker = {
+            let rounds = Arc::clone(&rounds);
+            thread::spawn(move || rounds.sync(Duration::from_secs(5)) == SyncOutcome::Done)
+        };
+        let Wake::Round(_) = rounds.next_round(Duration::from_secs(5)) else {
+            panic!("not stopped");
+        };
+        rounds.broken();
+        assert!(!checker.join().expect("joins"));
+        assert!(!rounds.is_whole());
+        assert_eq!(rounds.sync(Duration::from_secs(1)), SyncOutcome::NotWhole);
+    }
+
+    #[test]
+    fn a_round_that_does_not_come_back_in_time_fails_the_check() {
+        let rounds = Rounds::default();
+        rounds.loaded();
+        let started = Instant::now();
+        assert_eq!(
+            rounds.sync(Duration::from_millis(30)),
+            SyncOutcome::TimedOut
+        );
+        assert!(started.elapsed() >= Duration::from_millis(30));
+    }
+}
