@@ -36,6 +36,7 @@ use ciam_contract::ContractVersion;
 use ciam_domain::ports::Denylist;
 use ciam_domain::{DenylistError, Revocation, TokenRef, UnixTime};
 
+use crate::combiner::Combiner;
 use crate::memory::InProcessDenylist;
 use crate::redis::{RedisDenylist, RedisSettings};
 use rounds::{Rounds, SyncOutcome};
@@ -43,6 +44,8 @@ use rounds::{Rounds, SyncOutcome};
 /// Redis, read through a local replica kept current by its events.
 pub struct ReplicatedDenylist {
     redis: Arc<RedisDenylist>,
+    /// Concurrent revocations share one pipeline to Redis.
+    writes: Combiner,
     replica: Arc<Replica>,
 }
 
@@ -69,7 +72,11 @@ impl ReplicatedDenylist {
         });
         let keys = redis.keys(ContractVersion::V2);
         subscriber::spawn(Arc::clone(&replica), client, keys, timeout)?;
-        Ok(ReplicatedDenylist { redis, replica })
+        Ok(ReplicatedDenylist {
+            redis,
+            writes: Combiner::default(),
+            replica,
+        })
     }
 
     /// Whether checks are answered from the replica now (subscribed and loaded).
@@ -91,10 +98,12 @@ impl Drop for ReplicatedDenylist {
 
 impl Denylist for ReplicatedDenylist {
     /// Memory first (read-your-writes even if Redis then fails: the revocation is already
-    /// committed to the store), then Redis, whose `Ok` is the port's promise.
+    /// committed to the store), then Redis, in one pipeline with the revocations made
+    /// meanwhile; its `Ok` is the port's promise.
     fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError> {
         self.replica.set.deny(entries, now)?;
-        self.redis.deny(entries, now)
+        self.writes
+            .deny(entries, |batch| self.redis.deny(batch, now))
     }
 
     fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError> {
