@@ -331,8 +331,8 @@ run_wrk() {
         sleep 1.5
         pg1=$(pg_counters)
         awk -v a="$pg0" -v b="$pg1" -v w="$secs" 'BEGIN{ split(a, x, "|"); split(b, y, "|");
-            printf "PG commits/s=%.0f wal_records/s=%.0f wal_syncs/s=%.0f wal_writes/s=%.0f (pg_stat_database, pg_stat_wal; per second of phase)\n",
-                (y[1]-x[1])/w, (y[2]-x[2])/w, (y[3]-x[3])/w, (y[4]-x[4])/w }' >>"$file"
+            printf "PG commits/s=%.0f wal_records/s=%.0f wal_syncs/s=%.0f wal_writes/s=%.0f wal_bytes/s=%.0f redis_commands/s=%.0f (pg_stat_database, pg_stat_wal, Redis INFO stats; per second of phase)\n",
+                (y[1]-x[1])/w, (y[2]-x[2])/w, (y[3]-x[3])/w, (y[4]-x[4])/w, (y[5]-x[5])/w, (y[6]-x[6])/w }' >>"$file"
     fi
     RESULT=$(grep '^BENCH ' "$file" | tail -1)
     [ -n "$RESULT" ] || { cat "$file" >&2; die "no result line from wrk for $name"; }
@@ -364,10 +364,17 @@ run_wrk() {
     fi
 }
 
-pg_counters() { # "commits|wal_records|wal_syncs|wal_writes" of the full backend's cluster
+pg_counters() { # "commits|wal_records|wal_syncs|wal_writes|wal_bytes|redis_commands" of the full backend
+    [ -n "$PG_PORT" ] || return 0
+    printf '%s|%s\n' "$(pg_stat)" "$(redis_commands)"
+}
+redis_commands() { # commands Redis has processed since it started
+    redis-cli -u "$REDIS_URL" INFO stats 2>/dev/null | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'
+}
+pg_stat() {
     [ -n "$PG_PORT" ] || return 0
     "$PG_BIN/psql" -X -At -h 127.0.0.1 -p "$PG_PORT" -U postgres -d ciam -c \
-        "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = 'ciam') || '|' || wal_records || '|' || wal_sync || '|' || wal_write FROM pg_stat_wal" \
+        "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = 'ciam') || '|' || wal_records || '|' || wal_sync || '|' || wal_write || '|' || wal_bytes FROM pg_stat_wal" \
         2>/dev/null || true
 }
 
