@@ -3,6 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `CIAM_LISTEN` | `127.0.0.1:8080` | address the server binds |
+//! | `CIAM_METRICS_LISTEN` | unset | serve `GET /metrics` on this address alone (e.g. `127.0.0.1:9090`), and not on `CIAM_LISTEN`; unset: on `CIAM_LISTEN` (docs/operations.md) |
 //! | `CIAM_ISSUER` | `http://<listen>` | `iss` of tokens and discovery `issuer` |
 //! | `CIAM_AUDIENCE` | the issuer | `aud` of access tokens |
 //! | `CIAM_DATABASE_URL` | `ciam.db` | SQLite file path, or `postgres://…` |
@@ -52,6 +53,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub listen: String,
+    pub metrics_listen: Option<String>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
     pub database_url: SecretUrl,
@@ -204,6 +206,12 @@ impl Settings {
         if self.mail_dir.is_some() && self.smtp_url.is_some() {
             return Err(SettingsError::Invalid(
                 "set CIAM_MAIL_DIR or CIAM_SMTP_URL, not both".into(),
+            ));
+        }
+        if self.metrics_listen.as_deref() == Some(self.listen.as_str()) {
+            return Err(SettingsError::Invalid(
+                "CIAM_METRICS_LISTEN must differ from CIAM_LISTEN (unset it to serve /metrics there)"
+                    .into(),
             ));
         }
         if self.reconcile_interval == 0 {
