@@ -298,6 +298,18 @@ mod tests {
     }
 
     #[test]
+    fn metrics_are_on_the_main_listener_unless_another_address_is_given() {
+        assert_eq!(Settings::defaults().expect("defaults").metrics_listen, None);
+        let separate = from_file("metrics_listen = \"127.0.0.1:9090\"\n").expect("valid");
+        assert_eq!(separate.metrics_listen.as_deref(), Some("127.0.0.1:9090"));
+        let same = from_file("listen = \"127.0.0.1:8080\"\nmetrics_listen = \"127.0.0.1:8080\"\n");
+        assert!(
+            same.is_err(),
+            "one address cannot both hide and serve /metrics"
+        );
+    }
+
+    #[test]
     fn an_unknown_signing_algorithm_is_refused_by_name() {
         for (key, value) in [
             ("access_token_alg", "HS256"),

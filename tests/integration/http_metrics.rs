@@ -199,3 +199,23 @@ async fn a_redis_outage_is_counted_as_denylist_failures() {
     ];
     assert!(increase(&before, &after, "ciam_http_requests_total", &unavailable) >= 1.0);
 }
+
+/// Store errors likewise: a revocation that cannot reach Postgres is a store failure.
+#[actix_web::test]
+async fn a_postgres_outage_is_counted_as_store_failures() {
+    let postgres = ciam_testkit::postgres::TestPostgres::start();
+    let app = TestApp::full_stack_on(
+        postgres.fresh_database("metrics-pg"),
+        ciam_testkit::redis::shared().url.clone(),
+    );
+    let client = app.confidential();
+    let token = app.cc_token(&client).await;
+    let failures = [("dependency", "store")];
+    let before = scrape(&app).await;
+    postgres.stop();
+    assert_eq!(app.revoke(&client, &token).await.status, 503);
+    let after = scrape(&app).await;
+    assert!(increase(&before, &after, "ciam_dependency_failures_total", &failures) >= 1.0);
+    // The database pool's waits are measured on this store too (every checkout above).
+    assert!(after.value("ciam_db_pool_wait_seconds_count", &[]) >= 1.0);
+}

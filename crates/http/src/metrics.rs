@@ -38,7 +38,7 @@ impl Exposition {
 /// `GET /metrics`: the text format of Prometheus 0.0.4. Rendering reads counters already
 /// held in memory; nothing the request carries is looked at.
 #[utoipa::path(
-    get,
+    method(get, head),
     path = routes::METRICS,
     tag = "operations",
     responses(
