@@ -51,7 +51,7 @@ fn a_separate_metrics_listener_serves_metrics_and_the_main_one_does_not() {
     let metrics_listen = format!("127.0.0.1:{}", ciam_testkit::free_port());
     let env = [("CIAM_METRICS_LISTEN", metrics_listen.as_str())];
     let (id, secret) = client_credentials_client(dir.path(), &env);
-    let server = Server::start(dir.path(), &env);
+    let mut server = Server::start(dir.path(), &env);
     let metrics_url = format!("http://{metrics_listen}/metrics");
 
     let (status, body) = get(&server.url("/metrics"));
@@ -109,6 +109,14 @@ fn a_separate_metrics_listener_serves_metrics_and_the_main_one_does_not() {
     assert!(!after.text.contains(&secret) && !after.text.contains(access_token));
 
     dashboard_and_alerts_name_exported_metrics(&after);
+
+    // SIGTERM stops both listeners, and the process exits cleanly.
+    let exited = server.terminate(Duration::from_secs(15));
+    assert!(exited.is_some_and(|status| status.success()), "{exited:?}");
+    assert!(
+        std::net::TcpStream::connect(&metrics_listen).is_err(),
+        "the metrics listener is closed"
+    );
 }
 
 #[test]
