@@ -2,6 +2,7 @@
 //! them. `ciam` (the binary), the integration tests, the resource SDK's tests and the
 //! examples all build it here, so a new port or service is wired once.
 
+pub mod metrics;
 pub mod secret_url;
 pub mod settings;
 pub mod wiring;

@@ -3,6 +3,7 @@
 //! | variable | default | meaning |
 //! |---|---|---|
 //! | `CIAM_LISTEN` | `127.0.0.1:8080` | address the server binds |
+//! | `CIAM_METRICS_LISTEN` | unset | serve `GET /metrics` on this address alone (e.g. `127.0.0.1:9090`), and not on `CIAM_LISTEN`; unset: on `CIAM_LISTEN` (docs/operations.md) |
 //! | `CIAM_ISSUER` | `http://<listen>` | `iss` of tokens and discovery `issuer` |
 //! | `CIAM_AUDIENCE` | the issuer | `aud` of access tokens |
 //! | `CIAM_DATABASE_URL` | `ciam.db` | SQLite file path, or `postgres://…` |
@@ -53,6 +54,7 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub listen: String,
+    pub metrics_listen: Option<String>,
     pub issuer: Option<String>,
     pub audience: Option<String>,
     pub database_url: SecretUrl,
@@ -209,6 +211,12 @@ impl Settings {
                 "set CIAM_MAIL_DIR or CIAM_SMTP_URL, not both".into(),
             ));
         }
+        if self.metrics_listen.as_deref() == Some(self.listen.as_str()) {
+            return Err(SettingsError::Invalid(
+                "CIAM_METRICS_LISTEN must differ from CIAM_LISTEN (unset it to serve /metrics there)"
+                    .into(),
+            ));
+        }
         if self.reconcile_interval == 0 {
             return Err(SettingsError::Invalid(
                 "CIAM_RECONCILE_INTERVAL must be positive".into(),
@@ -290,6 +298,18 @@ mod tests {
         assert_eq!(defaults.audit_retention, 400 * 24 * 3600);
         assert!(from_file("audit_retention = -1\n").is_err());
         assert!(from_file("audit_retention = 0\n").is_ok());
+    }
+
+    #[test]
+    fn metrics_are_on_the_main_listener_unless_another_address_is_given() {
+        assert_eq!(Settings::defaults().expect("defaults").metrics_listen, None);
+        let separate = from_file("metrics_listen = \"127.0.0.1:9090\"\n").expect("valid");
+        assert_eq!(separate.metrics_listen.as_deref(), Some("127.0.0.1:9090"));
+        let same = from_file("listen = \"127.0.0.1:8080\"\nmetrics_listen = \"127.0.0.1:8080\"\n");
+        assert!(
+            same.is_err(),
+            "one address cannot both hide and serve /metrics"
+        );
     }
 
     #[test]

@@ -57,6 +57,19 @@ pub fn services_with(
     settings: &Settings,
     customize: impl FnOnce(&mut Ports, &mut ServiceConfig),
 ) -> Result<Services, WiringError> {
+    build(settings, customize).map(|(services, _)| services)
+}
+
+/// The use cases, and the store they are on, for `ciam serve` to sample its pool's state
+/// for the metrics.
+pub fn services_and_store(settings: &Settings) -> Result<(Services, DieselStore), WiringError> {
+    build(settings, |_, _| {})
+}
+
+fn build(
+    settings: &Settings,
+    customize: impl FnOnce(&mut Ports, &mut ServiceConfig),
+) -> Result<(Services, DieselStore), WiringError> {
     let url = DatabaseUrl::parse(settings.database_url.expose())?;
     let pool = PoolSettings {
         max_size: settings.database_pool_size,
@@ -85,7 +98,7 @@ pub fn services_with(
         None => Arc::new(InProcessDenylist::new()),
     };
     let mut ports = Ports {
-        store: Arc::new(store),
+        store: Arc::new(store.clone()),
         denylist,
         codec: Arc::new(JwtCodec::default()),
         passwords: Arc::new(match settings.password_hash_concurrency {
@@ -118,5 +131,5 @@ pub fn services_with(
         ..ServiceConfig::new(issuer)
     };
     customize(&mut ports, &mut config);
-    Ok(Services::new(ports, config))
+    Ok((Services::new(ports, config), store))
 }

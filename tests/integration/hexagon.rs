@@ -61,8 +61,20 @@ fn the_domain_has_no_framework_driver_or_runtime() {
             "r2d2",
             "jsonwebtoken",
             "lettre",
+            // Metrics are recorded at the edge and in adapters, never in a rule.
+            "metrics",
         ],
     );
+}
+
+/// The Prometheus exporter is the composition root's choice: the edge and the adapters
+/// record through the `metrics` facade only.
+#[test]
+fn only_the_composition_root_knows_the_metrics_exporter() {
+    for package in ["ciam-http", "ciam-store", "ciam-denylist"] {
+        assert_free_of(package, &["metrics-exporter-prometheus"]);
+    }
+    assert!(dependency_tree("ciam").contains("metrics-exporter-prometheus"));
 }
 
 #[test]

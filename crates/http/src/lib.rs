@@ -13,6 +13,7 @@ mod health;
 mod html;
 mod introspect;
 mod location;
+pub mod metrics;
 mod openapi;
 mod query;
 mod request_span;
@@ -33,6 +34,7 @@ use ciam_domain::Services;
 
 pub use bearer::{BearerToken, MAX_BEARER_TOKEN_BYTES};
 pub use error::{ApiError, RedirectTarget};
+pub use metrics::Exposition;
 pub use request_span::REQUEST_ID;
 pub use sign_in::Branding;
 
@@ -225,7 +227,7 @@ pub fn routes(services: Services, branding: Branding) -> impl FnOnce(&mut web::S
     }
 }
 
-/// The whole application with the default branding: see [`app_with`].
+/// The whole application with the default branding and no `/metrics`: see [`app_with`].
 pub fn app(
     services: Services,
 ) -> App<
@@ -237,14 +239,43 @@ pub fn app(
         InitError = (),
     >,
 > {
-    app_with(services, Branding::default())
+    app_with(services, Branding::default(), None)
 }
 
-/// The whole application: routes, a JSON 404 for unknown paths, and a tracing span per
-/// request. The binary serves it; the integration tests drive the same one.
+/// The whole application: routes, a JSON 404 for unknown paths, a tracing span and metrics
+/// per request, and `GET /metrics` when `metrics` is given (`None` when metrics have a
+/// listener of their own, [`metrics_app`]: here the path is then an unknown one). The
+/// binary serves it; the integration tests drive the same one.
 pub fn app_with(
     services: Services,
     branding: Branding,
+    metrics: Option<Exposition>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let exposition = metrics.map(web::Data::new);
+    App::new()
+        .wrap(from_fn(request_span::request_span))
+        // Outermost: times the whole request, the span's work included.
+        .wrap(from_fn(metrics::record))
+        .configure(routes(services, branding))
+        .configure(|cfg| {
+            if let Some(exposition) = exposition {
+                cfg.service(get_only(routes::METRICS, metrics::exposition).app_data(exposition));
+            }
+        })
+        .default_service(web::to(error::not_found))
+}
+
+/// The metrics listener's application (`CIAM_METRICS_LISTEN`): `GET /metrics` alone.
+pub fn metrics_app(
+    exposition: Exposition,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -255,8 +286,8 @@ pub fn app_with(
     >,
 > {
     App::new()
-        .wrap(from_fn(request_span::request_span))
-        .configure(routes(services, branding))
+        .app_data(web::Data::new(exposition))
+        .service(get_only(routes::METRICS, metrics::exposition))
         .default_service(web::to(error::not_found))
 }
 

@@ -6,7 +6,7 @@ use ciam_domain::Services;
 use crate::client_request::ClientRequest;
 use crate::error::json::ErrorBody as OAuthError;
 use crate::token_params::{TokenForm, TokenParams};
-use crate::{blocking, routes, ApiError};
+use crate::{blocking, metrics, routes, ApiError};
 
 /// Revocation endpoint (RFC 7009)
 ///
@@ -48,6 +48,7 @@ pub(crate) async fn revoke(
             .map_err(|e| auth.error(e))
     })
     .await?;
+    metrics::revoked("token");
     // RFC 7009 §2.2: 200, and the content of the body is ignored by the client: none is sent.
     Ok(HttpResponse::Ok().finish())
 }

@@ -156,6 +156,47 @@ pub const OPENAPI: &str = "/openapi.json";
 pub const HEALTHZ: &str = "/healthz";
 pub const READYZ: &str = "/readyz";
 
+/// Prometheus metrics (docs/operations.md): here, or on `CIAM_METRICS_LISTEN` alone.
+pub const METRICS: &str = "/metrics";
+
+/// Every route pattern the router matches: the only values of the `route` label of the
+/// request metrics (`crate::metrics`), so its cardinality is bounded by this list.
+pub const PATTERNS: &[&str] = &[
+    TOKEN.path,
+    REVOKE.path,
+    INTROSPECT.path,
+    AUTHORIZE.path,
+    LOGIN.path,
+    LOGIN_CSS.path,
+    LOGOUT.path,
+    USERINFO.path,
+    PASSWORD.path,
+    PASSWORD_RESET.path,
+    PASSWORD_RESET_CONFIRM.path,
+    JWKS.path,
+    ADMIN_USER.path,
+    ADMIN_USERS.path,
+    ADMIN_DISABLE_USER.path,
+    ADMIN_ENABLE_USER.path,
+    ADMIN_REVOKE_USER.path,
+    ADMIN_USER_SESSIONS.path,
+    ADMIN_USER_SESSION.path,
+    ADMIN_USER_GRANTS.path,
+    ADMIN_USER_GRANT.path,
+    ADMIN_REVOKE_CLIENT.path,
+    ADMIN_AUDIT.path,
+    ADMIN_CLIENT.path,
+    ADMIN_CLIENTS.path,
+    ADMIN_CLIENT_SECRET.path,
+    ADMIN_ROTATE_KEYS.path,
+    OPENID_CONFIGURATION,
+    OAUTH_AUTHORIZATION_SERVER,
+    OPENAPI,
+    HEALTHZ,
+    READYZ,
+    METRICS,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use crate::client_request::{ClientRequest, FromForm};
 use crate::error::json::ErrorBody as OAuthError;
 use crate::form::Form;
-use crate::{blocking, routes, ApiError};
+use crate::{blocking, metrics, routes, ApiError};
 
 /// A successful token response (RFC 6749 §5.1).
 #[derive(Serialize, ToSchema)]
@@ -84,6 +84,7 @@ pub(crate) async fn token(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let ClientRequest { auth, params } = request;
+    let grant_type = params.as_ref().map(metrics::grant_type).ok();
     let issued = blocking(move || {
         let client = auth.authenticate(&services.clients)?;
         // The grant's errors only now: an unauthenticated caller learns nothing from them.
@@ -94,6 +95,9 @@ pub(crate) async fn token(
             .map_err(ApiError::from)
     })
     .await?;
+    if let Some(grant_type) = grant_type {
+        metrics::token_issued(grant_type);
+    }
     Ok(HttpResponse::Ok().json(TokenResponse {
         access_token: issued.access_token,
         token_type: "Bearer",

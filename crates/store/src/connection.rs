@@ -194,6 +194,7 @@ impl DieselStore {
             .min_idle(Some(1))
             .connection_timeout(settings.connection_timeout)
             .connection_customizer(Box::new(SqlitePragmas))
+            .event_handler(Box::new(crate::pool_metrics::PoolMetrics))
             .build(manager.clone())
             .map_err(|e| ConnectError::Open(e.to_string()))?;
         // A revocation waits for its batch at most as long as a request waits for a

@@ -11,6 +11,7 @@ mod connection;
 mod error;
 mod migrate;
 mod passwords;
+mod pool_metrics;
 mod ports;
 mod revocation_batch;
 mod rows;
@@ -23,6 +24,7 @@ mod user_listing;
 pub use connection::{DatabaseUrl, PoolSettings};
 pub use error::ConnectError;
 pub use migrate::MIGRATION_LOCK_KEY;
+pub use pool_metrics::{PoolState, POOL_TIMEOUTS, POOL_WAIT};
 pub use serve_lock::ServeLock;
 
 use connection::Pool;

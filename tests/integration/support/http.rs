@@ -46,7 +46,13 @@ pub fn form(pairs: &[(&str, &str)]) -> String {
 
 impl TestApp {
     pub async fn request(&self, request: TestRequest) -> Response {
-        let app = init_service(ciam_http::app(self.services.clone())).await;
+        let exposition = ciam::metrics::exposition(Vec::new()).expect("the metrics recorder");
+        let app = init_service(ciam_http::app_with(
+            self.services.clone(),
+            ciam_http::Branding::default(),
+            Some(exposition),
+        ))
+        .await;
         let response = call_service(&app, request.to_request()).await;
         let status = response.status().as_u16();
         let headers = response.headers().clone();

@@ -4,6 +4,7 @@ pub mod app;
 pub mod browser_session;
 pub mod http;
 pub mod peer_transport;
+pub mod scrape;
 pub mod server;
 
 pub use app::{Kind, TestApp, TestClient};

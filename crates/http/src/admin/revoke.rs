@@ -57,6 +57,7 @@ pub(crate) async fn revoke_user(
     let revoked = caller
         .act(move |services, caller| services.admin.revoke_user(caller, &target))
         .await?;
+    crate::metrics::revoked("user");
     Ok(HttpResponse::Ok().json(Revoked {
         user_id: Some(user_id),
         ..Revoked::of(&revoked)
@@ -88,6 +89,7 @@ pub(crate) async fn revoke_client(
     let revoked = caller
         .act(move |services, caller| services.admin.revoke_client(caller, &target))
         .await?;
+    crate::metrics::revoked("client");
     Ok(HttpResponse::Ok().json(Revoked {
         client_id: Some(client_id),
         ..Revoked::of(&revoked)

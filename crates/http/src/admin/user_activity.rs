@@ -139,6 +139,7 @@ pub(crate) async fn end_user_session(
                 .end_user_session(caller, &user_id, &session_id)
         })
         .await?;
+    crate::metrics::revoked("session");
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -207,6 +208,7 @@ pub(crate) async fn revoke_user_grant(
                 .revoke_user_grant(caller, &user_id, &grant_id)
         })
         .await?;
+    crate::metrics::revoked("grant");
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -29,6 +29,7 @@ impl ApiError {
 impl From<Fault> for ApiError {
     fn from(fault: Fault) -> Self {
         // The cause names internals: logged here, once, with its whole chain; never sent.
+        crate::metrics::record_fault(&fault);
         if fault.is_saturation() {
             tracing::warn!(error = %Chain(&fault), "at capacity");
         } else {
