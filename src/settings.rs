@@ -6,7 +6,7 @@
 //! | `CIAM_ISSUER` | `http://<listen>` | `iss` of tokens and discovery `issuer` |
 //! | `CIAM_AUDIENCE` | the issuer | `aud` of access tokens |
 //! | `CIAM_DATABASE_URL` | `ciam.db` | SQLite file path, or `postgres://…` |
-//! | `CIAM_REDIS_URL` | unset | Redis denylist; unset means in-process |
+//! | `CIAM_REDIS_URL` | unset | Redis denylist: `redis://…`, or `redis+cluster://h1:p1,h2:p2,…` for a Redis Cluster; unset means in-process |
 //! | `CIAM_REDIS_PREFIX` | `ciam` | first part of every Redis key and channel name |
 //! | `CIAM_REDIS_POOL_SIZE` | `16` | Redis connections in the pool |
 //! | `CIAM_REDIS_TIMEOUT_MS` | `1000` | connect/read/write timeout before answering 503 |
