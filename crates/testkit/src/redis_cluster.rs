@@ -25,6 +25,8 @@ pub struct TestCluster {
 struct Node {
     port: u16,
     watchdog: Child,
+    /// Stopped by [`TestCluster::kill`]: no longer waited for nor asked.
+    killed: bool,
 }
 
 impl TestCluster {
@@ -83,11 +85,12 @@ impl TestCluster {
         self.wait_until_ok();
     }
 
-    /// Waits until every node says `cluster_state:ok` and every replica is in sync.
+    /// Waits until every node still running says `cluster_state:ok` and every replica is
+    /// in sync.
     pub fn wait_until_ok(&self) {
         let deadline = Instant::now() + WAIT;
         loop {
-            let ready = self.nodes.iter().all(|node| {
+            let ready = self.live().all(|node| {
                 let ok = node
                     .bulk(&["CLUSTER", "INFO"])
                     .is_ok_and(|info| info.contains("cluster_state:ok"));
@@ -129,10 +132,27 @@ impl TestCluster {
         self.nodes.iter().map(|n| n.port).collect()
     }
 
-    /// The ports of the nodes that are primaries now.
+    fn live(&self) -> impl Iterator<Item = &Node> {
+        self.nodes.iter().filter(|node| !node.killed)
+    }
+
+    /// Stops the node at `port` at once (`SHUTDOWN NOSAVE`: its data is gone), as a crash
+    /// would. A primary's replica takes over after `cluster-node-timeout`.
+    pub fn kill(&mut self, port: u16) {
+        let node = self
+            .nodes
+            .iter_mut()
+            .find(|node| node.port == port)
+            .unwrap_or_else(|| panic!("no node on port {port}"));
+        let _ = raw_command(&addr(port), &["SHUTDOWN", "NOSAVE"], IO_TIMEOUT);
+        let _ = node.watchdog.kill();
+        let _ = node.watchdog.wait();
+        node.killed = true;
+    }
+
+    /// The ports of the running nodes that are primaries now.
     pub fn primaries(&self) -> Vec<u16> {
-        self.nodes
-            .iter()
+        self.live()
             .filter(|node| {
                 node.bulk(&["INFO", "replication"])
                     .is_ok_and(|i| i.contains("role:master"))
@@ -141,10 +161,9 @@ impl TestCluster {
             .collect()
     }
 
-    /// The ports of the nodes that are replicas now.
+    /// The ports of the running nodes that are replicas now.
     pub fn replicas(&self) -> Vec<u16> {
-        self.nodes
-            .iter()
+        self.live()
             .filter(|node| {
                 node.bulk(&["INFO", "replication"])
                     .is_ok_and(|i| i.contains("role:slave"))
@@ -220,7 +239,11 @@ impl Node {
             let deadline = Instant::now() + WAIT;
             loop {
                 if raw_command(&addr(port), &["PING"], IO_TIMEOUT).is_ok_and(|r| r == "+PONG") {
-                    return Node { port, watchdog };
+                    return Node {
+                        port,
+                        watchdog,
+                        killed: false,
+                    };
                 }
                 if let Ok(Some(status)) = watchdog.try_wait() {
                     last = format!("redis-server exited ({status}) on port {port}");
@@ -244,7 +267,7 @@ impl Node {
 
 impl Drop for TestCluster {
     fn drop(&mut self) {
-        for node in &mut self.nodes {
+        for node in self.nodes.iter_mut().filter(|node| !node.killed) {
             let _ = raw_command(&addr(node.port), &["SHUTDOWN", "NOSAVE"], IO_TIMEOUT);
             let _ = node.watchdog.kill();
             let _ = node.watchdog.wait();
