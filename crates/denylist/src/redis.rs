@@ -17,7 +17,7 @@ use ciam_domain::redact::redact_url;
 use ciam_domain::{Cause, CutoffKind, DenylistError, Revocation, TokenRef, UnixTime};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 
-use crate::redis_cluster::{RedisCluster, SCHEME as CLUSTER_SCHEME};
+use crate::redis_cluster::RedisCluster;
 
 /// Where the Redis denylist lives and how long it may take.
 #[derive(Clone)]
@@ -145,7 +145,7 @@ impl RedisDenylist {
         if settings.key_prefix.is_empty() {
             return Err(DenylistError::new("redis: key_prefix must not be empty"));
         }
-        let (client, cluster) = if settings.url.starts_with(CLUSTER_SCHEME) {
+        let (client, cluster) = if ciam_contract::is_cluster_url(&settings.url) {
             let cluster = RedisCluster::connect(
                 &settings.url,
                 &settings.key_prefix,

@@ -22,9 +22,6 @@ use redis::{ConnectionLike, ErrorKind, RedisError, RedisResult, ServerErrorKind}
 
 use crate::cluster_slots::{primaries, run_id, Primary};
 
-/// The URL scheme that selects a cluster: `redis+cluster://[user:password@]h1:p1,h2:p2,…`.
-pub(crate) const SCHEME: &str = "redis+cluster://";
-
 /// Records the rebuild `ARGV[1]` on this shard with `ARGV[2]` = "{started} {run_id}", and
 /// drops the records of rebuilds begun before `ARGV[3]` (their node died half-way).
 const BEGIN_SCRIPT: &str = r"
@@ -74,33 +71,9 @@ pub(crate) struct RedisCluster {
     timeout: Duration,
 }
 
-/// `redis+cluster://[user:password@]h1:p1,h2:p2` → `redis://[user:password@]h1:p1`, ….
-pub(crate) fn seed_urls(url: &str) -> Result<Vec<String>, DenylistError> {
-    let rest = url
-        .strip_prefix(SCHEME)
-        .ok_or_else(|| DenylistError::new("redis: a cluster URL starts with redis+cluster://"))?;
-    let (auth, hosts) = match rest.rsplit_once('@') {
-        Some((auth, hosts)) => (format!("{auth}@"), hosts),
-        None => (String::new(), rest),
-    };
-    let hosts = hosts.trim_end_matches('/');
-    if hosts.contains('/') {
-        return Err(DenylistError::new(
-            "redis: a cluster URL names no database (a cluster has only database 0)",
-        ));
-    }
-    let seeds: Vec<String> = hosts
-        .split(',')
-        .map(str::trim)
-        .filter(|host| !host.is_empty())
-        .map(|host| format!("redis://{auth}{host}"))
-        .collect();
-    if seeds.is_empty() {
-        return Err(DenylistError::new(
-            "redis: a cluster URL names at least one node: redis+cluster://host:port,…",
-        ));
-    }
-    Ok(seeds)
+fn seed_urls(url: &str) -> Result<Vec<String>, DenylistError> {
+    ciam_contract::cluster_seed_urls(url)
+        .map_err(|e| DenylistError::caused_by("redis: bad cluster url", e))
 }
 
 impl RedisCluster {
@@ -398,25 +371,5 @@ impl r2d2::ManageConnection for Manager {
 
     fn has_broken(&self, conn: &mut Conn) -> bool {
         conn.broken || !conn.inner.is_open()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cluster_urls_become_seed_nodes() {
-        assert_eq!(
-            seed_urls("redis+cluster://127.0.0.1:7000, 127.0.0.1:7001").expect("valid"),
-            vec!["redis://127.0.0.1:7000", "redis://127.0.0.1:7001"]
-        );
-        assert_eq!(
-            seed_urls("redis+cluster://u:p@a:1,b:2/").expect("valid"),
-            vec!["redis://u:p@a:1", "redis://u:p@b:2"]
-        );
-        assert!(seed_urls("redis+cluster://").is_err());
-        assert!(seed_urls("redis+cluster://a:1/3").is_err());
-        assert!(seed_urls("redis://a:1").is_err());
     }
 }
