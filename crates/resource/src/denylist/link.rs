@@ -15,7 +15,8 @@ use redis::{ErrorKind, RedisError, RedisResult, Value};
 pub(crate) enum Endpoint {
     Single(redis::Client),
     Cluster {
-        client: ClusterClient,
+        /// Boxed: a cluster client is several times the size of the other variant.
+        client: Box<ClusterClient>,
         /// Each seed node on its own, for `SUBSCRIBE`: a message published on any node of a
         /// cluster reaches subscribers on every node.
         seeds: Vec<redis::Client>,
@@ -45,7 +46,10 @@ impl Endpoint {
             .map(|seed| redis::Client::open(seed.as_str()))
             .collect::<RedisResult<Vec<_>>>()
             .map_err(|e| e.to_string())?;
-        Ok(Endpoint::Cluster { client, seeds })
+        Ok(Endpoint::Cluster {
+            client: Box::new(client),
+            seeds,
+        })
     }
 
     /// A connection for lookups, its reads and writes bounded by `timeout`.
