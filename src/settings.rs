@@ -7,12 +7,12 @@
 //! | `CIAM_ISSUER` | `http://<listen>` | `iss` of tokens and discovery `issuer` |
 //! | `CIAM_AUDIENCE` | the issuer | `aud` of access tokens |
 //! | `CIAM_DATABASE_URL` | `ciam.db` | SQLite file path, or `postgres://…` |
-//! | `CIAM_REDIS_URL` | unset | Redis denylist; unset means in-process |
+//! | `CIAM_REDIS_URL` | unset | Redis denylist: `redis://…`, or `redis+cluster://h1:p1,h2:p2,…` for a Redis Cluster; unset means in-process |
 //! | `CIAM_REDIS_PREFIX` | `ciam` | first part of every Redis key and channel name |
 //! | `CIAM_REDIS_POOL_SIZE` | `16` | Redis connections in the pool |
 //! | `CIAM_REDIS_TIMEOUT_MS` | `1000` | connect/read/write timeout before answering 503 |
 //! | `CIAM_REDIS_WRITE_V1` | `true` | also write Redis denylist contract v1 (v2 is always written); turn off once every resource server reads v2 |
-//! | `CIAM_REDIS_REPLICA` | `true` | answer denylist checks from a local replica kept exact by Redis's events (docs/redis-denylist.md); `false` on Redis Cluster |
+//! | `CIAM_REDIS_REPLICA` | `true` | answer denylist checks from a local replica kept exact by Redis's events (docs/redis-denylist.md); not kept on Redis Cluster |
 //! | `CIAM_ACCESS_TOKEN_TTL` | `300` | access token lifetime, seconds |
 //! | `CIAM_ACCESS_TOKEN_ALG` | `EdDSA` | what access tokens are signed with: `EdDSA` or `RS256` |
 //! | `CIAM_ID_TOKEN_ALG` | `RS256` | what ID tokens are signed with: `RS256` or `EdDSA` |

@@ -89,7 +89,9 @@ fn build(
                 timeout: Duration::from_millis(settings.redis_timeout_ms),
                 write_v1: settings.redis_write_v1,
             };
-            if settings.redis_replica {
+            // The replica's exactness rests on one Redis ordering the events and the sync
+            // round (docs/redis-denylist.md); a cluster's shards do not share that order.
+            if settings.redis_replica && !ciam_denylist::is_cluster_url(url.expose()) {
                 Arc::new(ReplicatedDenylist::start(redis)?)
             } else {
                 Arc::new(RedisDenylist::connect(redis)?)

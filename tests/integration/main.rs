@@ -24,6 +24,7 @@ mod blackbox_users;
 mod browser_sign_in;
 mod compose;
 mod faults;
+mod faults_cluster;
 mod hexagon;
 mod hostile;
 mod hostile_inputs;

@@ -7,7 +7,9 @@
 
 pub mod bearer;
 pub mod claims;
+pub mod cluster_url;
 pub mod denylist;
 
 pub use claims::{AccessTokenClaims, ACCESS_TOKEN_TYP};
+pub use cluster_url::{cluster_seed_urls, is_cluster_url, ClusterUrlError, CLUSTER_SCHEME};
 pub use denylist::{cutoff_covers, ContractVersion, DenylistKeys, EventKind, RevocationEvent};

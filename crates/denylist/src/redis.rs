@@ -17,10 +17,14 @@ use ciam_domain::redact::redact_url;
 use ciam_domain::{Cause, CutoffKind, DenylistError, Revocation, TokenRef, UnixTime};
 use redis::{ErrorKind, RedisError, RedisResult, ServerErrorKind};
 
+use crate::redis_cluster::RedisCluster;
+
 /// Where the Redis denylist lives and how long it may take.
 #[derive(Clone)]
 pub struct RedisSettings {
-    /// `redis://[user:password@]host[:port][/db]`.
+    /// `redis://[user:password@]host[:port][/db]`, or
+    /// `redis+cluster://[user:password@]host:port,host:port,…` (seed nodes) for a Redis
+    /// Cluster (see `redis_cluster`).
     pub url: String,
     /// The first segment of every key and of the channel, so that several ciam deployments
     /// (or tests) can share one server. Default `ciam`.
@@ -114,6 +118,9 @@ pub struct RedisDenylist {
     /// means Redis restarted since, perhaps from a dump older than its last writes: the
     /// marker in that dump no longer means what it says.
     rebuilt_on: Mutex<Option<String>>,
+    /// Set for a `redis+cluster://` URL: every call goes there, and the single-server pool
+    /// above stays empty.
+    cluster: Option<RedisCluster>,
 }
 
 impl fmt::Debug for RedisDenylist {
@@ -138,8 +145,22 @@ impl RedisDenylist {
         if settings.key_prefix.is_empty() {
             return Err(DenylistError::new("redis: key_prefix must not be empty"));
         }
-        let client = redis::Client::open(settings.url.as_str())
-            .map_err(|e| DenylistError::caused_by("redis: bad url", e))?;
+        let (client, cluster) = if ciam_contract::is_cluster_url(&settings.url) {
+            let cluster = RedisCluster::connect(
+                &settings.url,
+                &settings.key_prefix,
+                settings.pool_size,
+                settings.timeout,
+            )?;
+            // Never connected: a placeholder for the unused single-server pool.
+            let unused = redis::Client::open("redis://127.0.0.1")
+                .map_err(|e| DenylistError::caused_by("redis", e))?;
+            (unused, Some(cluster))
+        } else {
+            let client = redis::Client::open(settings.url.as_str())
+                .map_err(|e| DenylistError::caused_by("redis: bad url", e))?;
+            (client, None)
+        };
         let manager = Manager {
             client: client.clone(),
             timeout: settings.timeout,
@@ -168,6 +189,7 @@ impl RedisDenylist {
             deny_script: redis::Script::new(DENY_SCRIPT),
             finish_rebuild_script: redis::Script::new(FINISH_REBUILD_SCRIPT),
             rebuilt_on: Mutex::new(None),
+            cluster,
         })
     }
 
@@ -375,6 +397,22 @@ impl Denylist for RedisDenylist {
         // A rebuild may carry every live revocation: each chunk is one round trip with a
         // timeout of its own, instead of one pipeline too long for any timeout.
         for chunk in writes.chunks(DENY_CHUNK) {
+            if let Some(cluster) = &self.cluster {
+                let calls: Vec<(String, Vec<String>)> = chunk
+                    .iter()
+                    .map(|write| {
+                        let args = vec![
+                            write.value.to_string(),
+                            write.channel.clone(),
+                            write.event.clone(),
+                            write.until.to_string(),
+                        ];
+                        (write.key.clone(), args)
+                    })
+                    .collect();
+                cluster.deny(&self.deny_script, DENY_SCRIPT, &calls)?;
+                continue;
+            }
             let mut pipe = redis::pipe();
             for write in chunk {
                 pipe.cmd("EVALSHA")
@@ -398,20 +436,29 @@ impl Denylist for RedisDenylist {
         Ok(())
     }
 
-    /// One round trip: `MGET` of the token's v2 keys (its `jti`, its grant's, its subject's
+    /// One round trip (on a cluster, one per primary touched): `MGET` of the token's v2 keys (its `jti`, its grant's, its subject's
     /// and its client's cut-offs). Redis drops each key at its `until`; comparing keeps
     /// `now` the clock of record.
     fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError> {
         let mut kinds = vec![EventKind::Jti, EventKind::Sub, EventKind::Cid];
-        let mut cmd = redis::cmd("MGET");
-        cmd.arg(self.keys.jti(token.jti.as_str()))
-            .arg(self.keys.entry(EventKind::Sub, token.subject))
-            .arg(self.keys.entry(EventKind::Cid, token.client_id.as_str()));
+        let mut keys = vec![
+            self.keys.jti(token.jti.as_str()),
+            self.keys.entry(EventKind::Sub, token.subject),
+            self.keys.entry(EventKind::Cid, token.client_id.as_str()),
+        ];
         if let Some(grant_id) = token.grant_id {
-            cmd.arg(self.keys.grant(grant_id.as_str()));
+            keys.push(self.keys.grant(grant_id.as_str()));
             kinds.push(EventKind::Gid);
         }
-        let values: Vec<Option<String>> = self.run("is_denied", |conn| cmd.query(conn))?;
+        let values: Vec<Option<String>> = match &self.cluster {
+            // The keys are in different slots: one GET each (see `redis_cluster`).
+            Some(cluster) => cluster.get_all(&keys)?,
+            None => {
+                let mut cmd = redis::cmd("MGET");
+                cmd.arg(&keys);
+                self.run("is_denied", |conn| cmd.query(conn))?
+            }
+        };
         Ok(kinds.iter().zip(values.iter()).any(|(kind, value)| {
             value
                 .as_deref()
@@ -420,6 +467,9 @@ impl Denylist for RedisDenylist {
     }
 
     fn ping(&self) -> Result<(), DenylistError> {
+        if let Some(cluster) = &self.cluster {
+            return cluster.ping();
+        }
         self.run("ping", |conn| redis::cmd("PING").query::<()>(conn))
     }
 
@@ -430,6 +480,9 @@ impl Denylist for RedisDenylist {
     /// trust it either) and the answer is `false`, so the reconciler rebuilds.
     fn is_complete(&self) -> Result<bool, DenylistError> {
         let markers = self.complete_keys();
+        if let Some(cluster) = &self.cluster {
+            return cluster.is_complete(&markers);
+        }
         let (exists, info): (usize, String) = self.run("is_complete", |conn| {
             redis::pipe()
                 .cmd("EXISTS")
@@ -461,6 +514,9 @@ impl Denylist for RedisDenylist {
     fn begin_rebuild(&self, rebuild_id: &str) -> Result<(), DenylistError> {
         let key = self.rebuild_key(rebuild_id);
         let retired = (self.written.len() == 1).then(|| self.keys(ContractVersion::V1).complete());
+        if let Some(cluster) = &self.cluster {
+            return cluster.begin_rebuild(rebuild_id, retired.as_deref());
+        }
         self.run("begin_rebuild", |conn| {
             let mut pipe = redis::pipe();
             pipe.cmd("SET")
@@ -481,8 +537,11 @@ impl Denylist for RedisDenylist {
     /// one script, so that a flush cannot fall between the check and the write. Each
     /// rebuild has its own key, so concurrent rebuilds on several nodes do not interfere.
     fn finish_rebuild(&self, rebuild_id: &str) -> Result<bool, DenylistError> {
-        let rebuild_key = self.rebuild_key(rebuild_id);
         let markers = self.complete_keys();
+        if let Some(cluster) = &self.cluster {
+            return cluster.finish_rebuild(rebuild_id, &markers);
+        }
+        let rebuild_key = self.rebuild_key(rebuild_id);
         let (set, info) = self.run("finish_rebuild", |conn| {
             let set = self
                 .finish_rebuild_script

@@ -22,8 +22,8 @@
 //! which fails with `Err` when Redis is away: never a guess.
 //!
 //! This ordering holds on one Redis primary. On Redis Cluster an event published on another
-//! shard reaches the subscriber's node over the cluster bus, later: there the replica must
-//! be off (`CIAM_DENYLIST_REPLICA=false`).
+//! shard reaches the subscriber's node over the cluster bus, later: there the replica is not
+//! used (a `redis+cluster://` URL gets the direct `RedisDenylist`).
 
 mod load;
 mod rounds;
@@ -61,6 +61,11 @@ impl ReplicatedDenylist {
     /// Starts the subscriber thread; returns at once. Until the first load has finished,
     /// checks go to Redis directly.
     pub fn start(settings: RedisSettings) -> Result<Self, DenylistError> {
+        if ciam_contract::is_cluster_url(&settings.url) {
+            return Err(DenylistError::new(
+                "the denylist replica needs one Redis primary, not a cluster",
+            ));
+        }
         let client = redis::Client::open(settings.url.as_str())
             .map_err(|e| DenylistError::caused_by("redis: bad url", e))?;
         let timeout = settings.timeout;

@@ -15,6 +15,7 @@ use ciam_domain::{
     ClientId, Cutoff, CutoffKind, DenylistError, GrantId, Jti, Revocation, TokenRef, UnixTime,
 };
 use ciam_testkit::redis::{shared, unique_prefix, TestRedis};
+use ciam_testkit::redis_cluster::TestCluster;
 
 /// Redis expires keys by its own clock, so every test takes `now` from the real one.
 fn real_now() -> UnixTime {
@@ -109,6 +110,20 @@ fn shared_replicated_denylist(name: &str) -> ReplicatedDenylist {
         "replica loaded"
     );
     denylist
+}
+
+/// A Redis denylist on a three-primary cluster shared by this binary's tests.
+fn shared_cluster_denylist(name: &str) -> RedisDenylist {
+    static CLUSTER: std::sync::OnceLock<TestCluster> = std::sync::OnceLock::new();
+    let cluster = CLUSTER.get_or_init(TestCluster::start);
+    RedisDenylist::connect(RedisSettings {
+        url: cluster.url(),
+        key_prefix: unique_prefix(name),
+        pool_size: 4,
+        timeout: Duration::from_secs(5),
+        write_v1: true,
+    })
+    .expect("connect")
 }
 
 /// What every adapter must do.
@@ -358,6 +373,15 @@ macro_rules! contract {
                 #[test]
                 fn $test() {
                     super::suite::$test(&super::shared_replicated_denylist(stringify!($test)));
+                }
+            )*
+        }
+
+        mod redis_cluster_adapter {
+            $(
+                #[test]
+                fn $test() {
+                    super::suite::$test(&super::shared_cluster_denylist(stringify!($test)));
                 }
             )*
         }

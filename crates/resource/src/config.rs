@@ -140,15 +140,16 @@ fn non_zero(what: &str, value: Duration) -> Result<(), ConfigError> {
 }
 
 fn check_redis_url(url: &str) -> Result<(), ConfigError> {
-    redis::Client::open(url)
-        .map(|_| ())
+    crate::denylist::check_redis_url(url)
         .map_err(|e| ConfigError(format!("bad redis url {}: {e}", redact(url))))
 }
 
 /// One Redis round trip per check.
 #[derive(Clone)]
 pub struct RedisConfig {
-    /// `redis://[user:password@]host[:port][/db]`: ciam's `CIAM_REDIS_URL`.
+    /// `redis://[user:password@]host[:port][/db]`, or
+    /// `redis+cluster://[user:password@]host:port,host:port,…` for a Redis Cluster: ciam's
+    /// `CIAM_REDIS_URL`.
     pub url: String,
     /// ciam's `CIAM_REDIS_PREFIX`. Default `ciam`.
     pub prefix: String,

@@ -4,6 +4,7 @@
 mod support;
 
 mod claims;
+mod cluster;
 mod contract_v2;
 mod cutoffs;
 mod extractor;

@@ -9,6 +9,7 @@
 pub mod browser;
 pub mod postgres;
 pub mod redis;
+pub mod redis_cluster;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};

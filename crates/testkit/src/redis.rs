@@ -424,12 +424,16 @@ fn read_line(reader: &mut BufReader<TcpStream>) -> std::io::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-fn raw_command(addr: &SocketAddr, args: &[&str], timeout: Duration) -> std::io::Result<String> {
+pub(crate) fn raw_command(
+    addr: &SocketAddr,
+    args: &[&str],
+    timeout: Duration,
+) -> std::io::Result<String> {
     read_line(&mut connect(addr, args, timeout)?)
 }
 
 /// A command whose reply is one bulk string.
-fn bulk_command(addr: &SocketAddr, args: &[&str]) -> std::io::Result<String> {
+pub(crate) fn bulk_command(addr: &SocketAddr, args: &[&str]) -> std::io::Result<String> {
     use std::io::Read;
     let mut reader = connect(addr, args, IO_TIMEOUT)?;
     let header = read_line(&mut reader)?;

@@ -1,6 +1,7 @@
 //! The revocation check, in the configured mode.
 
 mod introspection;
+mod link;
 mod redis;
 mod set;
 mod synced;
@@ -11,6 +12,12 @@ use std::time::Duration;
 use ciam_contract::AccessTokenClaims;
 
 pub use set::RevocationSet;
+
+/// Whether `url` names one Redis or a Redis Cluster well enough to connect to (without
+/// connecting).
+pub(crate) fn check_redis_url(url: &str) -> Result<(), String> {
+    link::Endpoint::open(url, Duration::from_secs(1)).map(drop)
+}
 
 use crate::config::DenylistConfig;
 use crate::http::IssuerClient;

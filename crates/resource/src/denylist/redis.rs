@@ -2,7 +2,8 @@
 //! `MGET {jti key} {gid key} {sub key} {cid key}`; in v1, `EXISTS {jti key} {gid key}`.
 //! Every check is bounded by one deadline (waiting for a connection, connecting, writing,
 //! reading); past it, or on any error, the answer is `DenylistUnavailable`, never "not
-//! revoked".
+//! revoked". On a Redis Cluster (`redis+cluster://`), a `GET` (v1: `EXISTS`) per key,
+//! pipelined per primary, instead (see `link`).
 
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
@@ -11,11 +12,12 @@ use ciam_contract::{cutoff_covers, AccessTokenClaims, ContractVersion, DenylistK
 
 use crate::config::{redact, RedisConfig};
 use crate::denylist::key_value;
+use crate::denylist::link::{Endpoint, Link, Lookup};
 use crate::throttle::Throttle;
 use crate::Rejection;
 
 pub(crate) struct RedisLookup {
-    client: redis::Client,
+    endpoint: Endpoint,
     keys: DenylistKeys,
     timeout: Duration,
     pool_size: usize,
@@ -33,17 +35,17 @@ struct Pool {
 }
 
 struct Conn {
-    inner: redis::Connection,
+    inner: Link,
     opened: Instant,
 }
 
 impl RedisLookup {
     pub fn new(config: &RedisConfig) -> Result<Self, crate::ConfigError> {
-        let client = redis::Client::open(config.url.as_str()).map_err(|e| {
+        let endpoint = Endpoint::open(&config.url, config.timeout).map_err(|e| {
             crate::ConfigError(format!("bad redis url {}: {e}", redact(&config.url)))
         })?;
         Ok(RedisLookup {
-            client,
+            endpoint,
             keys: DenylistKeys::versioned(config.prefix.clone(), config.contract),
             timeout: config.timeout,
             pool_size: config.pool_size,
@@ -60,23 +62,21 @@ impl RedisLookup {
         let gid = claims.gid.as_deref();
         match self.keys.version() {
             ContractVersion::V1 => {
-                let mut exists = redis::cmd("EXISTS");
-                exists.arg(self.keys.jti(&claims.jti));
+                let mut keys = vec![self.keys.jti(&claims.jti)];
                 if let Some(gid) = gid {
-                    exists.arg(self.keys.grant(gid));
+                    keys.push(self.keys.grant(gid));
                 }
-                let count: i64 = self.query(exists)?;
+                let count: i64 = self.query(Lookup::Count, &keys)?;
                 Ok(count > 0)
             }
             ContractVersion::V2 => {
-                let mut mget = redis::cmd("MGET");
-                mget.arg(self.keys.jti(&claims.jti));
+                let mut keys = vec![self.keys.jti(&claims.jti)];
                 if let Some(gid) = gid {
-                    mget.arg(self.keys.grant(gid));
+                    keys.push(self.keys.grant(gid));
                 }
-                mget.arg(self.keys.entry(EventKind::Sub, &claims.sub))
-                    .arg(self.keys.entry(EventKind::Cid, &claims.client_id));
-                let values: Vec<Option<Vec<u8>>> = self.query(mget)?;
+                keys.push(self.keys.entry(EventKind::Sub, &claims.sub));
+                keys.push(self.keys.entry(EventKind::Cid, &claims.client_id));
+                let values: Vec<Option<Vec<u8>>> = self.query(Lookup::Values, &keys)?;
                 // The last two are the cut-offs; the others hold `until`.
                 let cutoffs_at = values
                     .len()
@@ -96,18 +96,16 @@ impl RedisLookup {
         }
     }
 
-    /// `lookup`'s reply, from the same round trip as the completeness check when that is
+    /// The lookup's reply, from the same round trip as the completeness check when that is
     /// required.
-    fn query<T: redis::FromRedisValue>(&self, lookup: redis::Cmd) -> Result<T, Rejection> {
-        let mut pipe = redis::pipe();
-        pipe.add_command(lookup);
-        if !self.require_complete {
-            let (found,): (T,) = self.run(|conn| pipe.query(conn))?;
-            return Ok(found);
-        }
-        pipe.cmd("EXISTS").arg(self.keys.complete());
-        let (found, complete): (T, i64) = self.run(|conn| pipe.query(conn))?;
-        if complete == 0 {
+    fn query<T: redis::FromRedisValue>(
+        &self,
+        lookup: Lookup,
+        keys: &[String],
+    ) -> Result<T, Rejection> {
+        let marker = self.require_complete.then(|| self.keys.complete());
+        let (found, complete) = self.run(|conn| conn.lookup(lookup, keys, marker.as_deref()))?;
+        if !complete {
             if self.warnings.ready() {
                 tracing::warn!(
                     "the Redis denylist is not complete (no {}): refusing to answer",
@@ -116,16 +114,13 @@ impl RedisLookup {
             }
             return Err(Rejection::DenylistUnavailable);
         }
-        Ok(found)
+        redis::from_redis_value(found).map_err(|_| Rejection::DenylistUnavailable)
     }
 
     /// Runs `op` on a pooled connection within the deadline. A connection idle since before
     /// this call may have been closed meanwhile (a Redis restart): if it fails as dropped,
     /// `op` is tried once more on a fresh one.
-    fn run<T>(
-        &self,
-        op: impl Fn(&mut redis::Connection) -> redis::RedisResult<T>,
-    ) -> Result<T, Rejection> {
+    fn run<T>(&self, op: impl Fn(&mut Link) -> redis::RedisResult<T>) -> Result<T, Rejection> {
         let started = Instant::now();
         let deadline = started + self.timeout;
         loop {
@@ -135,8 +130,7 @@ impl RedisLookup {
                 .max(Duration::from_millis(1));
             let result = conn
                 .inner
-                .set_read_timeout(Some(remaining))
-                .and_then(|()| conn.inner.set_write_timeout(Some(remaining)))
+                .set_timeouts(remaining)
                 .and_then(|()| op(&mut conn.inner));
             match result {
                 Ok(value) => {
@@ -144,7 +138,10 @@ impl RedisLookup {
                     return Ok(value);
                 }
                 Err(error) => {
-                    let retry = conn.opened < started && error.is_connection_dropped();
+                    // A cluster's slots moved (`MOVED`, a failover): a new connection
+                    // learns them.
+                    let retry = (conn.opened < started && error.is_connection_dropped())
+                        || error.is_cluster_error();
                     self.discard();
                     if !retry || Instant::now() >= deadline {
                         if self.warnings.ready() {
@@ -192,7 +189,7 @@ impl RedisLookup {
         if remaining.is_zero() {
             return Err(Rejection::DenylistUnavailable);
         }
-        match self.client.get_connection_with_timeout(remaining) {
+        match self.endpoint.connect(remaining) {
             Ok(inner) => Ok(Conn {
                 inner,
                 opened: Instant::now(),

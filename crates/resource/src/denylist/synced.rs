@@ -33,6 +33,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use ciam_contract::{AccessTokenClaims, ContractVersion, DenylistKeys, RevocationEvent};
 
 use crate::config::{redact, SyncedConfig};
+use crate::denylist::link::{Endpoint, Link};
 use crate::denylist::RevocationSet;
 use crate::Rejection;
 
@@ -50,7 +51,7 @@ pub(crate) struct SyncedDenylist {
 struct Shared {
     set: RevocationSet,
     keys: DenylistKeys,
-    client: redis::Client,
+    endpoint: Endpoint,
     config: SyncedConfig,
     /// The origin of the millisecond clock below.
     origin: Instant,
@@ -72,13 +73,13 @@ impl SyncedDenylist {
     /// Starts the two threads; returns at once. Checks answer `DenylistUnavailable` until
     /// the first load completes ([`wait_ready`](SyncedDenylist::wait_ready)).
     pub fn start(config: &SyncedConfig) -> Result<Self, crate::ConfigError> {
-        let client = redis::Client::open(config.url.as_str()).map_err(|e| {
+        let endpoint = Endpoint::open(&config.url, config.timeout).map_err(|e| {
             crate::ConfigError(format!("bad redis url {}: {e}", redact(&config.url)))
         })?;
         let shared = Arc::new(Shared {
             set: RevocationSet::new(),
             keys: DenylistKeys::versioned(config.prefix.clone(), config.contract),
-            client,
+            endpoint,
             config: config.clone(),
             origin: Instant::now(),
             alive_at: AtomicU64::new(0),
@@ -186,13 +187,9 @@ impl Shared {
         (self.config.staleness / 4).clamp(Duration::from_millis(20), Duration::from_secs(1))
     }
 
-    fn connect(&self) -> redis::RedisResult<redis::Connection> {
-        let conn = self
-            .client
-            .get_connection_with_timeout(self.config.timeout)?;
-        conn.set_read_timeout(Some(self.config.timeout))?;
-        conn.set_write_timeout(Some(self.config.timeout))?;
-        Ok(conn)
+    /// A connection for loads and the marker: to the server, or to the cluster.
+    fn connect(&self) -> redis::RedisResult<Link> {
+        self.endpoint.connect(self.config.timeout)
     }
 
     fn run_subscriber(self: Arc<Self>) {
@@ -212,7 +209,8 @@ impl Shared {
 
     /// One subscription, from connecting to its first error. `Ok` only when stopped.
     fn subscription(&self) -> redis::RedisResult<()> {
-        let mut conn = self.connect()?;
+        // On a cluster, any node: published messages reach every node.
+        let mut conn = self.endpoint.subscriber(self.config.timeout)?;
         let mut pubsub = conn.as_pubsub();
         pubsub.subscribe(self.keys.channel())?;
         let session = self.session.fetch_add(1, Ordering::AcqRel) + 1;
@@ -265,7 +263,7 @@ impl Shared {
     }
 
     fn run_maintainer(self: Arc<Self>) {
-        let mut conn: Option<redis::Connection> = None;
+        let mut conn: Option<Link> = None;
         let mut marker_present = true;
         let mut last_reload = Instant::now();
         let mut last_sweep = Instant::now();
@@ -302,7 +300,7 @@ impl Shared {
     /// One round: the completeness marker, and a reload when one is due.
     fn maintain(
         &self,
-        conn: &mut redis::Connection,
+        conn: &mut Link,
         marker_present: &mut bool,
         last_reload: &mut Instant,
     ) -> redis::RedisResult<()> {
@@ -334,9 +332,8 @@ impl Shared {
         Ok(())
     }
 
-    fn marker_present(&self, conn: &mut redis::Connection) -> redis::RedisResult<bool> {
-        let count: i64 = redis::cmd("EXISTS").arg(self.keys.complete()).query(conn)?;
-        Ok(count > 0)
+    fn marker_present(&self, conn: &mut Link) -> redis::RedisResult<bool> {
+        conn.exists(&self.keys.complete())
     }
 
     fn sleep(&self, duration: Duration) {

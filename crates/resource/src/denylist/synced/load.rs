@@ -1,10 +1,12 @@
 //! Loading the copy: every revocation key of the version (`SCAN MATCH` + `MGET`), and in v2
-//! the cut-offs' expiries (`PTTL`), merged into the set.
+//! the cut-offs' expiries (`PTTL`), merged into the set. On a cluster, the scan runs on
+//! every primary and the values are read with a `GET` each (see `link`).
 
 use ciam_contract::EventKind;
 
 use super::{unix_now_millis, Shared};
 use crate::denylist::key_value;
+use crate::denylist::link::{Link, Lookup};
 
 /// Keys per `SCAN` (and `MGET`) batch of a load.
 const SCAN_BATCH: usize = 1000;
@@ -12,29 +14,18 @@ const SCAN_BATCH: usize = 1000;
 impl Shared {
     /// Merges every revocation key into the set; returns whether the completeness marker
     /// was present before the scan began.
-    pub(super) fn load(&self, conn: &mut redis::Connection) -> redis::RedisResult<bool> {
+    pub(super) fn load(&self, conn: &mut Link) -> redis::RedisResult<bool> {
         let complete = self.marker_present(conn)?;
         let pattern = self.keys.revoked_pattern();
-        let mut cursor: u64 = 0;
-        loop {
-            let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-                .arg(cursor)
-                .arg("MATCH")
-                .arg(&pattern)
-                .arg("COUNT")
-                .arg(SCAN_BATCH)
-                .query(conn)?;
-            self.load_batch(conn, &keys)?;
-            if next == 0 {
-                return Ok(complete);
-            }
-            cursor = next;
-        }
+        conn.scan(&pattern, SCAN_BATCH, |conn, keys| {
+            self.load_batch(conn, keys)
+        })?;
+        Ok(complete)
     }
 
     /// Merges one `SCAN` batch: the revocation keys among `keys` (the v2 pattern matches the
     /// marker too), their values, and the cut-offs' expiries, which are their `until`.
-    fn load_batch(&self, conn: &mut redis::Connection, keys: &[String]) -> redis::RedisResult<()> {
+    fn load_batch(&self, conn: &mut Link, keys: &[String]) -> redis::RedisResult<()> {
         let found: Vec<(EventKind, &str, &str)> = keys
             .iter()
             .filter_map(|key| {
@@ -45,8 +36,9 @@ impl Shared {
         if found.is_empty() {
             return Ok(());
         }
-        let names: Vec<&str> = found.iter().map(|(.., key)| *key).collect();
-        let values: Vec<Option<Vec<u8>>> = redis::cmd("MGET").arg(&names).query(conn)?;
+        let names: Vec<String> = found.iter().map(|(.., key)| (*key).to_owned()).collect();
+        let (values, _) = conn.lookup(Lookup::Values, &names, None)?;
+        let values: Vec<Option<Vec<u8>>> = redis::from_redis_value(values)?;
         let cutoffs: Vec<&str> = found
             .iter()
             .filter(|(kind, ..)| kind.is_cutoff())
@@ -81,15 +73,11 @@ impl Shared {
 /// the latter, and a remaining time added to the local clock read *after* the answer can
 /// only come out late, never early, on the clock the checks and the sweep use. Late is
 /// harmless: every token a cut-off covers has expired by its `until`.
-fn expiries(conn: &mut redis::Connection, keys: &[&str]) -> redis::RedisResult<Vec<Option<i64>>> {
+fn expiries(conn: &mut Link, keys: &[&str]) -> redis::RedisResult<Vec<Option<i64>>> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut pipe = redis::pipe();
-    for key in keys {
-        pipe.cmd("PTTL").arg(*key);
-    }
-    let ttls: Vec<i64> = pipe.query(conn)?;
+    let ttls = conn.pttls(keys)?;
     let now = unix_now_millis();
     Ok(ttls
         .into_iter()
