@@ -122,13 +122,26 @@ fn parse_slots(reply: Value) -> RedisResult<Vec<Primary>> {
 
 /// The `run_id` of `INFO server` of `primary`: a new value for each Redis process, so a
 /// restart or a failover (another process now serves the slots) changes it.
+///
+/// `CLUSTER SLOTS` comes from a random node, which may not have heard of a failover yet and
+/// name the demoted primary, whose `run_id` is unchanged. A node that says it is not a
+/// primary therefore answers an id that matches no record: the shard counts as changed.
 pub(crate) fn run_id(conn: &mut ClusterConnection, primary: &Primary) -> RedisResult<String> {
-    let reply = conn.route_command(redis::cmd("INFO").arg("server"), primary.route())?;
+    let reply = conn.route_command(
+        redis::cmd("INFO").arg("server").arg("replication"),
+        primary.route(),
+    )?;
     let info: String = redis::from_redis_value(reply)?;
-    info.lines()
-        .find_map(|line| line.strip_prefix("run_id:"))
-        .map(|id| id.trim().to_owned())
-        .ok_or_else(|| malformed("INFO server without run_id"))
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|line| line.strip_prefix(name))
+            .map(str::trim)
+    };
+    let id = field("run_id:").ok_or_else(|| malformed("INFO server without run_id"))?;
+    Ok(match field("role:") {
+        Some("master") => id.to_owned(),
+        _ => format!("demoted:{id}"),
+    })
 }
 
 #[cfg(test)]

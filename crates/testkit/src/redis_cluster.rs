@@ -192,13 +192,23 @@ impl TestCluster {
 
     /// `CLUSTER FAILOVER` on the replica at `replica`: it becomes primary of its slots once
     /// it has caught up with its primary (a manual failover loses nothing). Returns when the
-    /// cluster is ok again.
+    /// cluster is ok again and the old primary knows it is one no more (until then both
+    /// say they are primaries, which a test could not tell from no failover at all).
     pub fn failover(&self, replica: u16) {
+        let replication = self.bulk(replica, &["INFO", "replication"]);
+        let old_primary: u16 = replication
+            .lines()
+            .find_map(|line| line.strip_prefix("master_port:"))
+            .and_then(|port| port.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{replica} is not a replica: {replication}"));
         assert_eq!(self.command(replica, &["CLUSTER", "FAILOVER"]), "+OK");
         let deadline = Instant::now() + WAIT;
         while !self
             .bulk(replica, &["INFO", "replication"])
             .contains("role:master")
+            || !self
+                .bulk(old_primary, &["INFO", "replication"])
+                .contains("role:slave")
         {
             assert!(
                 Instant::now() < deadline,
