@@ -294,6 +294,24 @@ mod tests {
     }
 
     #[test]
+    fn the_key_refresh_interval_defaults_to_30_seconds_and_must_be_positive() {
+        assert_eq!(
+            Settings::defaults().expect("defaults").key_refresh_interval,
+            30
+        );
+        assert_eq!(
+            from_file("key_refresh_interval = 2\n")
+                .expect("valid")
+                .key_refresh_interval,
+            2
+        );
+        let error = from_file("key_refresh_interval = 0\n")
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("CIAM_KEY_REFRESH_INTERVAL"), "{error}");
+    }
+
+    #[test]
     fn an_unknown_signing_algorithm_is_refused_by_name() {
         for (key, value) in [
             ("access_token_alg", "HS256"),
