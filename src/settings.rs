@@ -23,6 +23,7 @@
 //! | `CIAM_DATABASE_TIMEOUT_MS` | `5000` | wait for a connection before answering 503; also libpq's `connect_timeout` (whole seconds, at least 2) unless the URL sets one |
 //! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
 //! | `CIAM_CLIENT_CACHE_TTL` | `5` | seconds a client is served from memory (0: off) |
+//! | `CIAM_KEY_REFRESH_INTERVAL` | `30` | seconds the signing key ring is served from memory: a key rotated on another node signs here within this long |
 //! | `CIAM_RECONCILE_INTERVAL` | `30` | seconds between denylist rebuilds from the store |
 //! | `CIAM_PASSWORD_HASH_CONCURRENCY` | `0` | argon2id hashes at once (19 MiB each); 0: one per CPU |
 //! | `CIAM_SIGNIN_FREE_FAILURES_PER_USER` | `5` | failed sign-ins per username before back-off |
@@ -76,6 +77,7 @@ pub struct Settings {
     pub reconcile_interval: u64,
     pub prune_interval: u64,
     pub client_cache_ttl: i64,
+    pub key_refresh_interval: i64,
     pub password_hash_concurrency: usize,
     pub signin_free_failures_per_user: u32,
     pub signin_free_failures_per_address: u32,
@@ -123,6 +125,7 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("reconcile_interval", 30)?
         .set_default("prune_interval", 300)?
         .set_default("client_cache_ttl", 5)?
+        .set_default("key_refresh_interval", 30)?
         .set_default("password_hash_concurrency", 0)?
         .set_default("signin_free_failures_per_user", 5)?
         .set_default("signin_free_failures_per_address", 20)?
@@ -171,6 +174,7 @@ impl Settings {
             ("CIAM_SESSION_LIFETIME", self.session_lifetime),
             ("CIAM_SESSION_IDLE_TIMEOUT", self.session_idle_timeout),
             ("CIAM_PASSWORD_RESET_TTL", self.password_reset_ttl),
+            ("CIAM_KEY_REFRESH_INTERVAL", self.key_refresh_interval),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, value)| *value <= 0) {
             return Err(SettingsError::Invalid(format!("{name} must be positive")));
@@ -310,6 +314,24 @@ mod tests {
             same.is_err(),
             "one address cannot both hide and serve /metrics"
         );
+    }
+
+    #[test]
+    fn the_key_refresh_interval_defaults_to_30_seconds_and_must_be_positive() {
+        assert_eq!(
+            Settings::defaults().expect("defaults").key_refresh_interval,
+            30
+        );
+        assert_eq!(
+            from_file("key_refresh_interval = 2\n")
+                .expect("valid")
+                .key_refresh_interval,
+            2
+        );
+        let error = from_file("key_refresh_interval = 0\n")
+            .expect_err("refused")
+            .to_string();
+        assert!(error.contains("CIAM_KEY_REFRESH_INTERVAL"), "{error}");
     }
 
     #[test]

@@ -122,6 +122,7 @@ fn build(
         refresh_reuse_grace: settings.refresh_reuse_grace,
         refresh_race_window: settings.refresh_race_window,
         client_cache_ttl: settings.client_cache_ttl,
+        key_refresh_interval: settings.key_refresh_interval,
         sign_in: settings.sign_in_policy(),
         session_lifetime: settings.session_lifetime,
         session_idle_timeout: settings.session_idle_timeout,

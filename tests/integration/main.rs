@@ -3,7 +3,8 @@
 //! - `http_*`: every endpoint through the real actix app on the real adapters (`http_admin`:
 //!   the admin API; `http_admin_users`: its user management; `http_audit`: the audit trail).
 //! - `blackbox`: the built `ciam` binary, driven by its CLI and over real HTTP
-//!   (`blackbox_nodes`: several `ciam serve` on one database).
+//!   (`blackbox_nodes`: several `ciam serve` on one database; `two_nodes`: two on one
+//!   Postgres and one Redis, what one does the other sees).
 //! - `oauth2_peer`: a third-party OAuth client (the `oauth2` crate) against the server.
 //! - `oidc_peer`: a third-party OpenID Connect relying party (the `openidconnect` crate)
 //!   against the built server, through the hosted login page.
@@ -49,3 +50,4 @@ mod oauth2_peer;
 mod oidc_peer;
 mod prune;
 mod shutdown;
+mod two_nodes;

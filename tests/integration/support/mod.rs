@@ -3,6 +3,7 @@
 pub mod app;
 pub mod browser_session;
 pub mod http;
+pub mod nodes;
 pub mod peer_transport;
 pub mod scrape;
 pub mod server;

@@ -218,10 +218,11 @@ impl AccessTokens {
     }
 
     /// Re-reads the ring after meeting an unknown `kid`, at most once a second so that
-    /// tokens with forged `kid`s cannot turn into a store query each.
+    /// tokens with forged `kid`s cannot turn into a store query each. A re-read for age
+    /// in the same second does not count: it may have come before the rotation.
     fn key_ring_after_unknown_kid(&self) -> Result<Option<Arc<KeyRing>>, Fault> {
         let now = self.core.now();
-        if self.ring.loaded_since(now) {
+        if !self.ring.may_reload_for_unknown_kid(now) {
             return Ok(None);
         }
         self.reload_key_ring(now).map(Some)

@@ -1,14 +1,27 @@
 //! The signing key ring, read from the `KeyStore` and cached, so that signing and verifying
 //! do not touch the store on every request.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use super::keys::KeyRing;
 use crate::time::UnixTime;
 
-#[derive(Default)]
 pub(super) struct RingCache {
     loaded: RwLock<Option<(Arc<KeyRing>, UnixTime)>>,
+    /// The second of the last re-read caused by an unknown `kid`. Kept apart from
+    /// `loaded`: a re-read for age earlier in the same second may have come before the
+    /// rotation that made the `kid`, so it must not stand in for this one.
+    unknown_kid_reload: AtomicI64,
+}
+
+impl Default for RingCache {
+    fn default() -> Self {
+        RingCache {
+            loaded: RwLock::default(),
+            unknown_kid_reload: AtomicI64::new(i64::MIN),
+        }
+    }
 }
 
 impl RingCache {
@@ -19,16 +32,10 @@ impl RingCache {
         (now.0 - loaded_at.0 < max_age).then(|| Arc::clone(ring))
     }
 
-    /// Whether the ring was loaded at or after `now` (within the current second).
-    pub(super) fn loaded_since(&self, now: UnixTime) -> bool {
-        self.loaded
-            .read()
-            .map(|guard| {
-                guard
-                    .as_ref()
-                    .is_some_and(|(_, loaded_at)| *loaded_at >= now)
-            })
-            .unwrap_or(false)
+    /// Whether an unknown `kid` may cause a re-read now: true for the first caller in each
+    /// second, so forged `kid`s cost at most one store read a second.
+    pub(super) fn may_reload_for_unknown_kid(&self, now: UnixTime) -> bool {
+        self.unknown_kid_reload.fetch_max(now.0, Ordering::SeqCst) < now.0
     }
 
     pub(super) fn store(&self, ring: Arc<KeyRing>, now: UnixTime) {

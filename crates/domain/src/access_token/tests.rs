@@ -37,16 +37,41 @@ fn a_key_rotated_elsewhere_is_found_on_first_unknown_kid() {
     let h = harness();
     let client = confidential(&h);
     cc_token(&h, &client); // caches the ring
-                           // Another node rotates: this service's cache does not know the new key yet.
-    let other = Harness::new(|_| {});
-    let _ = other;
-    let key = crate::ports::AccessTokenCodec::generate_key(
-        &crate::testing::FakeCodec,
-        crate::ids::Kid::new("elsewhere"),
-        SigningAlg::EdDSA,
-        h.clock_now(),
-    )
-    .expect("key");
+    let token = token_of_a_key_rotated_elsewhere(&h, &client);
+    h.clock.advance(1);
+    assert!(active(&h, &client, &token));
+}
+
+#[test]
+fn a_key_rotated_elsewhere_in_the_second_the_ring_was_read_is_found_at_once() {
+    let h = harness();
+    let client = confidential(&h);
+    // The ring is read (for age, or at first use) in this second, before the rotation:
+    // that read must not count as the unknown kid's re-read.
+    cc_token(&h, &client);
+    let token = token_of_a_key_rotated_elsewhere(&h, &client);
+    assert!(active(&h, &client, &token));
+}
+
+#[test]
+fn unknown_kids_cause_one_reread_a_second() {
+    let h = harness();
+    let client = confidential(&h);
+    cc_token(&h, &client);
+    // A forged kid first: it spends this second's re-read...
+    let forged = sign_with_unstored_key(&h, &client, "forged");
+    assert!(!active(&h, &client, &forged));
+    // ...so a key rotated elsewhere after it is found from the next second on.
+    let token = token_of_a_key_rotated_elsewhere(&h, &client);
+    assert!(!active(&h, &client, &token));
+    h.clock.advance(1);
+    assert!(active(&h, &client, &token));
+}
+
+/// Another node rotates: this service's cache does not know the new key yet. A token
+/// signed with the new key.
+fn token_of_a_key_rotated_elsewhere(h: &Harness, client: &crate::client::Client) -> String {
+    let (key, token) = signed_with_new_key(h, client, "elsewhere");
     crate::ports::KeyStore::add_key_retiring_others(
         h.store.as_ref(),
         &key,
@@ -54,6 +79,26 @@ fn a_key_rotated_elsewhere_is_found_on_first_unknown_kid() {
         &crate::testing::test_audit(),
     )
     .expect("stored");
+    token
+}
+
+/// A token signed with a key no store holds.
+fn sign_with_unstored_key(h: &Harness, client: &crate::client::Client, kid: &str) -> String {
+    signed_with_new_key(h, client, kid).1
+}
+
+fn signed_with_new_key(
+    h: &Harness,
+    client: &crate::client::Client,
+    kid: &str,
+) -> (crate::keys::SigningKey, String) {
+    let key = crate::ports::AccessTokenCodec::generate_key(
+        &crate::testing::FakeCodec,
+        crate::ids::Kid::new(kid),
+        SigningAlg::EdDSA,
+        h.clock_now(),
+    )
+    .expect("key");
     let token = crate::ports::AccessTokenCodec::sign(
         &crate::testing::FakeCodec,
         &key,
@@ -63,15 +108,14 @@ fn a_key_rotated_elsewhere_is_found_on_first_unknown_kid() {
             aud: "https://issuer.test".into(),
             exp: h.clock_now().plus_seconds(60),
             iat: h.clock_now(),
-            jti: crate::ids::Jti::new("j"),
+            jti: crate::ids::Jti::new(format!("j-{kid}")),
             client_id: client.id.clone(),
             scope: String::new(),
             gid: None,
         },
     )
     .expect("signed");
-    h.clock.advance(1);
-    assert!(active(&h, &client, &token));
+    (key, token)
 }
 
 fn ring(h: &Harness) -> KeyRing {

@@ -17,7 +17,8 @@ pub struct KeyView {
 impl Admin {
     /// Adds a signing key of `alg` (default: the access tokens' algorithm) and retires the
     /// others of that algorithm; they stay in the JWKS until the tokens they signed expire.
-    /// This node signs with the new key at once; the others within `key_refresh_interval`.
+    /// This node signs with the new key at once; the others within `key_refresh_interval`
+    /// (`CIAM_KEY_REFRESH_INTERVAL`).
     pub fn rotate_signing_key(
         &self,
         caller: &AdminCaller,
