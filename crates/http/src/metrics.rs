@@ -3,6 +3,8 @@
 //! `GET /metrics`. Label values are only ever from fixed lists (route patterns, methods,
 //! grant types), never from the request: no raw path, id, token or secret reaches a label.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,6 +14,7 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpResponse};
 use ciam_domain::{CodecError, Fault, GrantRequest};
+use metrics::{Counter, Histogram};
 
 use crate::routes;
 
@@ -71,16 +74,44 @@ pub(crate) async fn record(
         ),
         Err(error) => (UNMATCHED, error.as_response_error().status_code()),
     };
-    metrics::counter!(
-        HTTP_REQUESTS,
-        "route" => route,
-        "method" => method,
-        "status" => status_label(status.as_u16()),
-    )
-    .increment(1);
-    metrics::histogram!(HTTP_REQUEST_DURATION, "route" => route, "method" => method)
-        .record(started.elapsed().as_secs_f64());
+    let elapsed = started.elapsed().as_secs_f64();
+    with_request_handles(route, method, status.as_u16(), |requests, duration| {
+        requests.increment(1);
+        duration.record(elapsed);
+    });
     response
+}
+
+thread_local! {
+    /// Each worker's handles by route, method and status: registering a labelled metric
+    /// builds its key (a vector of labels) and looks it up in the recorder's registry, which
+    /// every request would otherwise do twice. The labels come from fixed lists, so the map
+    /// stays small.
+    static REQUEST_HANDLES: RefCell<HashMap<(&'static str, &'static str, u16), (Counter, Histogram)>> =
+        RefCell::new(HashMap::new());
+}
+
+fn with_request_handles(
+    route: &'static str,
+    method: &'static str,
+    status: u16,
+    record: impl FnOnce(&Counter, &Histogram),
+) {
+    REQUEST_HANDLES.with(|handles| {
+        let mut handles = handles.borrow_mut();
+        let (requests, duration) = handles.entry((route, method, status)).or_insert_with(|| {
+            (
+                metrics::counter!(
+                    HTTP_REQUESTS,
+                    "route" => route,
+                    "method" => method,
+                    "status" => status_label(status),
+                ),
+                metrics::histogram!(HTTP_REQUEST_DURATION, "route" => route, "method" => method),
+            )
+        });
+        record(requests, duration);
+    })
 }
 
 /// The matched pattern, as the `'static` string of [`routes::PATTERNS`]; anything else
