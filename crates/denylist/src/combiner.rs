@@ -11,6 +11,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use ciam_domain::{DenylistError, Revocation};
 
+/// Calls with this many entries or more are written on their own.
+const ALONE: usize = 1000;
+
 #[derive(Default)]
 pub(crate) struct Combiner {
     state: Mutex<State>,
@@ -44,6 +47,11 @@ impl Combiner {
         entries: &[Revocation],
         write: impl Fn(&[Revocation]) -> Result<(), DenylistError>,
     ) -> Result<(), DenylistError> {
+        // A rebuild's every live revocation fills pipelines of its own: copying it into the
+        // batch would only double its memory.
+        if entries.len() >= ALONE {
+            return write(entries);
+        }
         let mut state = self.lock();
         state.pending.extend_from_slice(entries);
         let mine = Arc::clone(&state.open);

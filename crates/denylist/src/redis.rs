@@ -388,15 +388,20 @@ impl Denylist for RedisDenylist {
     /// and the chunk again: the script only ever raises, so running an entry twice changes
     /// nothing and publishes nothing more.
     fn deny(&self, entries: &[Revocation], now: UnixTime) -> Result<(), DenylistError> {
-        let writes: Vec<Write> = entries
+        let mut writes = entries
             .iter()
             .filter(|entry| entry.until() > now)
-            .flat_map(|entry| self.written.iter().filter_map(|keys| write(keys, entry)))
-            .collect();
+            .flat_map(|entry| self.written.iter().filter_map(|keys| write(keys, entry)));
         let hash = self.deny_script.get_hash();
         // A rebuild may carry every live revocation: each chunk is one round trip with a
-        // timeout of its own, instead of one pipeline too long for any timeout.
-        for chunk in writes.chunks(DENY_CHUNK) {
+        // timeout of its own, instead of one pipeline too long for any timeout, and only one
+        // chunk's keys and events are in memory at a time.
+        loop {
+            let chunk: Vec<Write> = writes.by_ref().take(DENY_CHUNK).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let chunk = chunk.as_slice();
             if let Some(cluster) = &self.cluster {
                 let calls: Vec<(String, Vec<String>)> = chunk
                     .iter()

@@ -82,12 +82,15 @@ pub(crate) async fn record(
     response
 }
 
+/// Route pattern, method, status.
+type RequestLabels = (&'static str, &'static str, u16);
+
 thread_local! {
     /// Each worker's handles by route, method and status: registering a labelled metric
     /// builds its key (a vector of labels) and looks it up in the recorder's registry, which
     /// every request would otherwise do twice. The labels come from fixed lists, so the map
     /// stays small.
-    static REQUEST_HANDLES: RefCell<HashMap<(&'static str, &'static str, u16), (Counter, Histogram)>> =
+    static REQUEST_HANDLES: RefCell<HashMap<RequestLabels, (Counter, Histogram)>> =
         RefCell::new(HashMap::new());
 }
 
