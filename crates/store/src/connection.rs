@@ -18,10 +18,6 @@ pub enum AnyConnection {
 }
 
 pub(crate) type Pool = diesel::r2d2::Pool<Manager>;
-
-/// Revocation writers on Postgres (docs/performance.md, "Two revocation writers"): one
-/// batch gathered while another is flushed. SQLite, with one write lock, has one.
-const POSTGRES_REVOCATION_WRITERS: usize = 2;
 pub(crate) type PooledConnection = diesel::r2d2::PooledConnection<Manager>;
 
 /// Opens connections of the backend the URL names, and only that one.
@@ -204,14 +200,9 @@ impl DieselStore {
         // A revocation waits for its batch at most as long as a request waits for a
         // connection, plus the commit itself.
         let wait = settings.connection_timeout.saturating_mul(2);
-        let writers = match url {
-            DatabaseUrl::Postgres(_) => POSTGRES_REVOCATION_WRITERS,
-            _ => 1,
-        };
         let revocations = std::sync::Arc::new(crate::revocation_batch::RevocationBatcher::start(
             manager.clone(),
             wait,
-            writers,
         ));
         Ok(DieselStore {
             pool,

@@ -3,17 +3,15 @@
 //! Every revocation must be durable before its request gets 200, and a commit costs a disk
 //! flush (SQLite with `synchronous=FULL`, Postgres with `fsync` on). One flush per request
 //! would bound revocations to the disk's flush rate, and concurrent SQLite writers queue on
-//! its lock. So a writer thread takes every revocation waiting at that moment and commits
-//! them in one statement; each caller returns when the statement holding its row has
-//! committed. Under light load a batch is one row and nothing waits. SQLite has one writer;
-//! Postgres two, so that one gathers and sends a batch while the other's commit is flushed.
+//! its lock. So one writer thread per store takes every revocation waiting at that moment
+//! and commits them in one statement; each caller returns when the statement holding its
+//! row has committed. Under light load a batch is one row and nothing waits.
 //!
 //! The writer keeps one connection of its own, outside the pool: a pooled checkout runs a
 //! liveness query first (r2d2's `test_on_check_out`), which on Postgres is a second round
 //! trip and a second transaction before every batch (docs/performance.md).
 
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
 use std::time::Duration;
 
@@ -50,22 +48,13 @@ pub(crate) struct RevocationBatcher {
 }
 
 impl RevocationBatcher {
-    /// Starts `writers` writer threads, each with its own connection. With more than one,
-    /// a batch is gathered and sent while the previous one waits for its flush: Postgres
-    /// then flushes concurrent commits together. SQLite has one write lock: one writer.
-    pub(crate) fn start(manager: Manager, wait: Duration, writers: usize) -> RevocationBatcher {
+    pub(crate) fn start(manager: Manager, wait: Duration) -> RevocationBatcher {
         let (jobs, queue) = mpsc::channel();
-        let queue = Arc::new(Mutex::new(queue));
-        for _ in 0..writers.max(1) {
-            let (manager, queue) = (manager.clone(), Arc::clone(&queue));
-            thread::Builder::new()
-                .name("ciam-revocation-writer".into())
-                .spawn(move || write_batches(&manager, &queue))
-                .map(drop)
-                .unwrap_or_else(
-                    |error| tracing::error!(%error, "cannot start a revocation writer"),
-                );
-        }
+        thread::Builder::new()
+            .name("ciam-revocation-writer".into())
+            .spawn(move || write_batches(&manager, &queue))
+            .map(drop)
+            .unwrap_or_else(|error| tracing::error!(%error, "cannot start the revocation writer"));
         RevocationBatcher { jobs, wait }
     }
 
@@ -90,30 +79,22 @@ impl RevocationBatcher {
     }
 }
 
-fn write_batches(manager: &Manager, queue: &Mutex<Receiver<Job>>) {
+fn write_batches(manager: &Manager, queue: &Receiver<Job>) {
     let mut conn: Option<AnyConnection> = None;
-    while let Some(batch) = next_batch(queue) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
         let outcome = commit(manager, &mut conn, &batch);
         for job in batch {
             // A caller that gave up waiting has dropped its receiver; nothing to tell it.
             let _ = job.committed.send(outcome.clone());
         }
     }
-}
-
-/// Every job waiting now (at least one, at most `MAX_BATCH`), taken under the queue's lock so
-/// that writers take turns; `None` once every handle is gone.
-fn next_batch(queue: &Mutex<Receiver<Job>>) -> Option<Vec<Job>> {
-    // A writer that panicked mid-batch leaves the receiver as it was.
-    let queue = queue.lock().unwrap_or_else(PoisonError::into_inner);
-    let mut batch = vec![queue.recv().ok()?];
-    while batch.len() < MAX_BATCH {
-        match queue.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
-        }
-    }
-    Some(batch)
 }
 
 /// Commits `batch` on the writer's connection, opening one if it has none. A connection kept
