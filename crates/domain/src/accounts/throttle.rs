@@ -49,6 +49,19 @@ struct Entry {
     last_failure: UnixTime,
 }
 
+/// When a block of `delay` seconds that starts within second `now` ends.
+///
+/// The clock counts whole seconds, so the failure happened somewhere in `[now, now + 1)`. A
+/// block ending at `now + delay` could last almost nothing (a failure at `now + 0.99` and a
+/// 1 s delay); ending at `now + delay + 1` it lasts at least `delay` and at most one second
+/// more, and the `Retry-After` it gives is never too short.
+fn block_end(now: UnixTime, delay: i64) -> UnixTime {
+    if delay == 0 {
+        return now;
+    }
+    now.plus_seconds(delay.saturating_add(1))
+}
+
 /// Failures counted per key.
 pub struct FailureThrottle {
     policy: ThrottlePolicy,
@@ -94,7 +107,7 @@ impl FailureThrottle {
         }
         entry.failures = entry.failures.saturating_add(1);
         entry.last_failure = now;
-        entry.blocked_until = now.plus_seconds(self.policy.delay_after(entry.failures));
+        entry.blocked_until = block_end(now, self.policy.delay_after(entry.failures));
     }
 
     /// Forgets `key`'s failures (after a success).
@@ -209,7 +222,8 @@ mod tests {
             waits.push(wait);
             now = now.plus_seconds(wait);
         }
-        assert_eq!(waits, [0, 0, 0, 1, 2, 4, 8, 16, 32, 60]);
+        // Each block lasts its delay plus the rest of the second the failure fell in.
+        assert_eq!(waits, [0, 0, 0, 2, 3, 5, 9, 17, 33, 61]);
         assert_eq!(throttle.retry_after("bob", now), None, "keys are separate");
     }
 
@@ -220,7 +234,7 @@ mod tests {
         for _ in 0..5 {
             throttle.record_failure("alice", now);
         }
-        assert_eq!(throttle.retry_after("alice", now), Some(2));
+        assert_eq!(throttle.retry_after("alice", now), Some(3));
         let later = now.plus_seconds(POLICY.max_delay + 1);
         throttle.record_failure("alice", later);
         assert_eq!(
@@ -233,6 +247,22 @@ mod tests {
         }
         throttle.forget("alice");
         assert_eq!(throttle.retry_after("alice", later), None);
+    }
+
+    #[test]
+    fn a_block_lasts_its_full_delay_whatever_the_fraction_of_the_second() {
+        let throttle = FailureThrottle::new(POLICY, 100);
+        let failed_at = UnixTime(1_000);
+        for _ in 0..4 {
+            throttle.record_failure("alice", failed_at);
+        }
+        // The fourth failure may have happened at 1000.99: one second on is still 1001.x.
+        let one_second_on = failed_at.plus_seconds(1);
+        assert_eq!(throttle.retry_after("alice", one_second_on), Some(1));
+        assert_eq!(
+            throttle.retry_after("alice", failed_at.plus_seconds(2)),
+            None
+        );
     }
 
     #[test]
