@@ -24,6 +24,7 @@
 //! | `CIAM_MIGRATE_ON_START` | `true` | apply migrations when opening the store |
 //! | `CIAM_CLIENT_CACHE_TTL` | `5` | seconds a client is served from memory (0: off) |
 //! | `CIAM_KEY_REFRESH_INTERVAL` | `30` | seconds the signing key ring is served from memory: a key rotated on another node signs here within this long |
+//! | `CIAM_VERIFIED_TOKEN_CACHE` | `65536` | access tokens remembered as verified, so one presented again skips the signature check (about 0.7 KiB each, 44 MiB when full; 0: off); expiry, issuer and revocation are checked every time |
 //! | `CIAM_RECONCILE_INTERVAL` | `30` | seconds between denylist rebuilds from the store |
 //! | `CIAM_PASSWORD_HASH_CONCURRENCY` | `0` | argon2id hashes at once (19 MiB each); 0: one per CPU |
 //! | `CIAM_SIGNIN_FREE_FAILURES_PER_USER` | `5` | failed sign-ins per username before back-off |
@@ -78,6 +79,7 @@ pub struct Settings {
     pub prune_interval: u64,
     pub client_cache_ttl: i64,
     pub key_refresh_interval: i64,
+    pub verified_token_cache: usize,
     pub password_hash_concurrency: usize,
     pub signin_free_failures_per_user: u32,
     pub signin_free_failures_per_address: u32,
@@ -126,6 +128,10 @@ fn with_defaults() -> Result<ConfigBuilder<DefaultState>, config::ConfigError> {
         .set_default("prune_interval", 300)?
         .set_default("client_cache_ttl", 5)?
         .set_default("key_refresh_interval", 30)?
+        .set_default(
+            "verified_token_cache",
+            ciam_crypto::DEFAULT_VERIFIED_TOKENS as u64,
+        )?
         .set_default("password_hash_concurrency", 0)?
         .set_default("signin_free_failures_per_user", 5)?
         .set_default("signin_free_failures_per_address", 20)?
@@ -332,6 +338,24 @@ mod tests {
             .expect_err("refused")
             .to_string();
         assert!(error.contains("CIAM_KEY_REFRESH_INTERVAL"), "{error}");
+    }
+
+    #[test]
+    fn the_verified_token_cache_defaults_to_the_codecs_and_may_be_off() {
+        assert_eq!(
+            Settings::defaults().expect("defaults").verified_token_cache,
+            ciam_crypto::DEFAULT_VERIFIED_TOKENS
+        );
+        for (file, entries) in [
+            ("verified_token_cache = 0\n", 0),
+            ("verified_token_cache = 10\n", 10),
+        ] {
+            assert_eq!(
+                from_file(file).expect("valid").verified_token_cache,
+                entries
+            );
+        }
+        assert!(from_file("verified_token_cache = -1\n").is_err());
     }
 
     #[test]

@@ -102,7 +102,9 @@ fn build(
     let mut ports = Ports {
         store: Arc::new(store.clone()),
         denylist,
-        codec: Arc::new(JwtCodec::default()),
+        codec: Arc::new(JwtCodec::with_verified_tokens(
+            settings.verified_token_cache,
+        )),
         passwords: Arc::new(match settings.password_hash_concurrency {
             0 => Argon2idHasher::default(),
             concurrency => Argon2idHasher::new(concurrency),

@@ -25,12 +25,23 @@ use serde::Serialize;
 
 use crate::signer::ParsedSigner;
 use crate::signer_cache::SignerCache;
+use crate::verified_tokens::VerifiedTokens;
 
-/// Signs and verifies access tokens, and signs ID tokens. Cheap to create; keep one per
-/// process so the parsed signing keys are reused.
-#[derive(Default)]
+/// Signs and verifies access tokens, and signs ID tokens. Keep one per process, so the
+/// parsed signing keys and the verified tokens are reused.
 pub struct JwtCodec {
     signers: SignerCache,
+    verified: VerifiedTokens,
+}
+
+/// Access tokens remembered as verified, unless configured otherwise: about 700 bytes each
+/// (claims, `kid`, key, digest; `examples/verified_token_memory.rs`), 44 MiB when full.
+pub const DEFAULT_VERIFIED_TOKENS: usize = 65_536;
+
+impl Default for JwtCodec {
+    fn default() -> Self {
+        JwtCodec::with_verified_tokens(DEFAULT_VERIFIED_TOKENS)
+    }
 }
 
 /// Which protected header a token gets.
@@ -41,6 +52,15 @@ enum Kind {
 }
 
 impl JwtCodec {
+    /// A codec that remembers up to `capacity` verified access tokens (0: none), so a token
+    /// presented again skips the signature check (`verified_tokens`).
+    pub fn with_verified_tokens(capacity: usize) -> Self {
+        JwtCodec {
+            signers: SignerCache::default(),
+            verified: VerifiedTokens::new(capacity),
+        }
+    }
+
     /// The stored key, parsed once per `kid` (and again only if the stored bytes change).
     fn signer(&self, key: &SigningKey) -> Result<std::sync::Arc<ParsedSigner>, CodecError> {
         self.signers
@@ -127,24 +147,27 @@ impl AccessTokenCodec for JwtCodec {
     fn decode(&self, token: &str, keys: &KeyRing) -> Result<AccessClaims, CodecError> {
         // RFC 9068 §4: resource servers MUST verify `typ` is at+jwt (case-insensitively,
         // RFC 7515 §4.1.9, with the optional "application/" prefix).
-        verify_jws(token, keys, |typ| {
-            typ == ACCESS_TOKEN_TYP || typ == "application/at+jwt"
+        self.verified.get_or_verify(token, keys, || {
+            verify_jws(token, keys, |typ| {
+                typ == ACCESS_TOKEN_TYP || typ == "application/at+jwt"
+            })
         })
     }
 
     fn decode_id_token(&self, token: &str, keys: &KeyRing) -> Result<IdTokenClaims, CodecError> {
         // Ours carry `typ: JWT`; never an access token presented as an ID token.
-        verify_jws(token, keys, |typ| typ == "jwt")
+        verify_jws(token, keys, |typ| typ == "jwt").map(|(claims, _)| claims)
     }
 }
 
 /// A JWS signed by a key of the ring, with a `typ` that `typ_ok` accepts (lower-cased):
-/// its claims. Time and issuer rules are the domain's, not the codec's.
+/// its claims, and the `kid` of the key that verified it. Time and issuer rules are the
+/// domain's, not the codec's.
 fn verify_jws<C: serde::de::DeserializeOwned>(
     token: &str,
     keys: &KeyRing,
     typ_ok: impl Fn(&str) -> bool,
-) -> Result<C, CodecError> {
+) -> Result<(C, Kid), CodecError> {
     let header = jsonwebtoken::decode_header(token).map_err(|_| CodecError::Malformed)?;
     let typ = header
         .typ
@@ -178,7 +201,7 @@ fn verify_jws<C: serde::de::DeserializeOwned>(
     validation.validate_aud = false;
     validation.required_spec_claims.clear();
     jsonwebtoken::decode::<C>(token, &decoding, &validation)
-        .map(|data| data.claims)
+        .map(|data| (data.claims, key.kid.clone()))
         .map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidSignature => CodecError::BadSignature,
             _ => CodecError::Malformed,
@@ -189,3 +212,5 @@ fn verify_jws<C: serde::de::DeserializeOwned>(
 mod rs256_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod verified_tests;

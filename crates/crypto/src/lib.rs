@@ -9,7 +9,8 @@ mod keygen;
 mod signer;
 mod signer_cache;
 mod system;
+mod verified_tokens;
 
 pub use argon2id::Argon2idHasher;
-pub use jwt::JwtCodec;
+pub use jwt::{JwtCodec, DEFAULT_VERIFIED_TOKENS};
 pub use system::{OsRandom, SystemClock};
