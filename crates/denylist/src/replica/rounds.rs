@@ -11,8 +11,11 @@ use std::time::{Duration, Instant};
 #[derive(Default)]
 pub(super) struct Rounds {
     state: Mutex<State>,
-    /// Checks wait on it for rounds; the subscriber for requests.
-    changed: Condvar,
+    /// Checks wait on it for rounds to complete (or the replica to change state).
+    round_done: Condvar,
+    /// The subscriber waits on it for a check to want a round. Apart from `round_done`, so
+    /// that a check asking for a round does not wake every other waiting check.
+    round_wanted: Condvar,
 }
 
 #[derive(Default)]
@@ -70,7 +73,7 @@ impl Rounds {
         let mine = state.next;
         if !state.wanted {
             state.wanted = true;
-            self.changed.notify_all();
+            self.round_wanted.notify_one();
         }
         while state.done_below <= mine {
             if mine < state.failed_below || !state.whole || state.stopped {
@@ -81,7 +84,7 @@ impl Rounds {
                 return SyncOutcome::TimedOut;
             }
             state = self
-                .changed
+                .round_done
                 .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
@@ -95,7 +98,7 @@ impl Rounds {
         let mut state = self.lock();
         if !state.wanted && !state.stopped {
             state = self
-                .changed
+                .round_wanted
                 .wait_timeout(state, idle)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
@@ -113,7 +116,7 @@ impl Rounds {
     pub(super) fn completed(&self, round: u64) {
         let mut state = self.lock();
         state.done_below = state.done_below.max(round + 1);
-        self.changed.notify_all();
+        self.round_done.notify_all();
     }
 
     /// The subscription broke: events may be lost until the next load. Every round sent so
@@ -124,14 +127,14 @@ impl Rounds {
         state.next += 1;
         state.failed_below = state.next;
         state.wanted = false;
-        self.changed.notify_all();
+        self.round_done.notify_all();
     }
 
     /// Subscribed and loaded: checks may answer from the replica.
     pub(super) fn loaded(&self) {
         let mut state = self.lock();
         state.whole = true;
-        self.changed.notify_all();
+        self.round_done.notify_all();
     }
 
     pub(super) fn wait_whole(&self, within: Duration) -> bool {
@@ -143,7 +146,7 @@ impl Rounds {
                 return false;
             }
             state = self
-                .changed
+                .round_done
                 .wait_timeout(state, left)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
@@ -155,7 +158,8 @@ impl Rounds {
         let mut state = self.lock();
         state.stopped = true;
         state.whole = false;
-        self.changed.notify_all();
+        self.round_done.notify_all();
+        self.round_wanted.notify_all();
     }
 
     pub(super) fn is_stopped(&self) -> bool {
