@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use ciam_domain::{AuditEvent, Cause, StoreError};
 use diesel::sql_types::{BigInt, Text};
-use diesel::{Connection, RunQueryDsl};
+use diesel::{Connection, ExpressionMethods, RunQueryDsl};
 
 use crate::connection::{AnyConnection, Manager};
 use crate::error::store_error;
@@ -152,6 +152,38 @@ fn insert_revocations(
     conn: &mut AnyConnection,
     batch: &[Job],
 ) -> Result<(), diesel::result::Error> {
+    match conn {
+        AnyConnection::Sqlite(conn) => insert_each(conn, batch),
+        AnyConnection::Postgres(_) => insert_rows(conn, batch),
+    }
+}
+
+/// SQLite: a single-row statement per revocation, prepared once per connection (diesel's
+/// statement cache): in-process, a row costs a step, where a multi-row `INSERT` of each new
+/// size was parsed anew (perf, docs/performance.md). The transaction's first statement
+/// still takes the write lock.
+fn insert_each(
+    conn: &mut diesel::SqliteConnection,
+    batch: &[Job],
+) -> Result<(), diesel::result::Error> {
+    use crate::schema::revoked_access_tokens::dsl;
+    for job in batch {
+        diesel::insert_into(dsl::revoked_access_tokens)
+            .values((
+                dsl::jti.eq(&job.row.jti),
+                dsl::client_id.eq(&job.row.client_id),
+                dsl::expires_at.eq(job.row.expires_at),
+                dsl::revoked_at.eq(job.row.revoked_at),
+            ))
+            .on_conflict(dsl::jti)
+            .do_nothing()
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Postgres: one multi-row statement, one round trip.
+fn insert_rows(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), diesel::result::Error> {
     let mut sql = String::from(
         "INSERT INTO revoked_access_tokens (jti, client_id, expires_at, revoked_at) VALUES ",
     );
