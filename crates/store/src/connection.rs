@@ -37,7 +37,11 @@ impl Manager {
     pub(crate) fn new(url: &DatabaseUrl, connect_timeout: Duration) -> Manager {
         let url = match url {
             DatabaseUrl::Postgres(url) => {
-                DatabaseUrl::Postgres(with_connect_timeout(url, connect_timeout))
+                let url = with_connect_timeout(url, connect_timeout);
+                DatabaseUrl::Postgres(without_gss_encryption(
+                    &url,
+                    std::env::var_os("PGGSSENCMODE").is_some(),
+                ))
             }
             sqlite => sqlite.clone(),
         };
@@ -84,17 +88,38 @@ impl ManageConnection for Manager {
 /// is the revocation writer (every revoke waits behind it) or one of r2d2's few connection
 /// threads (the pool could not refill after Postgres came back).
 fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    // Whole seconds, rounded up; libpq treats anything under 2 as 2.
+    let seconds = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
+    with_default(url, "connect_timeout", &seconds.max(2).to_string())
+}
+
+/// `url` with libpq's `gssencmode=disable`, unless the operator chose a mode (in the URL,
+/// or `PGGSSENCMODE` when `env_set`).
+///
+/// With libpq's default (`prefer`) every connection first looks for Kerberos credentials,
+/// which loads and initialises the Kerberos library in this process. Its exit-time
+/// destructors then race any thread still connecting: `ciam` aborted now and then with
+/// `k5_mutex_lock: Assertion 'r == 0' failed` (seen twice in one benchmark session; diesel
+/// issue 3226, rust-lang/rust issue 75527). ciam does not offer GSSAPI encryption; an
+/// operator who uses it names the mode, and GSSAPI *authentication* is untouched.
+fn without_gss_encryption(url: &str, env_set: bool) -> String {
+    if env_set {
+        return url.to_owned();
+    }
+    with_default(url, "gssencmode", "disable")
+}
+
+/// `url` with `name=value` appended to its query, unless the query names `name` already.
+fn with_default(url: &str, name: &str, value: &str) -> String {
     let query = url.split_once('?').map_or("", |(_, query)| query);
     if query
         .split('&')
-        .any(|pair| pair.split('=').next() == Some("connect_timeout"))
+        .any(|pair| pair.split('=').next() == Some(name))
     {
         return url.to_owned();
     }
-    // Whole seconds, rounded up; libpq treats anything under 2 as 2.
-    let seconds = timeout.as_secs() + u64::from(timeout.subsec_nanos() > 0);
     let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}connect_timeout={}", seconds.max(2))
+    format!("{url}{separator}{name}={value}")
 }
 
 /// Which backend a `CIAM_DATABASE_URL` names. `Debug` hides a password in the URL.
@@ -299,6 +324,23 @@ mod tests {
         assert_eq!(
             with_connect_timeout(url, Duration::from_millis(200)),
             "postgres://u@h/db?connect_timeout=2"
+        );
+    }
+
+    #[test]
+    fn postgres_urls_do_not_ask_for_gss_encryption_unless_the_operator_does() {
+        assert_eq!(
+            without_gss_encryption("postgres://u@h/db?connect_timeout=5", false),
+            "postgres://u@h/db?connect_timeout=5&gssencmode=disable"
+        );
+        assert_eq!(
+            without_gss_encryption("postgres://u@h/db?gssencmode=require", false),
+            "postgres://u@h/db?gssencmode=require"
+        );
+        assert_eq!(
+            without_gss_encryption("postgres://u@h/db", true),
+            "postgres://u@h/db",
+            "PGGSSENCMODE is the operator's choice"
         );
     }
 
