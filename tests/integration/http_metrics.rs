@@ -169,7 +169,30 @@ async fn metrics_are_served_cheaply_to_anyone_who_reaches_the_path(kind: Kind) {
     assert_eq!(post.status, 405);
 }
 
+/// The verified-token cache's lookups: a token's first check is a miss, its second a hit.
+async fn verified_token_checks_are_counted_as_hits_and_misses(kind: Kind) {
+    let app = TestApp::new(kind);
+    let client = app.client(&[GrantType::ClientCredentials], false);
+    let token = app.cc_token(&client).await;
+    let before = scrape(&app).await;
+    assert!(app.is_active(&client, &token).await);
+    let between = scrape(&app).await;
+    assert!(app.is_active(&client, &token).await);
+    let after = scrape(&app).await;
+    let (hit, miss) = ([("result", "hit")], [("result", "miss")]);
+    let name = "ciam_verified_tokens_total";
+    assert!(
+        increase(&before, &between, name, &miss) >= 1.0,
+        "first check"
+    );
+    assert!(
+        increase(&between, &after, name, &hit) >= 1.0,
+        "second check"
+    );
+}
+
 on_every_backend!(
+    verified_token_checks_are_counted_as_hits_and_misses,
     tokens_revocations_and_requests_are_counted,
     routes_are_labelled_by_pattern_and_unknown_paths_collapse,
     metrics_are_served_cheaply_to_anyone_who_reaches_the_path,

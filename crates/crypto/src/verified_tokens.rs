@@ -11,6 +11,9 @@
 //!
 //! Entries are keyed by the SHA-256 of the token (32 bytes instead of the token's 400 or
 //! so); serving one token's claims for another would take a SHA-256 collision.
+//!
+//! `ciam_verified_tokens_total{result="hit"|"miss"}` counts lookups (docs/operations.md), so
+//! operators can size `CIAM_VERIFIED_TOKEN_CACHE` by its hit ratio.
 
 use std::sync::Arc;
 
@@ -56,9 +59,11 @@ impl VerifiedTokens {
                 .by_kid(hit.kid.as_str())
                 .is_some_and(|key| public_parts(key) == hit.public.each_ref().map(|p| p.as_deref()))
             {
+                counted("hit");
                 return Ok(hit.claims.clone());
             }
         }
+        counted("miss");
         let (claims, kid) = verify()?;
         if let Some(key) = keys.by_kid(kid.as_str()) {
             let verified = Verified {
@@ -70,6 +75,10 @@ impl VerifiedTokens {
         }
         Ok(claims)
     }
+}
+
+fn counted(result: &'static str) {
+    metrics::counter!("ciam_verified_tokens_total", "result" => result).increment(1);
 }
 
 /// What identifies a key's public half.
