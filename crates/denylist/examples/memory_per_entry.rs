@@ -9,19 +9,7 @@
 use ciam_denylist::InProcessDenylist;
 use ciam_domain::ports::Denylist;
 use ciam_domain::{Jti, Revocation, UnixTime};
-
-fn resident_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find_map(|line| line.strip_prefix("VmRSS:"))
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|kib| kib.parse().ok())
-        })
-        .unwrap_or(0)
-}
+use ciam_testkit::resident_kib;
 
 fn main() {
     let count: usize = std::env::args()
