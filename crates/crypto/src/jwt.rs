@@ -209,6 +209,8 @@ fn verify_jws<C: serde::de::DeserializeOwned>(
 }
 
 #[cfg(test)]
+mod fixtures;
+#[cfg(test)]
 mod rs256_tests;
 #[cfg(test)]
 mod tests;

@@ -1,27 +1,11 @@
 //! The codec on RSA keys: RS256 beside EdDSA, algorithm confusion, ID tokens.
 
+use super::fixtures::{claims_with_jti, key};
 use super::*;
-use ciam_domain::{ClientId, Jti};
 use jsonwebtoken::{EncodingKey, Header};
 
 fn claims() -> AccessClaims {
-    AccessClaims {
-        iss: "http://issuer".into(),
-        sub: "user".into(),
-        aud: "http://issuer".into(),
-        exp: UnixTime(2_000_000_000),
-        iat: UnixTime(1_999_999_700),
-        jti: Jti::new("jti"),
-        client_id: ClientId::new("client"),
-        scope: "read".into(),
-        gid: None,
-    }
-}
-
-fn key(codec: &JwtCodec, kid: &str, alg: SigningAlg) -> SigningKey {
-    codec
-        .generate_key(Kid::new(kid), alg, UnixTime(0))
-        .expect("key")
+    claims_with_jti("jti")
 }
 
 fn header_of(token: &str) -> serde_json::Value {

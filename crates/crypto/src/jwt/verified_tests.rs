@@ -2,27 +2,15 @@
 //! from memory only while its key is in the ring unchanged; nothing unverified is ever
 //! remembered.
 
+use super::fixtures;
 use super::*;
-use ciam_domain::{ClientId, Jti};
 
 fn claims(jti: &str) -> AccessClaims {
-    AccessClaims {
-        iss: "http://issuer".into(),
-        sub: "user".into(),
-        aud: "http://issuer".into(),
-        exp: UnixTime(2_000_000_000),
-        iat: UnixTime(1_999_999_700),
-        jti: Jti::new(jti),
-        client_id: ClientId::new("client"),
-        scope: "read".into(),
-        gid: None,
-    }
+    fixtures::claims_with_jti(jti)
 }
 
 fn key(codec: &JwtCodec, kid: &str) -> SigningKey {
-    codec
-        .generate_key(Kid::new(kid), SigningAlg::EdDSA, UnixTime(0))
-        .expect("key")
+    fixtures::key(codec, kid, SigningAlg::EdDSA)
 }
 
 #[test]
