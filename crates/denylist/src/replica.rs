@@ -34,12 +34,12 @@ use std::time::Duration;
 
 use ciam_contract::ContractVersion;
 use ciam_domain::ports::Denylist;
-use ciam_domain::{DenylistError, Revocation, TokenRef, UnixTime};
+use ciam_domain::{DenylistError, Fence, Freshness, Revocation, TokenRef, UnixTime};
 
 use crate::combiner::Combiner;
 use crate::memory::InProcessDenylist;
 use crate::redis::{RedisDenylist, RedisSettings};
-use rounds::{Rounds, SyncOutcome};
+use rounds::{RoundFence, Rounds, SyncOutcome};
 
 /// Redis, read through a local replica kept current by its events.
 pub struct ReplicatedDenylist {
@@ -52,7 +52,7 @@ pub struct ReplicatedDenylist {
 /// What the subscriber thread and the checks share.
 struct Replica {
     set: InProcessDenylist,
-    rounds: Rounds,
+    rounds: Arc<Rounds>,
     /// How long a check waits for a round before it asks Redis directly.
     timeout: Duration,
 }
@@ -72,7 +72,7 @@ impl ReplicatedDenylist {
         let redis = Arc::new(RedisDenylist::connect(settings)?);
         let replica = Arc::new(Replica {
             set: InProcessDenylist::new(),
-            rounds: Rounds::default(),
+            rounds: Arc::default(),
             timeout,
         });
         let keys = redis.keys(ContractVersion::V2);
@@ -101,6 +101,22 @@ impl Drop for ReplicatedDenylist {
     }
 }
 
+impl ReplicatedDenylist {
+    /// The check of a token the replica did not hold when first asked, after a round.
+    fn is_denied_beyond_memory(
+        &self,
+        token: &TokenRef<'_>,
+        now: UnixTime,
+        freshness: Freshness,
+    ) -> Result<bool, DenylistError> {
+        match freshness {
+            Freshness::Current => self.replica.set.is_denied(token, now),
+            Freshness::Unknown => self.redis.is_denied(token, now),
+            Freshness::Failed(error) => Err(error),
+        }
+    }
+}
+
 impl Denylist for ReplicatedDenylist {
     /// Memory first (read-your-writes even if Redis then fails: the revocation is already
     /// committed to the store), then Redis, in one pipeline with the revocations made
@@ -117,15 +133,46 @@ impl Denylist for ReplicatedDenylist {
         if replica.set.is_denied(token, now)? {
             return Ok(true);
         }
-        match replica.rounds.sync(replica.timeout) {
-            SyncOutcome::Done => replica.set.is_denied(token, now),
-            SyncOutcome::NotWhole => self.redis.is_denied(token, now),
+        let freshness = match replica.rounds.sync(replica.timeout) {
+            SyncOutcome::Done => Freshness::Current,
+            SyncOutcome::NotWhole | SyncOutcome::Lost => Freshness::Unknown,
             // Asking Redis now would double the wait on a Redis that hangs.
-            SyncOutcome::TimedOut => Err(DenylistError::new(format!(
+            SyncOutcome::TimedOut => Freshness::Failed(DenylistError::new(format!(
                 "denylist replica: no sync with Redis within {:?}",
                 replica.timeout
             ))),
+        };
+        self.is_denied_beyond_memory(token, now, freshness)
+    }
+
+    /// One sync round, awaited instead of waited for on a thread.
+    fn fence(&self) -> Fence {
+        let round = RoundFence::new(Arc::clone(&self.replica.rounds));
+        Fence::new(async move {
+            match round.await {
+                SyncOutcome::Done => Freshness::Current,
+                SyncOutcome::NotWhole => Freshness::Unknown,
+                // The future has no deadline of its own (see `rounds.rs`): a round that does
+                // not come back in time breaks the subscription. Asking Redis now would
+                // double the wait on a Redis that hangs; the store answers instead.
+                SyncOutcome::Lost | SyncOutcome::TimedOut => Freshness::Failed(DenylistError::new(
+                    "denylist replica: the sync round with Redis was lost",
+                )),
+            }
+        })
+    }
+
+    fn is_denied_after(
+        &self,
+        token: &TokenRef<'_>,
+        now: UnixTime,
+        freshness: Freshness,
+    ) -> Result<bool, DenylistError> {
+        // Whatever the replica holds is revoked, whatever the fence said.
+        if !matches!(freshness, Freshness::Current) && self.replica.set.is_denied(token, now)? {
+            return Ok(true);
         }
+        self.is_denied_beyond_memory(token, now, freshness)
     }
 
     fn ping(&self) -> Result<(), DenylistError> {

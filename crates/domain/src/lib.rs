@@ -80,7 +80,7 @@ pub use issuance::{GrantRequest, IssuedTokens, TokenError, TokenIssuer};
 pub use kernel::{Ports, ServiceConfig};
 pub use keys::{KeyRing, PublicJwk, SigningKey};
 pub use revocation::{
-    Cutoff, CutoffKind, Revocation, RevokeError, Revoker, TokenRef, TokenTypeHint,
+    Cutoff, CutoffKind, Fence, Freshness, Revocation, RevokeError, Revoker, TokenRef, TokenTypeHint,
 };
 pub use scope::{InvalidScope, Scope};
 pub use secret::{Secret, SecretHash};

@@ -90,13 +90,16 @@ pub(crate) async fn introspect(
     services: web::Data<Services>,
 ) -> Result<HttpResponse, ApiError> {
     let ClientRequest { auth, params } = request;
+    // Awaited here, on the event loop: on the full stack the denylist check below then
+    // answers from this node's replica without parking a blocking thread for the round.
+    let freshness = services.introspection.fence().await;
     let answer = blocking(move || {
         // RFC 7662 §2.1: the caller MUST be authorized to call the endpoint.
         let caller = auth.authenticate(&services.clients)?;
         let TokenParams { token, hint } = params?;
         services
             .introspection
-            .introspect(&caller, &token, hint)
+            .introspect_after(&caller, &token, hint, freshness)
             .map_err(|e| auth.error(e))
     })
     .await?;

@@ -29,9 +29,22 @@ pub(super) fn spawn(
 ) -> Result<(), DenylistError> {
     thread::Builder::new()
         .name("ciam-denylist-replica".into())
-        .spawn(move || run(&replica, &client, &keys, timeout))
+        .spawn(move || {
+            let _on_exit = BreakOnExit(&replica);
+            run(&replica, &client, &keys, timeout);
+        })
         .map(drop)
         .map_err(|e| DenylistError::caused_by("cannot start the denylist replica", e))
+}
+
+/// However the thread ends, even by a panic, the replica stops being whole and waiting
+/// checks are released: futures waiting for a round have no deadline of their own.
+struct BreakOnExit<'a>(&'a Replica);
+
+impl Drop for BreakOnExit<'_> {
+    fn drop(&mut self) {
+        self.0.rounds.broken();
+    }
 }
 
 fn run(replica: &Replica, client: &redis::Client, keys: &DenylistKeys, timeout: Duration) {

@@ -12,7 +12,7 @@ use crate::client::Client;
 use crate::error::{faults_become, Fault};
 use crate::grant::{Grant, RefreshTokenRecord};
 use crate::kernel::Core;
-use crate::revocation::{Revoker, TokenTypeHint};
+use crate::revocation::{Fence, Freshness, Revoker, TokenTypeHint};
 use crate::secret::Secret;
 use crate::time::UnixTime;
 
@@ -74,6 +74,34 @@ impl Introspector {
         token: &str,
         hint: Option<TokenTypeHint>,
     ) -> Result<Introspection, IntrospectError> {
+        self.introspect_fenced(caller, token, hint, None)
+    }
+
+    /// A fence to await, holding no thread, before [`Introspector::introspect_after`]. Take
+    /// it once the request has arrived: every revocation answered before is then seen.
+    pub fn fence(&self) -> Fence {
+        self.revocation.fence()
+    }
+
+    /// [`Introspector::introspect`], after awaiting [`Introspector::fence`]: on the full
+    /// stack the denylist check is then answered from this node's replica, without a wait.
+    pub fn introspect_after(
+        &self,
+        caller: &Client,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+        freshness: Freshness,
+    ) -> Result<Introspection, IntrospectError> {
+        self.introspect_fenced(caller, token, hint, Some(freshness))
+    }
+
+    fn introspect_fenced(
+        &self,
+        caller: &Client,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+        mut fenced: Option<Freshness>,
+    ) -> Result<Introspection, IntrospectError> {
         if caller.is_public() {
             return Err(IntrospectError::PublicClient);
         }
@@ -83,7 +111,7 @@ impl Introspector {
         let now = self.core.now();
         for kind in TokenTypeHint::lookup_order(hint) {
             let answer = match kind {
-                TokenTypeHint::AccessToken => self.introspect_access(token, now)?,
+                TokenTypeHint::AccessToken => self.introspect_access(token, now, fenced.take())?,
                 TokenTypeHint::RefreshToken => self.introspect_refresh(caller, token, now)?,
             };
             if let Some(answer) = answer {
@@ -99,11 +127,12 @@ impl Introspector {
         &self,
         token: &str,
         now: UnixTime,
+        fenced: Option<Freshness>,
     ) -> Result<Option<Introspection>, Fault> {
         let Some(claims) = self.access_tokens.live_claims(token, now)? else {
             return Ok(None);
         };
-        let revoked = self.revocation.is_revoked(&claims, now)?;
+        let revoked = self.revocation.is_revoked_after(&claims, now, fenced)?;
         Ok(Some(if revoked {
             Introspection::Inactive
         } else {

@@ -3,6 +3,8 @@
 use crate::client::GrantType;
 use crate::introspection::{IntrospectError, Introspection};
 use crate::testing::scenario::*;
+use crate::{DenylistError, Freshness};
+use std::sync::atomic::Ordering;
 
 // Introspection.
 
@@ -42,5 +44,58 @@ fn public_clients_may_not_introspect() {
             .introspection
             .introspect(&public, "anything", None),
         Err(IntrospectError::PublicClient)
+    );
+}
+
+// After a fence.
+
+#[test]
+fn after_a_fence_a_revoked_access_token_is_inactive_and_a_live_one_active() {
+    let h = harness();
+    let client = confidential(&h);
+    let live = cc_token(&h, &client);
+    let revoked = cc_token(&h, &client);
+    h.services
+        .revocation
+        .revoke(&client, &revoked, None, None)
+        .expect("revoked");
+    let introspect = |token: &str, freshness| {
+        h.services
+            .introspection
+            .introspect_after(&client, token, None, freshness)
+    };
+    assert!(matches!(
+        introspect(&live, Freshness::Current),
+        Ok(Introspection::Access(_))
+    ));
+    assert_eq!(
+        introspect(&revoked, Freshness::Current),
+        Ok(Introspection::Inactive)
+    );
+    assert_eq!(
+        introspect(&revoked, Freshness::Unknown),
+        Ok(Introspection::Inactive)
+    );
+}
+
+#[test]
+fn a_failed_fence_makes_the_store_answer() {
+    let h = harness();
+    let client = confidential(&h);
+    let token = cc_token(&h, &client);
+    // Revoked while the denylist was away: only the store knows, until a rebuild.
+    h.denylist.down.store(true, Ordering::SeqCst);
+    assert!(h
+        .services
+        .revocation
+        .revoke(&client, &token, None, None)
+        .is_err());
+    h.denylist.down.store(false, Ordering::SeqCst);
+    let failed = Freshness::Failed(DenylistError::new("round lost"));
+    assert_eq!(
+        h.services
+            .introspection
+            .introspect_after(&client, &token, None, failed),
+        Ok(Introspection::Inactive)
     );
 }

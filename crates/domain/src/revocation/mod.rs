@@ -4,6 +4,7 @@
 
 mod bulk;
 mod denylist_sync;
+mod fence;
 mod hint;
 pub mod model;
 mod of_user;
@@ -25,6 +26,7 @@ use crate::kernel::Core;
 use crate::time::UnixTime;
 
 use denylist_sync::DenylistSync;
+pub use fence::{Fence, Freshness};
 pub use hint::TokenTypeHint;
 pub use model::{Cutoff, CutoffKind, Revocation, TokenRef};
 
@@ -49,9 +51,28 @@ impl Revoker {
     /// denylist answers fast; when it cannot, the store (the source of truth) does: a
     /// revoked token is never taken for live because a cache was down.
     pub(crate) fn is_revoked(&self, claims: &AccessClaims, now: UnixTime) -> Result<bool, Fault> {
+        self.is_revoked_after(claims, now, None)
+    }
+
+    /// A fence on the denylist, for [`Revoker::is_revoked_after`].
+    pub(crate) fn fence(&self) -> Fence {
+        self.core.ports.denylist.fence()
+    }
+
+    /// `is_revoked`, for a check that awaited [`Revoker::fence`] first (`Some`) or not.
+    pub(crate) fn is_revoked_after(
+        &self,
+        claims: &AccessClaims,
+        now: UnixTime,
+        fenced: Option<Freshness>,
+    ) -> Result<bool, Fault> {
         let ports = &self.core.ports;
         let token = TokenRef::of(claims);
-        match ports.denylist.is_denied(&token, now) {
+        let denied = match fenced {
+            Some(freshness) => ports.denylist.is_denied_after(&token, now, freshness),
+            None => ports.denylist.is_denied(&token, now),
+        };
+        match denied {
             Ok(revoked) => Ok(revoked),
             Err(error) => {
                 tracing::warn!(error = %Chain(&error), "denylist unavailable, asking the store");

@@ -4,6 +4,7 @@
 use crate::audit::AuditEvent;
 use crate::error::{DenylistError, StoreError};
 use crate::ids::{ClientId, Jti};
+use crate::revocation::fence::{Fence, Freshness};
 use crate::revocation::model::{Cutoff, Revocation, TokenRef};
 use crate::time::UnixTime;
 
@@ -67,6 +68,28 @@ pub trait Denylist: Send + Sync {
     /// tell. (After a cut-off's `until` every token it covers has expired, so for those an
     /// adapter may answer either way.)
     fn is_denied(&self, token: &TokenRef<'_>, now: UnixTime) -> Result<bool, DenylistError>;
+
+    /// Starts a wait, holding no thread, for this node's copy of the denylist to hold every
+    /// revocation acknowledged (on any node) before this call; see [`Fence`]. An adapter
+    /// whose `is_denied` is already exact without waiting needs none: the default is ready
+    /// at once with [`Freshness::Unknown`].
+    fn fence(&self) -> Fence {
+        Fence::ready(Freshness::Unknown)
+    }
+
+    /// `is_denied` for a check that awaited [`Denylist::fence`] first and got `freshness`,
+    /// with the same contract. The default ignores a fence that did not fail.
+    fn is_denied_after(
+        &self,
+        token: &TokenRef<'_>,
+        now: UnixTime,
+        freshness: Freshness,
+    ) -> Result<bool, DenylistError> {
+        match freshness {
+            Freshness::Failed(error) => Err(error),
+            Freshness::Current | Freshness::Unknown => self.is_denied(token, now),
+        }
+    }
 
     fn ping(&self) -> Result<(), DenylistError>;
 
