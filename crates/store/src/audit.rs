@@ -117,7 +117,7 @@ pub(crate) fn insert(
     events: &[&AuditEvent],
 ) -> Result<(), diesel::result::Error> {
     match conn {
-        AnyConnection::Sqlite(conn) => insert_each(conn, events),
+        AnyConnection::Sqlite(conn) => insert_sqlite(conn, events),
         AnyConnection::Postgres(_) => insert_rows(conn, events),
     }
 }
@@ -126,7 +126,7 @@ pub(crate) fn insert(
 /// statement cache). SQLite runs in this process, so a row costs a step of a prepared
 /// statement, where a multi-row `INSERT` of each new size was parsed anew: about a quarter
 /// of the revocation writer's time (perf, docs/performance.md).
-fn insert_each(
+pub(crate) fn insert_sqlite(
     conn: &mut diesel::SqliteConnection,
     events: &[&AuditEvent],
 ) -> Result<(), diesel::result::Error> {
@@ -158,36 +158,57 @@ fn insert_rows(
     events: &[&AuditEvent],
 ) -> Result<(), diesel::result::Error> {
     for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO audit_log (at, actor_kind, actor_id, action, user_id, client_id, \
-             target, address, outcome, reason) VALUES ",
-        );
-        for index in 0..chunk.len() {
-            let base = index * 10;
-            if index > 0 {
-                sql.push_str(", ");
-            }
-            let params: Vec<String> = (1..=10).map(|n| format!("${}", base + n)).collect();
-            sql.push_str(&format!("({})", params.join(", ")));
-        }
-        let mut statement = diesel::sql_query(sql).into_boxed();
-        for event in chunk {
-            let row = NewAuditRow::from(*event);
-            statement = statement
-                .bind::<BigInt, _>(row.at)
-                .bind::<Text, _>(row.actor_kind)
-                .bind::<Nullable<Text>, _>(row.actor_id.map(str::to_owned))
-                .bind::<Text, _>(row.action)
-                .bind::<Nullable<Text>, _>(row.user_id.map(str::to_owned))
-                .bind::<Nullable<Text>, _>(row.client_id.map(str::to_owned))
-                .bind::<Nullable<Text>, _>(row.target.map(str::to_owned))
-                .bind::<Nullable<Text>, _>(row.address)
-                .bind::<Text, _>(row.outcome)
-                .bind::<Nullable<Text>, _>(row.reason.map(str::to_owned));
-        }
-        statement.execute(conn)?;
+        let mut sql = String::new();
+        push_insert(&mut sql, 1, chunk.len());
+        bind_entries(diesel::sql_query(sql).into_boxed(), chunk).execute(conn)?;
     }
     Ok(())
+}
+
+/// A statement written out, with its parameters bound one by one (either backend).
+pub(crate) type BoxedStatement<'f> = diesel::query_builder::BoxedSqlQuery<
+    'f,
+    <AnyConnection as Connection>::Backend,
+    diesel::query_builder::SqlQuery,
+>;
+
+/// Appends an `INSERT` of `rows` entries whose parameters are numbered from `$first`, in the
+/// order [`bind_entries`] binds them (10 per entry).
+pub(crate) fn push_insert(sql: &mut String, first: usize, rows: usize) {
+    sql.push_str(
+        "INSERT INTO audit_log (at, actor_kind, actor_id, action, user_id, client_id, \
+         target, address, outcome, reason) VALUES ",
+    );
+    for index in 0..rows {
+        let base = first + index * 10;
+        if index > 0 {
+            sql.push_str(", ");
+        }
+        let params: Vec<String> = (base..base + 10).map(|n| format!("${n}")).collect();
+        sql.push_str(&format!("({})", params.join(", ")));
+    }
+}
+
+/// Binds the columns of `events`, as [`push_insert`] numbered them.
+pub(crate) fn bind_entries<'f>(
+    mut statement: BoxedStatement<'f>,
+    events: &[&AuditEvent],
+) -> BoxedStatement<'f> {
+    for event in events {
+        let row = NewAuditRow::from(*event);
+        statement = statement
+            .bind::<BigInt, _>(row.at)
+            .bind::<Text, _>(row.actor_kind)
+            .bind::<Nullable<Text>, _>(row.actor_id.map(str::to_owned))
+            .bind::<Text, _>(row.action)
+            .bind::<Nullable<Text>, _>(row.user_id.map(str::to_owned))
+            .bind::<Nullable<Text>, _>(row.client_id.map(str::to_owned))
+            .bind::<Nullable<Text>, _>(row.target.map(str::to_owned))
+            .bind::<Nullable<Text>, _>(row.address)
+            .bind::<Text, _>(row.outcome)
+            .bind::<Nullable<Text>, _>(row.reason.map(str::to_owned));
+    }
+    statement
 }
 
 const COLUMNS: &str =
