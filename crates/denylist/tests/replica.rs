@@ -2,39 +2,15 @@
 //! checks answer from memory yet see, at once, what another node wrote; what was in Redis
 //! before it started; and never answer "not denied" while Redis is away.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod support;
 
-use ciam_denylist::{RedisDenylist, RedisSettings, ReplicatedDenylist};
+use std::time::Duration;
+
+use ciam_denylist::RedisDenylist;
 use ciam_domain::ports::Denylist;
 use ciam_domain::{ClientId, Cutoff, CutoffKind, GrantId, Jti, Revocation, TokenRef, UnixTime};
 use ciam_testkit::redis::{shared, unique_prefix, TestRedis};
-
-fn real_now() -> UnixTime {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    UnixTime(i64::try_from(secs).expect("fits"))
-}
-
-fn settings(server: &TestRedis, prefix: &str) -> RedisSettings {
-    RedisSettings {
-        url: server.url.clone(),
-        key_prefix: prefix.to_owned(),
-        pool_size: 4,
-        timeout: Duration::from_secs(1),
-        write_v1: false,
-    }
-}
-
-fn replicated(server: &TestRedis, prefix: &str) -> ReplicatedDenylist {
-    let denylist = ReplicatedDenylist::start(settings(server, prefix)).expect("start");
-    assert!(
-        denylist.wait_whole(Duration::from_secs(10)),
-        "replica loaded"
-    );
-    denylist
-}
+use support::{calls, real_now, replicated, settings};
 
 fn check(
     denylist: &dyn Denylist,
@@ -57,19 +33,6 @@ fn check(
 
 fn denied(denylist: &dyn Denylist, jti: &str, gid: Option<&str>) -> bool {
     check(denylist, jti, gid, "user", real_now()).expect("answers")
-}
-
-/// How many times Redis has run `command` since it started.
-fn calls(server: &TestRedis, command: &str) -> u64 {
-    let stats = server
-        .command(&["INFO", "commandstats"])
-        .expect("INFO commandstats");
-    let head = format!("cmdstat_{command}:calls=");
-    stats
-        .lines()
-        .find_map(|line| line.strip_prefix(&head))
-        .and_then(|rest| rest.split(',').next())
-        .map_or(0, |n| n.parse().expect("a count"))
 }
 
 #[test]

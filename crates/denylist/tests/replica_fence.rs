@@ -3,40 +3,16 @@
 //! node's revocations at once, many waits share one round, and a Redis that is away or hangs
 //! releases every wait with an answer that is never "not denied".
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod support;
 
-use ciam_denylist::{RedisDenylist, RedisSettings, ReplicatedDenylist};
+use std::time::{Duration, Instant};
+
+use ciam_denylist::{RedisDenylist, ReplicatedDenylist};
 use ciam_domain::ports::Denylist;
-use ciam_domain::{ClientId, DenylistError, Freshness, Jti, Revocation, TokenRef, UnixTime};
+use ciam_domain::{ClientId, DenylistError, Freshness, Jti, Revocation, TokenRef};
 use ciam_testkit::redis::{shared, unique_prefix, TestRedis};
+use support::{calls, real_now, replicated, settings};
 use tokio::runtime::Runtime;
-
-fn real_now() -> UnixTime {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("clock after 1970")
-        .as_secs();
-    UnixTime(i64::try_from(secs).expect("fits"))
-}
-
-fn settings(server: &TestRedis, prefix: &str) -> RedisSettings {
-    RedisSettings {
-        url: server.url.clone(),
-        key_prefix: prefix.to_owned(),
-        pool_size: 4,
-        timeout: Duration::from_secs(1),
-        write_v1: false,
-    }
-}
-
-fn replicated(server: &TestRedis, prefix: &str) -> ReplicatedDenylist {
-    let denylist = ReplicatedDenylist::start(settings(server, prefix)).expect("start");
-    assert!(
-        denylist.wait_whole(Duration::from_secs(10)),
-        "replica loaded"
-    );
-    denylist
-}
 
 fn event_loop() -> Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -75,19 +51,6 @@ fn revoke(denylist: &dyn Denylist, jti: &str) {
         until: now.plus_seconds(60),
     };
     denylist.deny(&[entry], now).expect("deny");
-}
-
-/// How many times Redis has run `command` since it started.
-fn calls(server: &TestRedis, command: &str) -> u64 {
-    let stats = server
-        .command(&["INFO", "commandstats"])
-        .expect("INFO commandstats");
-    let head = format!("cmdstat_{command}:calls=");
-    stats
-        .lines()
-        .find_map(|line| line.strip_prefix(&head))
-        .and_then(|rest| rest.split(',').next())
-        .map_or(0, |n| n.parse().expect("a count"))
 }
 
 #[test]

@@ -4,7 +4,6 @@ use crate::client::GrantType;
 use crate::introspection::{IntrospectError, Introspection};
 use crate::testing::scenario::*;
 use crate::{DenylistError, Freshness};
-use std::sync::atomic::Ordering;
 
 // Introspection.
 
@@ -84,13 +83,7 @@ fn a_failed_fence_makes_the_store_answer() {
     let client = confidential(&h);
     let token = cc_token(&h, &client);
     // Revoked while the denylist was away: only the store knows, until a rebuild.
-    h.denylist.down.store(true, Ordering::SeqCst);
-    assert!(h
-        .services
-        .revocation
-        .revoke(&client, &token, None, None)
-        .is_err());
-    h.denylist.down.store(false, Ordering::SeqCst);
+    revoke_while_the_denylist_is_down(&h, &client, &token);
     let failed = Freshness::Failed(DenylistError::new("round lost"));
     assert_eq!(
         h.services

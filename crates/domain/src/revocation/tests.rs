@@ -349,13 +349,7 @@ fn a_failed_denylist_write_is_caught_up_by_the_next_check() {
     let h = harness();
     let client = confidential(&h);
     let token = cc_token(&h, &client);
-    h.denylist.down.store(true, Ordering::SeqCst);
-    assert!(h
-        .services
-        .revocation
-        .revoke(&client, &token, None, None)
-        .is_err());
-    h.denylist.down.store(false, Ordering::SeqCst);
+    revoke_while_the_denylist_is_down(&h, &client, &token);
     // The denylist itself lost nothing, yet it is behind the store.
     assert_eq!(
         h.services.revocation.reconcile_denylist_if_incomplete(),
@@ -426,13 +420,7 @@ fn failed_denylist_writes_are_written_first_before_the_full_rebuild() {
     let h = harness();
     let client = confidential(&h);
     let token = cc_token(&h, &client);
-    h.denylist.down.store(true, Ordering::SeqCst);
-    assert!(h
-        .services
-        .revocation
-        .revoke(&client, &token, None, None)
-        .is_err());
-    h.denylist.down.store(false, Ordering::SeqCst);
+    revoke_while_the_denylist_is_down(&h, &client, &token);
     // The store is down for the rebuild's read: the rebuild fails, yet what failed here
     // before is already written.
     h.store.down.store(true, Ordering::SeqCst);

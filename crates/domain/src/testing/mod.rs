@@ -1054,6 +1054,23 @@ pub mod scenario {
             .access_token
     }
 
+    /// Revokes `token` while the denylist is down (answered as unavailable, yet the store
+    /// keeps the revocation), then brings the denylist back: only the store knows of it,
+    /// until a rebuild or a catch-up.
+    pub fn revoke_while_the_denylist_is_down(h: &Harness, client: &Client, token: &str) {
+        h.denylist
+            .down
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(h
+            .services
+            .revocation
+            .revoke(client, token, None, None)
+            .is_err());
+        h.denylist
+            .down
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
     pub fn active(h: &Harness, caller: &Client, token: &str) -> bool {
         !matches!(
             h.services.introspection.introspect(caller, token, None),
