@@ -139,13 +139,13 @@ fn insert_on(
 /// node) is simply already there: `INSERT … ON CONFLICT (jti) DO NOTHING` (the same syntax
 /// on SQLite 3.24+ and Postgres), then the batch's audit entries, atomically.
 fn insert_all(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), StoreError> {
+    let entries: Vec<&AuditEvent> = batch.iter().map(|job| &job.audit).collect();
     match conn {
         AnyConnection::Sqlite(conn) => conn.transaction(|conn| {
             insert_each(conn, batch)?;
-            let entries: Vec<&AuditEvent> = batch.iter().map(|job| &job.audit).collect();
             crate::audit::insert_sqlite(conn, &entries)
         }),
-        AnyConnection::Postgres(_) => insert_in_one_statement(conn, batch),
+        AnyConnection::Postgres(_) => insert_in_one_statement(conn, batch, &entries),
     }
     .map_err(store_error)
 }
@@ -182,6 +182,7 @@ fn insert_each(
 fn insert_in_one_statement(
     conn: &mut AnyConnection,
     batch: &[Job],
+    entries: &[&AuditEvent],
 ) -> Result<(), diesel::result::Error> {
     let mut sql = String::from(
         "WITH revoked AS (INSERT INTO revoked_access_tokens \
@@ -210,8 +211,7 @@ fn insert_in_one_statement(
             .bind::<BigInt, _>(job.row.expires_at)
             .bind::<BigInt, _>(job.row.revoked_at);
     }
-    let entries: Vec<&AuditEvent> = batch.iter().map(|job| &job.audit).collect();
-    crate::audit::bind_entries(statement, &entries)
+    crate::audit::bind_entries(statement, entries)
         .execute(conn)
         .map(drop)
 }
