@@ -133,6 +133,9 @@ fn build(
         },
         password_reset_ttl: settings.password_reset_ttl,
         audit_retention: settings.audit_retention,
+        // A revocation waits at most as long as a request waits for a connection, plus the
+        // commit itself.
+        durable_wait: Duration::from_millis(settings.database_timeout_ms).saturating_mul(2),
         ..ServiceConfig::new(issuer)
     };
     customize(&mut ports, &mut config);

@@ -81,6 +81,8 @@ pub struct ServiceConfig {
     pub password_reset_throttle: SignInPolicy,
     /// Seconds audit entries are kept; 0 keeps them for ever.
     pub audit_retention: i64,
+    /// How long a revocation waits to be durable and visible before it is answered 503.
+    pub durable_wait: std::time::Duration,
 }
 
 impl ServiceConfig {
@@ -106,6 +108,7 @@ impl ServiceConfig {
             password_reset_ttl: 900,
             password_reset_throttle: default_reset_throttle(),
             audit_retention: 400 * 24 * 3600,
+            durable_wait: std::time::Duration::from_secs(10),
         }
     }
 

@@ -80,7 +80,8 @@ pub use issuance::{GrantRequest, IssuedTokens, TokenError, TokenIssuer};
 pub use kernel::{Ports, ServiceConfig};
 pub use keys::{KeyRing, PublicJwk, SigningKey};
 pub use revocation::{
-    Cutoff, CutoffKind, Fence, Freshness, Revocation, RevokeError, Revoker, TokenRef, TokenTypeHint,
+    Completion, Cutoff, CutoffKind, Fence, Freshness, Lead, PendingRevocation, Revocation,
+    RevokeError, Revoker, TokenRef, TokenTypeHint,
 };
 pub use scope::{InvalidScope, Scope};
 pub use secret::{Secret, SecretHash};

@@ -21,7 +21,9 @@ pub use crate::accounts::ports::{PasswordHasher, PasswordStore, UserStore};
 pub use crate::authorization::ports::CodeStore;
 pub use crate::clients::ports::{ClientAdminStore, ClientStore};
 pub use crate::issuance::ports::{GrantListing, GrantStore, ListedGrant, UserGrantQuery};
-pub use crate::revocation::ports::{BulkRevocationStore, BulkRevoked, Denylist, RevocationStore};
+pub use crate::revocation::ports::{
+    AccessTokenRevocation, BulkRevocationStore, BulkRevoked, Denylist, RevocationStore,
+};
 pub use crate::sessions::ports::{
     ListedSession, LogoutDelivery, LogoutNotifier, SessionListing, SessionStore, UserSessionQuery,
 };

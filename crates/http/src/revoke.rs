@@ -1,7 +1,9 @@
 //! `POST /oauth2/revoke` (RFC 7009). The rules are the domain's; this only parses and maps.
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
-use ciam_domain::Services;
+use ciam_domain::{Lead, PendingRevocation, RevokeError, Services};
 
 use crate::client_request::ClientRequest;
 use crate::error::json::ErrorBody as OAuthError;
@@ -36,18 +38,34 @@ pub(crate) async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let ClientRequest { auth, params } = request;
     let address = req.peer_addr().map(|peer| peer.ip());
-    blocking(move || {
+    let revoker = Arc::clone(&services.revocation);
+    let (completion, lead) = blocking(move || {
         // Rule 1: the client is authenticated before anything about the token is looked at.
         let client = auth.authenticate(&services.clients)?;
         let TokenParams { token, hint } = params?;
         // Rule 4's 401 answers a Basic attempt with its challenge too (RFC 6749 §5.2), as
         // introspection does.
-        services
+        let PendingRevocation { completion, lead } = services
             .revocation
-            .revoke(&client, &token, hint, address)
-            .map_err(|e| auth.error(e))
+            .begin_revoke(&client, &token, hint, address)
+            .map_err(|e| auth.error(e))?;
+        // This request writes the batch holding its own revocation; batches queued behind
+        // it are written on another blocking thread, so that it can answer now.
+        Ok((completion, lead.and_then(Lead::run_once)))
     })
     .await?;
+    if let Some(lead) = lead {
+        // Detached: the lead ends when the queue is empty; the requests it serves await
+        // their own completions.
+        drop(actix_web::rt::task::spawn_blocking(move || lead.run()));
+    }
+    // Waited on the event loop, holding no thread: a 200 only once durable and visible.
+    let wait = revoker.durable_wait();
+    actix_web::rt::time::timeout(wait, completion)
+        .await
+        .unwrap_or_else(|_| Err(RevokeError::not_durable_within(wait)))
+        // Only `Unavailable` comes from here: the checks were made above.
+        .map_err(ApiError::from)?;
     metrics::revoked("token");
     // RFC 7009 §2.2: 200, and the content of the body is ignored by the client: none is sent.
     Ok(HttpResponse::Ok().finish())

@@ -222,12 +222,8 @@ impl DieselStore {
             .event_handler(Box::new(crate::pool_metrics::PoolMetrics))
             .build(manager.clone())
             .map_err(|e| ConnectError::Open(e.to_string()))?;
-        // A revocation waits for its batch at most as long as a request waits for a
-        // connection, plus the commit itself.
-        let wait = settings.connection_timeout.saturating_mul(2);
-        let revocations = std::sync::Arc::new(crate::revocation_batch::RevocationBatcher::start(
+        let revocations = std::sync::Arc::new(crate::revocation_batch::RevocationWriter::new(
             manager.clone(),
-            wait,
         ));
         Ok(DieselStore {
             pool,

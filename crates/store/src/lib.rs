@@ -35,5 +35,5 @@ pub struct DieselStore {
     pool: Pool,
     /// Opens the migrations' connection, outside the pool.
     manager: connection::Manager,
-    revocations: std::sync::Arc<revocation_batch::RevocationBatcher>,
+    revocations: std::sync::Arc<revocation_batch::RevocationWriter>,
 }

@@ -1,6 +1,8 @@
 //! The domain's store ports, implemented once for both backends.
 
-use ciam_domain::ports::{ClientStore, GrantStore, KeyStore, RevocationStore, UserStore};
+use ciam_domain::ports::{
+    AccessTokenRevocation, ClientStore, GrantStore, KeyStore, RevocationStore, UserStore,
+};
 use ciam_domain::{
     AuditEvent, Client, ClientId, Grant, GrantId, Jti, Profile, RefreshTokenRecord, Revocation,
     RotateOutcome, SecretHash, SigningKey, StoreError, TokenRef, UnixTime, User, UserId, UserQuery,
@@ -381,24 +383,8 @@ impl GrantStore for DieselStore {
 }
 
 impl RevocationStore for DieselStore {
-    fn revoke_access_token(
-        &self,
-        jti: &Jti,
-        client_id: &ClientId,
-        until: UnixTime,
-        now: UnixTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        // Group-committed with concurrent revocations (revocation_batch.rs); idempotent.
-        self.revocations.revoke(
-            crate::revocation_batch::RevokedRow {
-                jti: jti.to_string(),
-                client_id: client_id.to_string(),
-                expires_at: until.0,
-                revoked_at: now.0,
-            },
-            audit.clone(),
-        )
+    fn revoke_access_tokens(&self, batch: &[AccessTokenRevocation]) -> Result<(), StoreError> {
+        self.revocations.revoke(batch)
     }
 
     fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, StoreError> {

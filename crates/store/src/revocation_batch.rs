@@ -1,21 +1,18 @@
-//! Group commit for access-token revocations.
+//! Durable access-token revocations, a batch per statement.
 //!
-//! Every revocation must be durable before its request gets 200, and a commit costs a disk
-//! flush (SQLite with `synchronous=FULL`, Postgres with `fsync` on). One flush per request
-//! would bound revocations to the disk's flush rate, and concurrent SQLite writers queue on
-//! its lock. So one writer thread per store takes every revocation waiting at that moment
-//! and commits them in one statement; each caller returns when the statement holding its
-//! row has committed. Under light load a batch is one row and nothing waits.
+//! The domain gathers concurrent revocations into one batch (its revocation queue), so
+//! that one commit (one disk flush: SQLite with `synchronous=FULL`, Postgres with `fsync`
+//! on) serves them all. Here a batch is written atomically, with its audit entries.
 //!
-//! The writer keeps one connection of its own, outside the pool: a pooled checkout runs a
-//! liveness query first (r2d2's `test_on_check_out`), which on Postgres is a second round
-//! trip and a second transaction before every batch (docs/performance.md).
+//! Batches go through one connection of their own, outside the pool: a pooled checkout runs
+//! a liveness query first (r2d2's `test_on_check_out`), which on Postgres is a second round
+//! trip and a second transaction before every batch (docs/performance.md). Callers take
+//! turns on it; the domain has one batch in flight at a time anyway.
 
-use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::thread;
-use std::time::Duration;
+use std::sync::{Mutex, PoisonError};
 
-use ciam_domain::{AuditEvent, Cause, StoreError};
+use ciam_domain::ports::AccessTokenRevocation;
+use ciam_domain::{AuditEvent, StoreError};
 use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, ExpressionMethods, RunQueryDsl};
 
@@ -25,75 +22,31 @@ use crate::error::store_error;
 /// Rows per statement: 4 bind parameters each, well under SQLite's and Postgres's limits.
 const MAX_BATCH: usize = 256;
 
-/// One revoked access token, as stored.
-pub(crate) struct RevokedRow {
-    pub jti: String,
-    pub client_id: String,
-    pub expires_at: i64,
-    pub revoked_at: i64,
+/// The connection revocation batches are written on.
+pub(crate) struct RevocationWriter {
+    manager: Manager,
+    /// Opened on first use, and again after an error.
+    conn: Mutex<Option<AnyConnection>>,
 }
 
-struct Job {
-    row: RevokedRow,
-    /// Its audit entry, committed with it.
-    audit: AuditEvent,
-    committed: SyncSender<Result<(), StoreError>>,
-}
-
-/// The handle the store keeps; the writer thread stops when the last handle is dropped.
-pub(crate) struct RevocationBatcher {
-    jobs: Sender<Job>,
-    /// How long a caller waits for its commit before answering "unavailable".
-    wait: Duration,
-}
-
-impl RevocationBatcher {
-    pub(crate) fn start(manager: Manager, wait: Duration) -> RevocationBatcher {
-        let (jobs, queue) = mpsc::channel();
-        thread::Builder::new()
-            .name("ciam-revocation-writer".into())
-            .spawn(move || write_batches(&manager, &queue))
-            .map(drop)
-            .unwrap_or_else(|error| tracing::error!(%error, "cannot start the revocation writer"));
-        RevocationBatcher { jobs, wait }
+impl RevocationWriter {
+    pub(crate) fn new(manager: Manager) -> RevocationWriter {
+        RevocationWriter {
+            manager,
+            conn: Mutex::new(None),
+        }
     }
 
-    /// Returns once `row` and `audit` are committed (the row may have been stored already:
-    /// idempotent; the entry records this request all the same).
-    pub(crate) fn revoke(&self, row: RevokedRow, audit: AuditEvent) -> Result<(), StoreError> {
-        let (committed, outcome) = mpsc::sync_channel(1);
-        let job = Job {
-            row,
-            audit,
-            committed,
-        };
-        self.jobs.send(job).map_err(|_| {
-            StoreError::Unavailable(Cause::message("the revocation writer has stopped"))
-        })?;
-        outcome.recv_timeout(self.wait).unwrap_or_else(|_| {
-            Err(StoreError::Unavailable(Cause::message(format!(
-                "revocation not committed within {:?}",
-                self.wait
-            ))))
-        })
-    }
-}
-
-fn write_batches(manager: &Manager, queue: &Receiver<Job>) {
-    let mut conn: Option<AnyConnection> = None;
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
-        while batch.len() < MAX_BATCH {
-            match queue.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+    /// Returns once every row of `batch` and its audit entry are committed (a row may have
+    /// been stored already: idempotent; the entry records this request all the same).
+    pub(crate) fn revoke(&self, batch: &[AccessTokenRevocation]) -> Result<(), StoreError> {
+        // A panic while it was held left no half-written state behind: the connection is
+        // dropped with the guard's value only when an error says so.
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        for chunk in batch.chunks(MAX_BATCH) {
+            commit(&self.manager, &mut conn, chunk)?;
         }
-        let outcome = commit(manager, &mut conn, &batch);
-        for job in batch {
-            // A caller that gave up waiting has dropped its receiver; nothing to tell it.
-            let _ = job.committed.send(outcome.clone());
-        }
+        Ok(())
     }
 }
 
@@ -105,7 +58,7 @@ fn write_batches(manager: &Manager, queue: &Receiver<Job>) {
 fn commit(
     manager: &Manager,
     conn: &mut Option<AnyConnection>,
-    batch: &[Job],
+    batch: &[AccessTokenRevocation],
 ) -> Result<(), StoreError> {
     let reused = conn.is_some();
     let outcome = insert_on(manager, conn, batch);
@@ -126,7 +79,7 @@ fn commit(
 fn insert_on(
     manager: &Manager,
     conn: &mut Option<AnyConnection>,
-    batch: &[Job],
+    batch: &[AccessTokenRevocation],
 ) -> Result<(), StoreError> {
     let conn = match conn {
         Some(conn) => conn,
@@ -138,8 +91,8 @@ fn insert_on(
 /// The whole batch at once, and a token revoked twice (in this batch, earlier, or by another
 /// node) is simply already there: `INSERT … ON CONFLICT (jti) DO NOTHING` (the same syntax
 /// on SQLite 3.24+ and Postgres), then the batch's audit entries, atomically.
-fn insert_all(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), StoreError> {
-    let entries: Vec<&AuditEvent> = batch.iter().map(|job| &job.audit).collect();
+fn insert_all(conn: &mut AnyConnection, batch: &[AccessTokenRevocation]) -> Result<(), StoreError> {
+    let entries: Vec<&AuditEvent> = batch.iter().map(|row| &row.audit).collect();
     match conn {
         AnyConnection::Sqlite(conn) => conn.transaction(|conn| {
             insert_each(conn, batch)?;
@@ -156,16 +109,16 @@ fn insert_all(conn: &mut AnyConnection, batch: &[Job]) -> Result<(), StoreError>
 /// still takes the write lock.
 fn insert_each(
     conn: &mut diesel::SqliteConnection,
-    batch: &[Job],
+    batch: &[AccessTokenRevocation],
 ) -> Result<(), diesel::result::Error> {
     use crate::schema::revoked_access_tokens::dsl;
-    for job in batch {
+    for row in batch {
         diesel::insert_into(dsl::revoked_access_tokens)
             .values((
-                dsl::jti.eq(&job.row.jti),
-                dsl::client_id.eq(&job.row.client_id),
-                dsl::expires_at.eq(job.row.expires_at),
-                dsl::revoked_at.eq(job.row.revoked_at),
+                dsl::jti.eq(row.jti.as_str()),
+                dsl::client_id.eq(row.client_id.as_str()),
+                dsl::expires_at.eq(row.until.0),
+                dsl::revoked_at.eq(row.revoked_at.0),
             ))
             .on_conflict(dsl::jti)
             .do_nothing()
@@ -181,7 +134,7 @@ fn insert_each(
 /// under Postgres's 65,535.
 fn insert_in_one_statement(
     conn: &mut AnyConnection,
-    batch: &[Job],
+    batch: &[AccessTokenRevocation],
     entries: &[&AuditEvent],
 ) -> Result<(), diesel::result::Error> {
     let mut sql = String::from(
@@ -204,12 +157,12 @@ fn insert_in_one_statement(
     sql.push_str(" ON CONFLICT (jti) DO NOTHING) ");
     crate::audit::push_insert(&mut sql, batch.len() * 4 + 1, batch.len());
     let mut statement = diesel::sql_query(sql).into_boxed();
-    for job in batch {
+    for row in batch {
         statement = statement
-            .bind::<Text, _>(job.row.jti.clone())
-            .bind::<Text, _>(job.row.client_id.clone())
-            .bind::<BigInt, _>(job.row.expires_at)
-            .bind::<BigInt, _>(job.row.revoked_at);
+            .bind::<Text, _>(row.jti.to_string())
+            .bind::<Text, _>(row.client_id.to_string())
+            .bind::<BigInt, _>(row.until.0)
+            .bind::<BigInt, _>(row.revoked_at.0);
     }
     crate::audit::bind_entries(statement, entries)
         .execute(conn)

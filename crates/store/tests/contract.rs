@@ -126,6 +126,7 @@ contract_suite! {
         grant_revocation_is_idempotent_and_keeps_the_first_time,
         access_token_revocation_is_idempotent,
         concurrent_revocations_are_all_committed_once,
+        a_revocation_batch_longer_than_one_statement_is_committed_whole,
         live_revocations_hold_exactly_the_unexpired_ones,
         deleting_a_client_revokes_its_grants_and_drops_their_refresh_tokens,
         adding_a_key_retires_the_others,
@@ -643,8 +644,8 @@ fn access_token_revocation_is_idempotent<T: Store>(store: &Arc<T>) {
         .expect("a transaction");
 }
 
-/// Concurrent revocations are group-committed: every caller returns only once its row is
-/// stored, duplicates (within a batch or across batches) are stored once.
+/// Concurrent callers take turns on the revocation writer's connection: every caller returns
+/// only once its row is stored, duplicates (within a batch or across batches) are stored once.
 fn concurrent_revocations_are_all_committed_once<T: Store>(store: &Arc<T>) {
     let threads = 16;
     let per_thread = 25;
@@ -682,6 +683,41 @@ fn concurrent_revocations_are_all_committed_once<T: Store>(store: &Arc<T>) {
         store.live_revocations(NOW).expect("live").len(),
         threads / 2 * per_thread
     );
+}
+
+/// The domain hands the store whole batches: more rows than one statement carries, a token
+/// repeated within the batch, each with its own audit entry.
+fn a_revocation_batch_longer_than_one_statement_is_committed_whole<T: Store>(store: &Arc<T>) {
+    let audit_before = store
+        .list_audit(&AuditQuery {
+            limit: 10_000,
+            ..AuditQuery::default()
+        })
+        .expect("listed")
+        .len();
+    let live_before = store.live_revocations(NOW).expect("live").len();
+    let row = |i: usize| ciam_domain::ports::AccessTokenRevocation {
+        jti: Jti::new(format!("batch-{i}")),
+        client_id: ClientId::new("c1"),
+        until: NOW.plus_seconds(60),
+        revoked_at: NOW,
+        audit: ciam_domain::testing::test_audit(),
+    };
+    let mut batch: Vec<_> = (0..300).map(row).collect();
+    batch.push(row(7));
+    store.revoke_access_tokens(&batch).expect("committed");
+    assert_eq!(
+        store.live_revocations(NOW).expect("live").len(),
+        live_before + 300
+    );
+    let audit_after = store
+        .list_audit(&AuditQuery {
+            limit: 10_000,
+            ..AuditQuery::default()
+        })
+        .expect("listed")
+        .len();
+    assert_eq!(audit_after, audit_before + 301, "one entry per request");
 }
 
 fn live_revocations_hold_exactly_the_unexpired_ones<T: Store>(store: &Arc<T>) {

@@ -10,10 +10,13 @@ pub mod model;
 mod of_user;
 pub mod ports;
 mod prune;
+mod queue;
 mod revoke;
 
 #[cfg(test)]
 mod bulk_tests;
+#[cfg(test)]
+mod queue_tests;
 #[cfg(test)]
 mod tests;
 
@@ -29,11 +32,14 @@ use denylist_sync::DenylistSync;
 pub use fence::{Fence, Freshness};
 pub use hint::TokenTypeHint;
 pub use model::{Cutoff, CutoffKind, Revocation, TokenRef};
+pub use queue::{Completion, Lead};
+pub use revoke::PendingRevocation;
 
 pub struct Revoker {
     core: Arc<Core>,
     access_tokens: Arc<AccessTokens>,
     sync: DenylistSync,
+    queue: queue::Queue,
 }
 
 impl Revoker {
@@ -42,6 +48,7 @@ impl Revoker {
             core,
             access_tokens,
             sync: DenylistSync::default(),
+            queue: queue::Queue::default(),
         }
     }
 }

@@ -8,9 +8,25 @@ use crate::revocation::fence::{Fence, Freshness};
 use crate::revocation::model::{Cutoff, Revocation, TokenRef};
 use crate::time::UnixTime;
 
+/// One access token to revoke durably, with the audit entry committed with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessTokenRevocation {
+    pub jti: Jti,
+    pub client_id: ClientId,
+    /// The token's `exp`: the revocation matters until then.
+    pub until: UnixTime,
+    pub revoked_at: UnixTime,
+    pub audit: AuditEvent,
+}
+
 pub trait RevocationStore: Send + Sync {
-    /// Durably records that the access token `jti` of `client_id` is revoked until `until`.
-    /// Idempotent: revoking a revoked token succeeds and changes nothing.
+    /// Durably records every revocation of `batch`, with its audit entry, before returning
+    /// `Ok`; on `Err`, none may be taken as durable. Idempotent: revoking a revoked token
+    /// succeeds and changes nothing (its audit entry is still recorded). The domain gathers
+    /// concurrent revocations into one call, so that one commit (one disk flush) serves them.
+    fn revoke_access_tokens(&self, batch: &[AccessTokenRevocation]) -> Result<(), StoreError>;
+
+    /// [`RevocationStore::revoke_access_tokens`] of one token.
     fn revoke_access_token(
         &self,
         jti: &Jti,
@@ -18,7 +34,15 @@ pub trait RevocationStore: Send + Sync {
         until: UnixTime,
         now: UnixTime,
         audit: &AuditEvent,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.revoke_access_tokens(&[AccessTokenRevocation {
+            jti: jti.clone(),
+            client_id: client_id.clone(),
+            until,
+            revoked_at: now,
+            audit: audit.clone(),
+        }])
+    }
 
     /// Whether `token` is durably revoked: itself, its grant, or by a cut-off of its
     /// subject or client ([`Cutoff::covers`]). The source of truth when the denylist cannot

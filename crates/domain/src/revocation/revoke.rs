@@ -2,7 +2,11 @@
 //! its whole grant (rule 6). Rule numbers follow docs/architecture.md.
 
 use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
+use super::ports::AccessTokenRevocation;
+use super::queue::{Batch, Completion, Lead};
 use super::{RevokeError, Revoker, TokenTypeHint};
 use crate::access_token::MAX_TOKEN_LEN;
 use crate::audit::{Actor, AuditAction, Initiator};
@@ -13,8 +17,27 @@ use crate::revocation::model::Revocation;
 use crate::secret::Secret;
 use crate::time::UnixTime;
 
+/// A revocation under way: [`Revoker::begin_revoke`]'s answer.
+pub struct PendingRevocation {
+    /// `Ok` once durable and visible, or at once when there was nothing to revoke.
+    pub completion: Completion,
+    /// Set when this request must write the queued revocations: its own, and whatever
+    /// else is waiting (see [`Lead`]).
+    pub lead: Option<Lead>,
+}
+
+impl PendingRevocation {
+    fn done() -> PendingRevocation {
+        PendingRevocation {
+            completion: Completion::ready(Ok(())),
+            lead: None,
+        }
+    }
+}
+
 impl Revoker {
-    /// Revokes `token` on behalf of the authenticated `client`.
+    /// Revokes `token` on behalf of the authenticated `client`, blocking this thread until
+    /// it is durable and visible, at most `durable_wait`.
     ///
     /// `Ok(())` means the revocation is committed to the store and visible in the denylist,
     /// or that there was nothing of this client's to revoke (RFC 7009 §2.2: invalid tokens
@@ -22,25 +45,49 @@ impl Revoker {
     /// nothing is revoked then. What is revoked, and a refusal, is audited as done by the
     /// client from `address`; a token that is nobody's leaves no entry.
     pub fn revoke(
-        &self,
+        self: &Arc<Self>,
         client: &Client,
         token: &str,
         hint: Option<TokenTypeHint>,
         address: Option<IpAddr>,
     ) -> Result<(), RevokeError> {
+        let pending = self.begin_revoke(client, token, hint, address)?;
+        if let Some(lead) = pending.lead {
+            lead.run();
+        }
+        pending.completion.wait(self.durable_wait())
+    }
+
+    /// How long a revocation is waited for before it is answered as not durable.
+    pub fn durable_wait(&self) -> Duration {
+        self.core.config.durable_wait
+    }
+
+    /// [`Revoker::revoke`] without waiting: the checks are made and an access token's
+    /// revocation is queued for the next batch. The caller awaits `completion` (bounded by
+    /// [`Revoker::durable_wait`]) and runs `lead` if it got one.
+    pub fn begin_revoke(
+        self: &Arc<Self>,
+        client: &Client,
+        token: &str,
+        hint: Option<TokenTypeHint>,
+        address: Option<IpAddr>,
+    ) -> Result<PendingRevocation, RevokeError> {
         if token.len() > MAX_TOKEN_LEN {
-            return Ok(());
+            return Ok(PendingRevocation::done());
         }
         let by = Initiator::new(Actor::Client(client.id.clone()), address);
         let now = self.core.now();
         for kind in TokenTypeHint::lookup_order(hint) {
             let found = match kind {
                 TokenTypeHint::AccessToken => self.revoke_access_token(client, token, now, &by),
-                TokenTypeHint::RefreshToken => self.revoke_refresh_token(client, token, now, &by),
+                TokenTypeHint::RefreshToken => self
+                    .revoke_refresh_token(client, token, now, &by)
+                    .map(|found| found.then(PendingRevocation::done)),
             };
             match found {
-                Ok(true) => return Ok(()),
-                Ok(false) => {}
+                Ok(Some(pending)) => return Ok(pending),
+                Ok(None) => {}
                 Err(RevokeError::ForeignToken) => {
                     // Which token, or whose, is not recorded: the entry would tell this
                     // client's operators about another client's tokens.
@@ -54,25 +101,24 @@ impl Revoker {
                 Err(error) => return Err(error),
             }
         }
-        Ok(())
+        Ok(PendingRevocation::done())
     }
 
-    /// Rule 5: an access token revokes only itself, until its `exp`.
+    /// Rule 5: an access token revokes only itself, until its `exp`. Queued: see
+    /// [`Revoker::commit_batch`].
     fn revoke_access_token(
-        &self,
+        self: &Arc<Self>,
         client: &Client,
         token: &str,
         now: UnixTime,
         by: &Initiator,
-    ) -> Result<bool, RevokeError> {
+    ) -> Result<Option<PendingRevocation>, RevokeError> {
         let Some(claims) = self.access_tokens.live_claims(token, now)? else {
-            return Ok(false);
+            return Ok(None);
         };
         if claims.client_id != client.id {
             return Err(RevokeError::ForeignToken);
         }
-        // Durable first: a 200 must survive a restart (and the store is what rebuilds the
-        // denylist), then visible to resource servers.
         let audit = by
             .event(now, AuditAction::RevokeAccessToken)
             .client(&claims.client_id)
@@ -83,19 +129,31 @@ impl Revoker {
         } else {
             audit.user(&UserId::new(claims.sub.as_str()))
         };
-        self.core.ports.store.revoke_access_token(
-            &claims.jti,
-            &claims.client_id,
-            claims.exp,
-            now,
-            &audit,
-        )?;
         let entry = Revocation::AccessToken {
-            jti: claims.jti,
+            jti: claims.jti.clone(),
             until: claims.exp,
         };
-        self.deny(&[entry], now)?;
-        Ok(true)
+        let row = AccessTokenRevocation {
+            jti: claims.jti,
+            client_id: claims.client_id,
+            until: claims.exp,
+            revoked_at: now,
+            audit,
+        };
+        let (completion, lead) = self.queue.submit(row, entry);
+        Ok(Some(PendingRevocation {
+            completion,
+            lead: lead.then(|| Lead::new(Arc::clone(self))),
+        }))
+    }
+
+    /// Writes a batch of queued access-token revocations. Durable first: a 200 must survive
+    /// a restart (and the store is what rebuilds the denylist), then visible to resource
+    /// servers. One outcome for the whole batch.
+    pub(super) fn commit_batch(&self, batch: &Batch) -> Result<(), RevokeError> {
+        self.core.ports.store.revoke_access_tokens(&batch.rows)?;
+        self.deny(&batch.entries, self.core.now())?;
+        Ok(())
     }
 
     /// Rule 6: a refresh token revokes its whole grant: itself, its rotations, and every

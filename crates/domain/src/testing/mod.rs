@@ -335,17 +335,14 @@ impl GrantStore for FakeStore {
 }
 
 impl RevocationStore for FakeStore {
-    fn revoke_access_token(
-        &self,
-        jti: &Jti,
-        _: &ClientId,
-        until: UnixTime,
-        _: UnixTime,
-        audit: &AuditEvent,
-    ) -> Result<(), StoreError> {
+    fn revoke_access_tokens(&self, batch: &[AccessTokenRevocation]) -> Result<(), StoreError> {
         self.up()?;
-        lock(&self.revoked).entry(jti.clone()).or_insert(until);
-        self.record(audit);
+        for revocation in batch {
+            lock(&self.revoked)
+                .entry(revocation.jti.clone())
+                .or_insert(revocation.until);
+            self.record(&revocation.audit);
+        }
         Ok(())
     }
     fn is_revoked(&self, token: &TokenRef<'_>) -> Result<bool, StoreError> {
