@@ -218,6 +218,11 @@ mod suite {
             "a later until extends"
         );
         assert!(denied(denylist, "t", Some("g"), now.plus_seconds(299)));
+        // Within one batch too (one script call may carry both).
+        denylist
+            .deny(&[token("b", long), token("b", short)], now)
+            .expect("deny both");
+        assert!(denied(denylist, "b", None, now.plus_seconds(100)));
     }
 
     pub fn expired_entries_are_not_stored(denylist: &dyn Denylist) {
