@@ -18,6 +18,8 @@ pub mod audit;
 pub mod authorization;
 pub mod clients;
 pub mod error;
+#[cfg(test)]
+mod from_memory_tests;
 pub mod ids;
 pub mod input;
 pub mod introspection;

@@ -27,6 +27,15 @@ impl ClientAuth {
             .map_err(|e| self.error(e))
     }
 
+    /// The client, if it authenticates from memory alone (see
+    /// `Clients::authenticate_from_memory`); `None` when that needs the store, or fails:
+    /// the blocking path then answers as always.
+    pub(crate) fn authenticated_from_memory(&self, clients: &Clients) -> Option<Client> {
+        clients
+            .authenticate_from_memory(&self.credentials)
+            .and_then(Result::ok)
+    }
+
     /// The response to a domain error, with the Basic challenge when the client used Basic.
     pub(crate) fn error(&self, error: impl Into<ApiError>) -> ApiError {
         error.into().with_basic_challenge(self.basic)

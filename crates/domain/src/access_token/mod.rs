@@ -73,8 +73,37 @@ impl AccessTokens {
         gid: Option<GrantId>,
         now: UnixTime,
     ) -> Result<String, Fault> {
-        let config = &self.core.config;
         let ring = self.key_ring()?;
+        self.mint_with(&ring, client, subject, scope, gid, now)
+    }
+
+    /// [`AccessTokens::mint`] for a caller that must not wait (an event loop): `None` when
+    /// it would need a store read (the key ring is due for a re-read) or a long computation
+    /// (RS256 signing takes milliseconds; EdDSA, microseconds).
+    pub(crate) fn mint_from_memory(
+        &self,
+        client: &Client,
+        subject: &str,
+        scope: &Scope,
+        now: UnixTime,
+    ) -> Option<Result<String, Fault>> {
+        if self.core.config.access_token_alg != SigningAlg::EdDSA {
+            return None;
+        }
+        let ring = self.fresh_key_ring()?;
+        Some(self.mint_with(&ring, client, subject, scope, None, now))
+    }
+
+    fn mint_with(
+        &self,
+        ring: &KeyRing,
+        client: &Client,
+        subject: &str,
+        scope: &Scope,
+        gid: Option<GrantId>,
+        now: UnixTime,
+    ) -> Result<String, Fault> {
+        let config = &self.core.config;
         let alg = config.access_token_alg;
         let key = ring.active(alg).ok_or(Fault::NoActiveKey(alg))?;
         let claims = AccessClaims {
@@ -101,6 +130,24 @@ impl AccessTokens {
         Ok(self.core.ports.codec.sign_id_token(key, claims)?)
     }
 
+    /// [`AccessTokens::live_claims`] from memory alone: `None` when it would need a store
+    /// read (the key ring is due for a re-read, or the token names a key it lacks).
+    pub(crate) fn live_claims_from_memory(
+        &self,
+        token: &str,
+        now: UnixTime,
+    ) -> Option<Result<Option<AccessClaims>, Fault>> {
+        if !looks_like_a_jws(token) {
+            return Some(Ok(None));
+        }
+        let ring = self.fresh_key_ring()?;
+        match self.core.ports.codec.decode(token, &ring) {
+            Ok(claims) => Some(Ok(self.live(claims, now))),
+            Err(CodecError::UnknownKey) => None,
+            Err(_) => Some(Ok(None)),
+        }
+    }
+
     /// The claims of a token that is one of our access tokens, correctly signed, for our
     /// issuer and not expired. `None` for anything else: to revocation and introspection
     /// such a token is simply not a live access token. Whether it was revoked is not
@@ -114,10 +161,12 @@ impl AccessTokens {
         let Some(claims) = self.verified(token, |ring| codec.decode(token, ring))? else {
             return Ok(None);
         };
-        if claims.iss != self.core.config.issuer || claims.exp <= now {
-            return Ok(None);
-        }
-        Ok(Some(claims))
+        Ok(self.live(claims, now))
+    }
+
+    /// The claims if they are for our issuer and not expired.
+    fn live(&self, claims: AccessClaims, now: UnixTime) -> Option<AccessClaims> {
+        (claims.iss == self.core.config.issuer && claims.exp > now).then_some(claims)
     }
 
     /// A logout token with these claims, signed like ID tokens (Back-Channel Logout 1.0
@@ -148,7 +197,7 @@ impl AccessTokens {
         token: &str,
         decode: impl Fn(&KeyRing) -> Result<T, CodecError>,
     ) -> Result<Option<T>, Fault> {
-        if token.len() > MAX_TOKEN_LEN || token.bytes().filter(|b| *b == b'.').count() != 2 {
+        if !looks_like_a_jws(token) {
             return Ok(None);
         }
         let ring = self.key_ring()?;
@@ -209,6 +258,12 @@ impl AccessTokens {
     }
 
     /// The key ring, re-read when older than `key_refresh_interval`.
+    /// The cached key ring, unless it is due for a re-read.
+    fn fresh_key_ring(&self) -> Option<Arc<KeyRing>> {
+        let interval = self.core.config.key_refresh_interval;
+        self.ring.fresh(self.core.now(), interval)
+    }
+
     pub fn key_ring(&self) -> Result<Arc<KeyRing>, Fault> {
         let now = self.core.now();
         if let Some(ring) = self.ring.fresh(now, self.core.config.key_refresh_interval) {
@@ -233,4 +288,10 @@ impl AccessTokens {
         self.ring.store(Arc::clone(&ring), now);
         Ok(ring)
     }
+}
+
+/// Whether `token` may be a compact JWS of ours (three parts, not too long): anything else
+/// is not decoded at all.
+fn looks_like_a_jws(token: &str) -> bool {
+    token.len() <= MAX_TOKEN_LEN && token.bytes().filter(|b| *b == b'.').count() == 2
 }

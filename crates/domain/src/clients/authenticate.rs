@@ -1,5 +1,7 @@
 //! Client authentication (RFC 6749 §2.3).
 
+use std::sync::Arc;
+
 use super::{AuthError, Clients};
 use crate::client::Client;
 use crate::ids::ClientId;
@@ -30,22 +32,44 @@ impl Clients {
         } else {
             None
         };
-        // The client is copied out of the cache only on success: a failure must cost the
-        // same for known and unknown ids.
-        match (client, &credentials.secret) {
-            (Some(client), Some(secret)) => match &client.secret_hash {
-                // RFC 6749 §2.3.1: compared in constant time (SecretHash::matches).
-                Some(hash) if hash.matches(secret) => Ok(Client::clone(&client)),
-                _ => Err(AuthError::InvalidClient),
-            },
-            (Some(client), None) if client.is_public() => Ok(Client::clone(&client)),
-            (None, Some(secret)) => {
-                // Same work as a known client, so timing does not reveal which ids exist;
-                // black_box keeps the optimiser from dropping work whose result is unused.
-                std::hint::black_box(hex_matches(UNKNOWN_CLIENT_HASH, secret));
-                Err(AuthError::InvalidClient)
-            }
+        check(client, credentials)
+    }
+
+    /// [`Clients::authenticate`] from memory alone, for a caller that must not wait on the
+    /// store (an event loop): `None` when the answer needs a store read.
+    pub fn authenticate_from_memory(
+        &self,
+        credentials: &ClientCredentials,
+    ) -> Option<Result<Client, AuthError>> {
+        let client = if is_client_id(&credentials.client_id) {
+            self.cached(&ClientId::new(credentials.client_id.as_str()))?
+        } else {
+            None
+        };
+        Some(check(client, credentials))
+    }
+}
+
+/// The credentials against the registered client (`None`: no such client).
+fn check(
+    client: Option<Arc<Client>>,
+    credentials: &ClientCredentials,
+) -> Result<Client, AuthError> {
+    // The client is copied out of the cache only on success: a failure must cost the
+    // same for known and unknown ids.
+    match (client, &credentials.secret) {
+        (Some(client), Some(secret)) => match &client.secret_hash {
+            // RFC 6749 §2.3.1: compared in constant time (SecretHash::matches).
+            Some(hash) if hash.matches(secret) => Ok(Client::clone(&client)),
             _ => Err(AuthError::InvalidClient),
+        },
+        (Some(client), None) if client.is_public() => Ok(Client::clone(&client)),
+        (None, Some(secret)) => {
+            // Same work as a known client, so timing does not reveal which ids exist;
+            // black_box keeps the optimiser from dropping work whose result is unused.
+            std::hint::black_box(hex_matches(UNKNOWN_CLIENT_HASH, secret));
+            Err(AuthError::InvalidClient)
         }
+        _ => Err(AuthError::InvalidClient),
     }
 }

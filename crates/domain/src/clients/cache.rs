@@ -79,6 +79,14 @@ impl ClientCache {
 }
 
 impl Clients {
+    /// The cache's answer for `id`, if it holds a fresh one: no store read.
+    pub(super) fn cached(&self, id: &ClientId) -> Option<Option<Arc<Client>>> {
+        let ttl = self.core.config.client_cache_ttl;
+        (ttl > 0)
+            .then(|| self.cache.get(id, self.core.now(), ttl))
+            .flatten()
+    }
+
     /// The client with this id, from the cache if the store was asked less than
     /// `client_cache_ttl` seconds ago (whatever it answered). A client created, changed or
     /// deleted on another node is seen here within the TTL; on this node, at once (`forget`).

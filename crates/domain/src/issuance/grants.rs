@@ -14,30 +14,64 @@ use crate::kernel::ID_BYTES;
 use crate::scope::Scope;
 use crate::secret::Secret;
 
+/// The scope a client_credentials grant gets, if the client may use the grant.
+fn client_credentials_scope(client: &Client, scope: Option<&Scope>) -> Result<Scope, TokenError> {
+    if client.is_public() || !client.allows(GrantType::ClientCredentials) {
+        return Err(TokenError::UnauthorizedClient);
+    }
+    Ok(Scope::grant(scope, &client.scope)?)
+}
+
 impl TokenIssuer {
     /// RFC 6749 §4.4: confidential clients only, and no refresh token (§4.4.3).
     pub(super) fn client_credentials(
         &self,
         client: &Client,
-        scope: Option<Scope>,
+        scope: Option<&Scope>,
     ) -> Result<IssuedTokens, TokenError> {
-        if client.is_public() || !client.allows(GrantType::ClientCredentials) {
-            return Err(TokenError::UnauthorizedClient);
-        }
-        let scope = Scope::grant(scope.as_ref(), &client.scope)?;
-        let now = self
-            .access_tokens
-            .issue_time(client.id.as_str(), &client.id, self.core.now());
+        let scope = client_credentials_scope(client, scope)?;
+        let now = self.client_credentials_time(client);
         let access_token =
             self.access_tokens
                 .mint(client, client.id.as_str(), &scope, None, now)?;
-        Ok(IssuedTokens {
+        Ok(self.client_credentials_tokens(access_token, scope))
+    }
+
+    /// [`TokenIssuer::client_credentials`] from memory alone (see
+    /// [`TokenIssuer::issue_from_memory`]).
+    pub(super) fn client_credentials_from_memory(
+        &self,
+        client: &Client,
+        scope: Option<&Scope>,
+    ) -> Option<Result<IssuedTokens, TokenError>> {
+        let scope = match client_credentials_scope(client, scope) {
+            Ok(scope) => scope,
+            Err(refused) => return Some(Err(refused)),
+        };
+        let now = self.client_credentials_time(client);
+        let minted =
+            self.access_tokens
+                .mint_from_memory(client, client.id.as_str(), &scope, now)?;
+        Some(
+            minted
+                .map(|token| self.client_credentials_tokens(token, scope))
+                .map_err(TokenError::from),
+        )
+    }
+
+    fn client_credentials_time(&self, client: &Client) -> crate::time::UnixTime {
+        self.access_tokens
+            .issue_time(client.id.as_str(), &client.id, self.core.now())
+    }
+
+    fn client_credentials_tokens(&self, access_token: String, scope: Scope) -> IssuedTokens {
+        IssuedTokens {
             access_token,
             expires_in: self.core.config.access_token_ttl,
             scope,
             refresh_token: None,
             id_token: None,
-        })
+        }
     }
 
     /// RFC 6749 §4.3. A refresh token is issued when the client may use the refresh grant.

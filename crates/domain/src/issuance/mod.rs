@@ -68,7 +68,9 @@ impl TokenIssuer {
                 redirect_uri.as_deref(),
                 code_verifier.as_ref(),
             ),
-            GrantRequest::ClientCredentials { scope } => self.client_credentials(client, scope),
+            GrantRequest::ClientCredentials { scope } => {
+                self.client_credentials(client, scope.as_ref())
+            }
             GrantRequest::Password {
                 username,
                 password,
@@ -79,6 +81,23 @@ impl TokenIssuer {
                 refresh_token,
                 scope,
             } => self.refresh(client, &refresh_token, scope),
+        }
+    }
+
+    /// [`TokenIssuer::issue`] for a caller that must not wait on the store or on a long
+    /// computation (an event loop): `None` when the grant needs either, and the caller then
+    /// calls `issue` where it may wait. Only the client_credentials grant of an EdDSA
+    /// deployment whose key ring is fresh is answered here; it writes nothing.
+    pub fn issue_from_memory(
+        &self,
+        client: &Client,
+        request: &GrantRequest,
+    ) -> Option<Result<IssuedTokens, TokenError>> {
+        match request {
+            GrantRequest::ClientCredentials { scope } => {
+                self.client_credentials_from_memory(client, scope.as_ref())
+            }
+            _ => None,
         }
     }
 

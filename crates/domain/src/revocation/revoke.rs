@@ -10,6 +10,7 @@ use super::queue::{Batch, Completion, Lead};
 use super::{RevokeError, Revoker, TokenTypeHint};
 use crate::access_token::MAX_TOKEN_LEN;
 use crate::audit::{Actor, AuditAction, Initiator};
+use crate::claims::AccessClaims;
 use crate::client::Client;
 use crate::error::Fault;
 use crate::ids::{GrantId, UserId};
@@ -104,6 +105,32 @@ impl Revoker {
         Ok(PendingRevocation::done())
     }
 
+    /// [`Revoker::begin_revoke`] for a caller that must not wait on the store (an event
+    /// loop): `None` when the answer needs a store read or write, and the caller then calls
+    /// `begin_revoke` where it may wait. Answered here: a live access token of this client
+    /// (queued) and a token too long to be one (nothing to revoke). A token that verifies
+    /// as our access token is never a refresh token, so the hint changes nothing.
+    pub fn begin_revoke_from_memory(
+        self: &Arc<Self>,
+        client: &Client,
+        token: &str,
+        address: Option<IpAddr>,
+    ) -> Option<Result<PendingRevocation, RevokeError>> {
+        if token.len() > MAX_TOKEN_LEN {
+            return Some(Ok(PendingRevocation::done()));
+        }
+        let now = self.core.now();
+        let claims = match self.access_tokens.live_claims_from_memory(token, now)? {
+            Ok(Some(claims)) if claims.client_id == client.id => claims,
+            // Perhaps a refresh token, or another client's (whose refusal is audited): the
+            // store decides.
+            Ok(_) => return None,
+            Err(fault) => return Some(Err(fault.into())),
+        };
+        let by = Initiator::new(Actor::Client(client.id.clone()), address);
+        Some(Ok(self.queue_access_token(claims, now, &by)))
+    }
+
     /// Rule 5: an access token revokes only itself, until its `exp`. Queued: see
     /// [`Revoker::commit_batch`].
     fn revoke_access_token(
@@ -119,6 +146,16 @@ impl Revoker {
         if claims.client_id != client.id {
             return Err(RevokeError::ForeignToken);
         }
+        Ok(Some(self.queue_access_token(claims, now, by)))
+    }
+
+    /// Queues the revocation of a live access token of the client, audited as done by `by`.
+    fn queue_access_token(
+        self: &Arc<Self>,
+        claims: AccessClaims,
+        now: UnixTime,
+        by: &Initiator,
+    ) -> PendingRevocation {
         let audit = by
             .event(now, AuditAction::RevokeAccessToken)
             .client(&claims.client_id)
@@ -141,10 +178,10 @@ impl Revoker {
             audit,
         };
         let (completion, lead) = self.queue.submit(row, entry);
-        Ok(Some(PendingRevocation {
+        PendingRevocation {
             completion,
             lead: lead.then(|| Lead::new(Arc::clone(self))),
-        }))
+        }
     }
 
     /// Writes a batch of queued access-token revocations. Durable first: a 200 must survive
