@@ -688,13 +688,16 @@ fn concurrent_revocations_are_all_committed_once<T: Store>(store: &Arc<T>) {
 /// The domain hands the store whole batches: more rows than one statement carries, a token
 /// repeated within the batch, each with its own audit entry.
 fn a_revocation_batch_longer_than_one_statement_is_committed_whole<T: Store>(store: &Arc<T>) {
-    let audit_before = store
-        .list_audit(&AuditQuery {
-            limit: 10_000,
-            ..AuditQuery::default()
-        })
-        .expect("listed")
-        .len();
+    let audit_len = || {
+        store
+            .list_audit(&AuditQuery {
+                limit: 10_000,
+                ..AuditQuery::default()
+            })
+            .expect("listed")
+            .len()
+    };
+    let audit_before = audit_len();
     let live_before = store.live_revocations(NOW).expect("live").len();
     let row = |i: usize| ciam_domain::ports::AccessTokenRevocation {
         jti: Jti::new(format!("batch-{i}")),
@@ -710,14 +713,7 @@ fn a_revocation_batch_longer_than_one_statement_is_committed_whole<T: Store>(sto
         store.live_revocations(NOW).expect("live").len(),
         live_before + 300
     );
-    let audit_after = store
-        .list_audit(&AuditQuery {
-            limit: 10_000,
-            ..AuditQuery::default()
-        })
-        .expect("listed")
-        .len();
-    assert_eq!(audit_after, audit_before + 301, "one entry per request");
+    assert_eq!(audit_len(), audit_before + 301, "one entry per request");
 }
 
 fn live_revocations_hold_exactly_the_unexpired_ones<T: Store>(store: &Arc<T>) {
