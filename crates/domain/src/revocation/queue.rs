@@ -7,8 +7,10 @@
 //!
 //! A request enqueues its revocation and gets a [`Completion`], a plain future the HTTP edge
 //! awaits on its event loop (or [`Completion::wait`] on a thread). The first request to find
-//! nobody writing gets the [`Lead`] too: it writes batches until the queue is empty, on its
-//! own thread. No thread of the domain's own, and no thread parked per waiting request.
+//! nobody writing gets the [`Lead`] too: whoever holds it writes batches until the queue is
+//! empty, on a thread that may block (the HTTP edge: its own batch, then the rest on a
+//! detached blocking task). No thread of the domain's own, and no thread parked per waiting
+//! request.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
