@@ -27,9 +27,11 @@ use crate::revocation::model::Revocation;
 /// Revocations per batch: one store statement and one denylist write.
 pub(crate) const MAX_BATCH: usize = 256;
 
-/// Revocations waiting at most. Past it (the store hangs and requests keep coming) a
-/// revocation is refused at once (503) instead of queued without bound.
-pub(crate) const MAX_QUEUED: usize = 16 * MAX_BATCH;
+/// Revocations waiting at most: far more than concurrent requests ever queue while the
+/// store answers (a batch takes about a millisecond), and a few megabytes. Past it (the store
+/// hangs and requests keep coming) a revocation is refused at once (503) instead of queued
+/// without bound.
+pub(crate) const MAX_QUEUED: usize = 64 * MAX_BATCH;
 
 #[derive(Default)]
 pub(crate) struct Queue {
