@@ -9,7 +9,7 @@
 //! trip and a second transaction before every batch (docs/performance.md). Callers take
 //! turns on it; the domain has one batch in flight at a time anyway.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use ciam_domain::ports::AccessTokenRevocation;
 use ciam_domain::{AuditEvent, StoreError};
@@ -40,9 +40,14 @@ impl RevocationWriter {
     /// Returns once every row of `batch` and its audit entry are committed (a row may have
     /// been stored already: idempotent; the entry records this request all the same).
     pub(crate) fn revoke(&self, batch: &[AccessTokenRevocation]) -> Result<(), StoreError> {
-        // A panic while it was held left no half-written state behind: the connection is
-        // dropped with the guard's value only when an error says so.
-        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        // A panic while it was held may have left the connection half-way through a
+        // statement: start again on a new one.
+        let mut conn = self.conn.lock().unwrap_or_else(|poisoned| {
+            self.conn.clear_poison();
+            let mut conn = poisoned.into_inner();
+            *conn = None;
+            conn
+        });
         for chunk in batch.chunks(MAX_BATCH) {
             commit(&self.manager, &mut conn, chunk)?;
         }

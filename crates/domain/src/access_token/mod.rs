@@ -257,19 +257,18 @@ impl AccessTokens {
         Ok(())
     }
 
-    /// The key ring, re-read when older than `key_refresh_interval`.
     /// The cached key ring, unless it is due for a re-read.
     fn fresh_key_ring(&self) -> Option<Arc<KeyRing>> {
         let interval = self.core.config.key_refresh_interval;
         self.ring.fresh(self.core.now(), interval)
     }
 
+    /// The key ring, re-read when older than `key_refresh_interval`.
     pub fn key_ring(&self) -> Result<Arc<KeyRing>, Fault> {
-        let now = self.core.now();
-        if let Some(ring) = self.ring.fresh(now, self.core.config.key_refresh_interval) {
-            return Ok(ring);
+        match self.fresh_key_ring() {
+            Some(ring) => Ok(ring),
+            None => self.reload_key_ring(self.core.now()),
         }
-        self.reload_key_ring(now)
     }
 
     /// Re-reads the ring after meeting an unknown `kid`, at most once a second so that

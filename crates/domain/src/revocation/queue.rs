@@ -125,9 +125,10 @@ impl Lead {
     /// on for as long as revocations keep arriving), so that this caller can answer.
     pub fn run_once(mut self) -> Option<Lead> {
         let revoker = self.0.take()?;
-        if let Some(batch) = revoker.queue.next_batch() {
-            write(&revoker, batch);
-        }
+        // Nothing pending: the lead is given up, and another request may already hold the
+        // next one.
+        let batch = revoker.queue.next_batch()?;
+        write(&revoker, batch);
         revoker.queue.more().then(|| Lead(Some(revoker)))
     }
 
