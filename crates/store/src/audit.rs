@@ -15,8 +15,9 @@ use ciam_domain::{
     UnixTime, UserId,
 };
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::{BigInt, Text};
 
+use crate::audit_pg::{AuditColumns, AuditInsertStatement};
 use crate::connection::AnyConnection;
 use crate::error::store_error;
 use crate::rows::corrupt;
@@ -24,17 +25,17 @@ use crate::schema::audit_log;
 use crate::DieselStore;
 
 /// An entry as its columns.
-struct NewAuditRow<'a> {
-    at: i64,
-    actor_kind: &'static str,
-    actor_id: Option<&'a str>,
-    action: &'static str,
-    user_id: Option<&'a str>,
-    client_id: Option<&'a str>,
-    target: Option<&'a str>,
-    address: Option<String>,
-    outcome: &'static str,
-    reason: Option<&'a str>,
+pub(crate) struct NewAuditRow<'a> {
+    pub(crate) at: i64,
+    pub(crate) actor_kind: &'static str,
+    pub(crate) actor_id: Option<&'a str>,
+    pub(crate) action: &'static str,
+    pub(crate) user_id: Option<&'a str>,
+    pub(crate) client_id: Option<&'a str>,
+    pub(crate) target: Option<&'a str>,
+    pub(crate) address: Option<String>,
+    pub(crate) outcome: &'static str,
+    pub(crate) reason: Option<&'a str>,
 }
 
 impl<'a> From<&'a AuditEvent> for NewAuditRow<'a> {
@@ -108,9 +109,6 @@ impl TryFrom<AuditRow> for AuditRecord {
     }
 }
 
-/// Rows per statement: 10 bind parameters each, well under SQLite's oldest limit (999).
-const ROWS_PER_INSERT: usize = 64;
-
 /// Writes `events` on `conn`: called inside the transaction of the change they record.
 pub(crate) fn insert(
     conn: &mut AnyConnection,
@@ -118,7 +116,9 @@ pub(crate) fn insert(
 ) -> Result<(), diesel::result::Error> {
     match conn {
         AnyConnection::Sqlite(conn) => insert_sqlite(conn, events),
-        AnyConnection::Postgres(_) => insert_rows(conn, events),
+        AnyConnection::Postgres(conn) => {
+            AuditInsertStatement(AuditColumns::new(events.iter().copied())).run(conn)
+        }
     }
 }
 
@@ -149,66 +149,6 @@ pub(crate) fn insert_sqlite(
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// Postgres: multi-row `INSERT`s written out, one round trip per 64 entries (diesel's batch
-/// insert is not offered for a connection that may be either backend).
-fn insert_rows(
-    conn: &mut AnyConnection,
-    events: &[&AuditEvent],
-) -> Result<(), diesel::result::Error> {
-    for chunk in events.chunks(ROWS_PER_INSERT) {
-        let mut sql = String::new();
-        push_insert(&mut sql, 1, chunk.len());
-        bind_entries(diesel::sql_query(sql).into_boxed(), chunk).execute(conn)?;
-    }
-    Ok(())
-}
-
-/// A statement written out, with its parameters bound one by one (either backend).
-pub(crate) type BoxedStatement<'f> = diesel::query_builder::BoxedSqlQuery<
-    'f,
-    <AnyConnection as Connection>::Backend,
-    diesel::query_builder::SqlQuery,
->;
-
-/// Appends an `INSERT` of `rows` entries whose parameters are numbered from `$first`, in the
-/// order [`bind_entries`] binds them (10 per entry).
-pub(crate) fn push_insert(sql: &mut String, first: usize, rows: usize) {
-    sql.push_str(
-        "INSERT INTO audit_log (at, actor_kind, actor_id, action, user_id, client_id, \
-         target, address, outcome, reason) VALUES ",
-    );
-    for index in 0..rows {
-        let base = first + index * 10;
-        if index > 0 {
-            sql.push_str(", ");
-        }
-        let params: Vec<String> = (base..base + 10).map(|n| format!("${n}")).collect();
-        sql.push_str(&format!("({})", params.join(", ")));
-    }
-}
-
-/// Binds the columns of `events`, as [`push_insert`] numbered them.
-pub(crate) fn bind_entries<'f>(
-    mut statement: BoxedStatement<'f>,
-    events: &[&AuditEvent],
-) -> BoxedStatement<'f> {
-    for event in events {
-        let row = NewAuditRow::from(*event);
-        statement = statement
-            .bind::<BigInt, _>(row.at)
-            .bind::<Text, _>(row.actor_kind)
-            .bind::<Nullable<Text>, _>(row.actor_id.map(str::to_owned))
-            .bind::<Text, _>(row.action)
-            .bind::<Nullable<Text>, _>(row.user_id.map(str::to_owned))
-            .bind::<Nullable<Text>, _>(row.client_id.map(str::to_owned))
-            .bind::<Nullable<Text>, _>(row.target.map(str::to_owned))
-            .bind::<Nullable<Text>, _>(row.address)
-            .bind::<Text, _>(row.outcome)
-            .bind::<Nullable<Text>, _>(row.reason.map(str::to_owned));
-    }
-    statement
 }
 
 const COLUMNS: &str =

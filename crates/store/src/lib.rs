@@ -5,6 +5,7 @@
 //! place ([`DatabaseUrl`]); queries are written once in the SQL both understand.
 
 mod audit;
+mod audit_pg;
 mod bulk_revocation;
 mod client_admin;
 mod connection;
@@ -14,6 +15,7 @@ mod passwords;
 mod pool_metrics;
 mod ports;
 mod revocation_batch;
+mod revocation_batch_pg;
 mod rows;
 mod schema;
 mod serve_lock;

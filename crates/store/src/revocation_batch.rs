@@ -13,13 +13,14 @@ use std::sync::Mutex;
 
 use ciam_domain::ports::AccessTokenRevocation;
 use ciam_domain::{AuditEvent, StoreError};
-use diesel::sql_types::{BigInt, Text};
 use diesel::{Connection, ExpressionMethods, RunQueryDsl};
 
 use crate::connection::{AnyConnection, Manager};
 use crate::error::store_error;
+use crate::revocation_batch_pg::RevocationBatchStatement;
 
-/// Rows per statement: 4 bind parameters each, well under SQLite's and Postgres's limits.
+/// Rows per statement (Postgres; SQLite writes a statement per row): the domain's batches
+/// are no larger anyway.
 const MAX_BATCH: usize = 256;
 
 /// The connection revocation batches are written on.
@@ -103,7 +104,8 @@ fn insert_all(conn: &mut AnyConnection, batch: &[AccessTokenRevocation]) -> Resu
             insert_each(conn, batch)?;
             crate::audit::insert_sqlite(conn, &entries)
         }),
-        AnyConnection::Postgres(_) => insert_in_one_statement(conn, batch, &entries),
+        // Postgres: one prepared statement, see `revocation_batch_pg`.
+        AnyConnection::Postgres(conn) => RevocationBatchStatement::new(batch).run(conn),
     }
     .map_err(store_error)
 }
@@ -130,46 +132,4 @@ fn insert_each(
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// Postgres: the revocations and their audit entries in one statement, a data-modifying
-/// `WITH`, sent outside any explicit transaction. A single statement is atomic on its own, so
-/// the batch costs one round trip, its commit included, where `BEGIN`, two `INSERT`s and
-/// `COMMIT` cost four (docs/performance.md). 14 parameters per row: 3,584 at `MAX_BATCH`,
-/// under Postgres's 65,535.
-fn insert_in_one_statement(
-    conn: &mut AnyConnection,
-    batch: &[AccessTokenRevocation],
-    entries: &[&AuditEvent],
-) -> Result<(), diesel::result::Error> {
-    let mut sql = String::from(
-        "WITH revoked AS (INSERT INTO revoked_access_tokens \
-         (jti, client_id, expires_at, revoked_at) VALUES ",
-    );
-    for index in 0..batch.len() {
-        let base = index * 4;
-        if index > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${})",
-            base + 1,
-            base + 2,
-            base + 3,
-            base + 4
-        ));
-    }
-    sql.push_str(" ON CONFLICT (jti) DO NOTHING) ");
-    crate::audit::push_insert(&mut sql, batch.len() * 4 + 1, batch.len());
-    let mut statement = diesel::sql_query(sql).into_boxed();
-    for row in batch {
-        statement = statement
-            .bind::<Text, _>(row.jti.to_string())
-            .bind::<Text, _>(row.client_id.to_string())
-            .bind::<BigInt, _>(row.until.0)
-            .bind::<BigInt, _>(row.revoked_at.0);
-    }
-    crate::audit::bind_entries(statement, entries)
-        .execute(conn)
-        .map(drop)
 }
