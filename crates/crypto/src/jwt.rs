@@ -5,12 +5,14 @@
 //! of about a millisecond for RSA-2048, and keys are 32 bytes. RS256 is there for ID tokens
 //! (OpenID Connect Core 1.0 §15.1 requires it) and for peers that verify nothing else.
 //!
-//! Verification goes through `jsonwebtoken`. Signing does not: `jsonwebtoken::encode` parses
-//! the PKCS#8 key and re-derives its public key on every call, as much CPU as the signature
-//! itself (docs/performance.md). Here each key is parsed once (`signers`) and the JWS compact
+//! Signing does not go through `jsonwebtoken`: `jsonwebtoken::encode` parses the PKCS#8 key
+//! and re-derives its public key on every call, as much CPU as the signature itself
+//! (docs/performance.md). Here each key is parsed once (`signers`) and the JWS compact
 //! serialization (RFC 7515 §7.1: three base64url parts joined by dots) is written directly,
 //! with `ed25519_dalek` or `rsa` doing the signature. The unit tests decode what it writes
-//! with `jsonwebtoken`, and the resource SDK's tests verify it independently.
+//! with `jsonwebtoken`, and the resource SDK's tests verify it independently. Verification
+//! of an EdDSA token likewise uses its key decompressed once (`verifiers`, `ed25519_jws`);
+//! RS256 goes through `jsonwebtoken`.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -23,14 +25,17 @@ use ciam_domain::{
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Serialize;
 
+use crate::ed25519_jws;
+use crate::key_cache::KeyCache;
 use crate::signer::ParsedSigner;
-use crate::signer_cache::SignerCache;
 use crate::verified_tokens::VerifiedTokens;
 
 /// Signs and verifies access tokens, and signs ID tokens. Keep one per process, so the
 /// parsed signing keys and the verified tokens are reused.
 pub struct JwtCodec {
-    signers: SignerCache,
+    signers: KeyCache<ParsedSigner>,
+    /// Ed25519 public keys, decompressed once per `kid`.
+    verifiers: KeyCache<ed25519_dalek::VerifyingKey>,
     verified: VerifiedTokens,
 }
 
@@ -56,7 +61,8 @@ impl JwtCodec {
     /// presented again skips the signature check (`verified_tokens`).
     pub fn with_verified_tokens(capacity: usize) -> Self {
         JwtCodec {
-            signers: SignerCache::default(),
+            signers: KeyCache::default(),
+            verifiers: KeyCache::default(),
             verified: VerifiedTokens::new(capacity),
         }
     }
@@ -101,19 +107,6 @@ fn jwt_algorithm(alg: SigningAlg) -> Algorithm {
     }
 }
 
-/// The public key of `key` as its JWK publishes it: what verifies its tokens.
-fn decoding_key(key: &SigningKey) -> Result<DecodingKey, CodecError> {
-    let jwk = &key.public;
-    let decoding = match key.algorithm {
-        SigningAlg::EdDSA => DecodingKey::from_ed_components(jwk.x.as_deref().unwrap_or_default()),
-        SigningAlg::RS256 => DecodingKey::from_rsa_components(
-            jwk.n.as_deref().unwrap_or_default(),
-            jwk.e.as_deref().unwrap_or_default(),
-        ),
-    };
-    decoding.map_err(|_| CodecError::UnknownKey)
-}
-
 impl AccessTokenCodec for JwtCodec {
     fn generate_key(
         &self,
@@ -148,7 +141,7 @@ impl AccessTokenCodec for JwtCodec {
         // RFC 9068 §4: resource servers MUST verify `typ` is at+jwt (case-insensitively,
         // RFC 7515 §4.1.9, with the optional "application/" prefix).
         self.verified.get_or_verify(token, keys, || {
-            verify_jws(token, keys, |typ| {
+            self.verify_jws(token, keys, |typ| {
                 typ == ACCESS_TOKEN_TYP || typ == "application/at+jwt"
             })
         })
@@ -156,52 +149,85 @@ impl AccessTokenCodec for JwtCodec {
 
     fn decode_id_token(&self, token: &str, keys: &KeyRing) -> Result<IdTokenClaims, CodecError> {
         // Ours carry `typ: JWT`; never an access token presented as an ID token.
-        verify_jws(token, keys, |typ| typ == "jwt").map(|(claims, _)| claims)
+        self.verify_jws(token, keys, |typ| typ == "jwt")
+            .map(|(claims, _)| claims)
     }
 }
 
-/// A JWS signed by a key of the ring, with a `typ` that `typ_ok` accepts (lower-cased):
-/// its claims, and the `kid` of the key that verified it. Time and issuer rules are the
-/// domain's, not the codec's.
-fn verify_jws<C: serde::de::DeserializeOwned>(
+impl JwtCodec {
+    /// A JWS signed by a key of the ring, with a `typ` that `typ_ok` accepts (lower-cased):
+    /// its claims, and the `kid` of the key that verified it. Time and issuer rules are the
+    /// domain's, not the codec's.
+    fn verify_jws<C: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        keys: &KeyRing,
+        typ_ok: impl Fn(&str) -> bool,
+    ) -> Result<(C, Kid), CodecError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| CodecError::Malformed)?;
+        let typ = header
+            .typ
+            .as_deref()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !typ_ok(&typ) {
+            return Err(CodecError::Malformed);
+        }
+        // Only algorithms we sign with; `none` (which the header parser already refuses) and
+        // HMAC can never verify (RFC 8725 §3.1). Checked before the `kid`, so that a forged
+        // header never costs a reload of the key ring.
+        if !SigningAlg::ALL
+            .into_iter()
+            .any(|alg| jwt_algorithm(alg) == header.alg)
+        {
+            return Err(CodecError::BadSignature);
+        }
+        let kid = header.kid.ok_or(CodecError::UnknownKey)?;
+        let key = keys.by_kid(&kid).ok_or(CodecError::UnknownKey)?;
+        // The key decides the algorithm, never the header (RFC 8725 §2.1): an EdDSA header on
+        // an RSA key's token is refused, whatever its signature.
+        let alg = jwt_algorithm(key.algorithm);
+        if header.alg != alg {
+            return Err(CodecError::BadSignature);
+        }
+        match key.algorithm {
+            SigningAlg::EdDSA => {
+                let verifying = self.verifiers.get_or_parse(
+                    &key.kid,
+                    key.public.x.as_deref().unwrap_or_default().as_bytes(),
+                    || ed25519_jws::verifying_key(key),
+                )?;
+                ed25519_jws::verify(token, &verifying)
+            }
+            SigningAlg::RS256 => verify_rs256(token, key),
+        }
+        .map(|claims| (claims, key.kid.clone()))
+    }
+}
+
+/// The RSA public key of `key` as its JWK publishes it (RFC 7518 §6.3.1).
+fn rsa_decoding_key(key: &SigningKey) -> Result<DecodingKey, CodecError> {
+    let jwk = &key.public;
+    DecodingKey::from_rsa_components(
+        jwk.n.as_deref().unwrap_or_default(),
+        jwk.e.as_deref().unwrap_or_default(),
+    )
+    .map_err(|_| CodecError::UnknownKey)
+}
+
+/// An RS256 JWS through `jsonwebtoken` (its signature costs far more than the key's parsing).
+fn verify_rs256<C: serde::de::DeserializeOwned>(
     token: &str,
-    keys: &KeyRing,
-    typ_ok: impl Fn(&str) -> bool,
-) -> Result<(C, Kid), CodecError> {
-    let header = jsonwebtoken::decode_header(token).map_err(|_| CodecError::Malformed)?;
-    let typ = header
-        .typ
-        .as_deref()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !typ_ok(&typ) {
-        return Err(CodecError::Malformed);
-    }
-    // Only algorithms we sign with; `none` (which the header parser already refuses) and
-    // HMAC can never verify (RFC 8725 §3.1). Checked before the `kid`, so that a forged
-    // header never costs a reload of the key ring.
-    if !SigningAlg::ALL
-        .into_iter()
-        .any(|alg| jwt_algorithm(alg) == header.alg)
-    {
-        return Err(CodecError::BadSignature);
-    }
-    let kid = header.kid.ok_or(CodecError::UnknownKey)?;
-    let key = keys.by_kid(&kid).ok_or(CodecError::UnknownKey)?;
-    // The key decides the algorithm, never the header (RFC 8725 §2.1): an EdDSA header on
-    // an RSA key's token is refused, whatever its signature.
-    let alg = jwt_algorithm(key.algorithm);
-    if header.alg != alg {
-        return Err(CodecError::BadSignature);
-    }
-    let decoding = decoding_key(key)?;
-    let mut validation = Validation::new(alg);
+    key: &SigningKey,
+) -> Result<C, CodecError> {
+    let decoding = rsa_decoding_key(key)?;
+    let mut validation = Validation::new(Algorithm::RS256);
     validation.validate_exp = false;
     validation.validate_nbf = false;
     validation.validate_aud = false;
     validation.required_spec_claims.clear();
     jsonwebtoken::decode::<C>(token, &decoding, &validation)
-        .map(|data| (data.claims, key.kid.clone()))
+        .map(|data| data.claims)
         .map_err(|e| match e.kind() {
             jsonwebtoken::errors::ErrorKind::InvalidSignature => CodecError::BadSignature,
             _ => CodecError::Malformed,

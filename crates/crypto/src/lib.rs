@@ -3,11 +3,12 @@
 //! to the ports.
 
 mod argon2id;
+mod ed25519_jws;
 mod hashing_pool;
 mod jwt;
+mod key_cache;
 mod keygen;
 mod signer;
-mod signer_cache;
 mod system;
 mod verified_tokens;
 

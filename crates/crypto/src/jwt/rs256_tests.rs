@@ -147,7 +147,7 @@ fn id_tokens_are_plain_jwts_that_are_not_access_tokens() {
     let ring = KeyRing::new(vec![rsa.clone()]);
     assert_eq!(codec.decode(&token, &ring), Err(CodecError::Malformed));
     // What a relying party does (Core §3.1.3.7): verify RS256 with the JWKS key.
-    let decoding = decoding_key(&rsa).expect("key");
+    let decoding = rsa_decoding_key(&rsa).expect("key");
     let mut validation = Validation::new(Algorithm::RS256);
     validation.set_audience(&["client"]);
     validation.validate_exp = false;

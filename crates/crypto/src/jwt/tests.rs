@@ -150,3 +150,55 @@ fn refuses_tokens_that_are_not_access_tokens() {
         Err(CodecError::Malformed)
     );
 }
+
+#[test]
+fn decodes_tokens_signed_by_an_independent_jwt_library() {
+    let codec = JwtCodec::default();
+    let key = codec
+        .generate_key(Kid::new("k1"), SigningAlg::EdDSA, UnixTime(0))
+        .expect("key");
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some("k1".into());
+    header.typ = Some("at+jwt".into());
+    let token = jsonwebtoken::encode(
+        &header,
+        &claims(),
+        &EncodingKey::from_ed_der(&key.private_der),
+    )
+    .expect("signed");
+    assert_eq!(codec.decode(&token, &KeyRing::new(vec![key])), Ok(claims()));
+}
+
+/// RFC 7515 §7.1: exactly three parts, the last a 64-byte Ed25519 signature over the first
+/// two; claims are read only once the signature holds, and must then be JSON claims.
+#[test]
+fn refuses_compact_serializations_that_are_not_a_signed_jws() {
+    use ed25519_dalek::pkcs8::DecodePrivateKey as _;
+    use ed25519_dalek::Signer as _;
+    let codec = JwtCodec::default();
+    let key = codec
+        .generate_key(Kid::new("k1"), SigningAlg::EdDSA, UnixTime(0))
+        .expect("key");
+    let ring = KeyRing::new(vec![key.clone()]);
+    let genuine = codec.sign(&key, &claims()).expect("signed");
+    let (signing_input, signature) = genuine.rsplit_once('.').unwrap_or_default();
+
+    let four_parts = format!("{genuine}.{signature}");
+    assert_eq!(codec.decode(&four_parts, &ring), Err(CodecError::Malformed));
+    let short = format!("{signing_input}.{}", &signature[..signature.len() - 4]);
+    assert!(codec.decode(&short, &ring).is_err());
+    let not_base64 = format!("{signing_input}.{}*", &signature[..signature.len() - 1]);
+    assert!(codec.decode(&not_base64, &ring).is_err());
+
+    let signer = ed25519_dalek::SigningKey::from_pkcs8_der(&key.private_der).expect("key");
+    let header = genuine.split('.').next().unwrap_or_default();
+    for payload in ["not json", r#"{"sub":"user"}"#] {
+        let input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(payload));
+        let signature = URL_SAFE_NO_PAD.encode(signer.sign(input.as_bytes()).to_bytes());
+        assert_eq!(
+            codec.decode(&format!("{input}.{signature}"), &ring),
+            Err(CodecError::Malformed),
+            "{payload}"
+        );
+    }
+}
