@@ -1,7 +1,8 @@
 //! Verification of an EdDSA JWS (RFC 8037 §3.1) with an Ed25519 key decompressed once, by
 //! `ed25519_dalek`, the crate `jsonwebtoken` itself calls. `jsonwebtoken::decode` takes the
-//! key as bytes and decompresses it on every token, about a fifth of the check's work (perf,
-//! docs/performance.md); the check, `VerifyingKey::verify`, is the same.
+//! key as bytes and decompresses it on every token: 46.9 µs per token against 44.3 µs here
+//! (docs/performance.md, "Issue 12, fifth step"). The check, `VerifyingKey::verify`, is the
+//! same.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
