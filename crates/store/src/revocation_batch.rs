@@ -98,10 +98,10 @@ fn insert_on(
 /// node) is simply already there: `INSERT … ON CONFLICT (jti) DO NOTHING` (the same syntax
 /// on SQLite 3.24+ and Postgres), then the batch's audit entries, atomically.
 fn insert_all(conn: &mut AnyConnection, batch: &[AccessTokenRevocation]) -> Result<(), StoreError> {
-    let entries: Vec<&AuditEvent> = batch.iter().map(|row| &row.audit).collect();
     match conn {
         AnyConnection::Sqlite(conn) => conn.transaction(|conn| {
             insert_each(conn, batch)?;
+            let entries: Vec<&AuditEvent> = batch.iter().map(|row| &row.audit).collect();
             crate::audit::insert_sqlite(conn, &entries)
         }),
         // Postgres: one prepared statement, see `revocation_batch_pg`.
